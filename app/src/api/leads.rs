@@ -1,0 +1,96 @@
+//! Lead server functions. Every write goes through `store::leads::apply` as a `Mutation`.
+
+use crate::domain::mutation::Mutation;
+use crate::domain::query::LeadQuery;
+use crate::error::AppError;
+use crate::model::{LeadDetail, LeadList, Saved, UserOption};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use std::collections::BTreeMap;
+
+#[cfg(feature = "ssr")]
+use {
+    super::session::*,
+    crate::domain::mutation::{ConflictPolicy, Op},
+    crate::store::{leads, users},
+    uuid::Uuid,
+};
+
+#[server]
+pub async fn list_leads(query: LeadQuery) -> Result<LeadList, AppError> {
+    let user = require_user().await?;
+    let mut list = leads::list(&db()?, &user.actor(), &query).await?;
+    for r in &mut list.rows {
+        r.updated_shown = shown(r.updated_at, &user.time_zone);
+    }
+    Ok(list)
+}
+
+#[server]
+pub async fn get_lead(id: String) -> Result<LeadDetail, AppError> {
+    let user = require_user().await?;
+    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+    let rec = leads::get(&db()?, &user.actor(), id).await?;
+    let mut d = leads::detail(&user.actor(), &rec);
+    d.created_shown = shown(d.created_at, &user.time_zone);
+    d.updated_shown = shown(d.updated_at, &user.time_zone);
+    Ok(d)
+}
+
+/// Creates a lead from a form. `id` is minted by the page (UUID v7), so a repeated post creates it once.
+#[server]
+pub async fn create_lead(id: String, fields: BTreeMap<String, String>) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::BadRequest("The form is out of date; reload the page.".into()))?;
+    let fields: BTreeMap<String, String> = fields.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
+    // The lead id doubles as the client id: one form, one mutation.
+    let m = Mutation { client_id: id, seq: 1, record_id: id, op: Op::Create { fields } };
+    leads::apply(&db()?, &user.actor(), &m, ConflictPolicy::Reject).await?;
+    leptos_axum::redirect(&format!("/leads/{id}"));
+    Ok(())
+}
+
+/// Applies an edit made on the lead page. Conflicts come back as `AppError::Conflict` and change nothing.
+#[server(input = Json)]
+pub async fn save_lead(mutation: Mutation) -> Result<Saved, AppError> {
+    let user = require_user().await?;
+    if matches!(mutation.op, Op::Create { .. }) {
+        return Err(AppError::BadRequest("Use the new lead form to create leads.".into()));
+    }
+    match leads::apply(&db()?, &user.actor(), &mutation, ConflictPolicy::Reject).await {
+        Err(AppError::Conflict(mut views)) => {
+            for v in &mut views {
+                v.at_shown = v.conflict.changed_at.map(|t| shown(t.timestamp_millis(), &user.time_zone)).unwrap_or_default();
+            }
+            Err(AppError::Conflict(views))
+        }
+        other => other,
+    }
+}
+
+#[server]
+pub async fn delete_lead(id: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+    let m = Mutation { client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Delete };
+    leads::apply(&db()?, &user.actor(), &m, ConflictPolicy::Reject).await?;
+    leptos_axum::redirect("/leads");
+    Ok(())
+}
+
+/// People the signed-in user may pick as a lead's owner.
+#[server]
+pub async fn owner_options() -> Result<Vec<UserOption>, AppError> {
+    use crate::domain::access::Role;
+    let user = require_user().await?;
+    let all = users::list(&db()?).await?;
+    Ok(all
+        .into_iter()
+        .filter(|u| match user.role {
+            Role::Admin => true,
+            Role::Manager => u.team_id == user.team_id,
+            Role::Seller => u.id == user.id,
+        })
+        .map(|u| UserOption { id: u.id, name: u.name, team_name: u.team_name })
+        .collect())
+}

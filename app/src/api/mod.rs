@@ -1,0 +1,9 @@
+//! Server functions: thin. Each one authorizes, validates, calls the domain and the store.
+//! They compile for both sides; their bodies run only on the server.
+
+pub mod admin;
+pub mod auth;
+pub mod leads;
+
+#[cfg(feature = "ssr")]
+pub mod session;

@@ -1,0 +1,106 @@
+//! Server-side request helpers: the database handle, the signed-in user, cookies and time display.
+
+use crate::error::{AppError, AppResult};
+use crate::store::{users, Db};
+use http::header::{COOKIE, SET_COOKIE};
+use http::HeaderValue;
+use leptos::prelude::*;
+use sha2::{Digest, Sha256};
+
+pub const COOKIE_NAME: &str = "prospecta_session";
+pub const SESSION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
+
+pub fn db() -> AppResult<Db> {
+    use_context::<Db>().ok_or_else(|| AppError::internal("no database in context"))
+}
+
+fn request_parts() -> Option<http::request::Parts> {
+    use_context::<http::request::Parts>()
+}
+
+fn session_token() -> Option<String> {
+    let parts = request_parts()?;
+    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == COOKIE_NAME && !v.is_empty()).then(|| v.to_string())
+    })
+}
+
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The signed-in user, or None when there is no valid session.
+pub async fn optional_user() -> AppResult<Option<users::User>> {
+    let Some(token) = session_token() else { return Ok(None) };
+    match users::session_user(&db()?, &hash_token(&token)).await? {
+        users::SessionLookup::Valid(u) => Ok(Some(u)),
+        _ => Ok(None),
+    }
+}
+
+/// The signed-in user, or a clear error saying to sign in (again).
+pub async fn require_user() -> AppResult<users::User> {
+    let Some(token) = session_token() else { return Err(AppError::SignInRequired) };
+    match users::session_user(&db()?, &hash_token(&token)).await? {
+        users::SessionLookup::Valid(u) => Ok(u),
+        users::SessionLookup::Expired => Err(AppError::SessionExpired),
+        users::SessionLookup::Unknown => Err(AppError::SessionExpired),
+    }
+}
+
+fn secure() -> bool {
+    let https = request_parts()
+        .and_then(|p| p.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v.eq_ignore_ascii_case("https")))
+        .unwrap_or(false);
+    https || std::env::var("PROSPECTA_SECURE_COOKIES").is_ok_and(|v| v == "1")
+}
+
+fn set_cookie(value: &str, max_age_s: i64) {
+    let cookie = format!(
+        "{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{}",
+        if secure() { "; Secure" } else { "" }
+    );
+    if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+        res.append_header(SET_COOKIE, v);
+    }
+}
+
+pub async fn start_session(user: &users::User) -> AppResult<()> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    users::create_session(&db()?, &hash_token(&token), user.id, SESSION_TTL_MS).await?;
+    set_cookie(&token, SESSION_TTL_MS / 1000);
+    Ok(())
+}
+
+pub async fn end_session() -> AppResult<()> {
+    if let Some(token) = session_token() {
+        users::delete_session(&db()?, &hash_token(&token)).await?;
+    }
+    set_cookie("", 0);
+    Ok(())
+}
+
+pub fn hash_password(password: &str) -> AppResult<String> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A UTC time in the user's zone, e.g. "29 Nov 2026 14:05".
+pub fn shown(ms: i64, tz: &str) -> String {
+    use chrono::TimeZone;
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    match chrono::Utc.timestamp_millis_opt(ms).single() {
+        Some(t) => t.with_timezone(&tz).format("%-d %b %Y %H:%M").to_string(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,43 @@
+//! The frame of every signed-in page: header with navigation and sign-out, then the page.
+
+use crate::api::auth::{current_user, SignOut};
+use crate::components::message::ErrorMessage;
+use crate::domain::access::Role;
+use crate::model::Me;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+
+#[component]
+pub fn SignedIn() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(m)) => view! { <Header me=m/><main class="page"><Outlet/></main> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(e) => view! { <main class="page"><ErrorMessage error=e/></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Header(me: Me) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <header class="top">
+            <a class="brand" href="/leads">{me.workspace.clone()}</a>
+            <nav aria-label="Main">
+                <A href="/leads">"Leads"</A>
+                <A href="/leads/new">"New lead"</A>
+                {(me.role == Role::Admin).then(|| view! { <A href="/admin">"Users"</A> })}
+            </nav>
+            <span class="who" title=me.email.clone()>{me.name.clone()}</span>
+            <ActionForm action=sign_out>
+                <button type="submit" class="link">"Sign out"</button>
+            </ActionForm>
+        </header>
+    }
+}

@@ -1,0 +1,8 @@
+//! Plain-Rust rules of the product: no Leptos, no SQL. Unit-tested here.
+pub mod access;
+pub mod fields;
+pub mod lead;
+pub mod mutation;
+pub mod query;
+pub mod sign_in;
+pub mod validate;

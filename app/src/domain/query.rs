@@ -1,0 +1,235 @@
+//! A lead list request: view, search, filters, sort and page. It lives in the URL, so a link or the back
+//! button restores it; parsing is forgiving (unknown values fall back to defaults) and never fails.
+
+use serde::{Deserialize, Serialize};
+
+pub const PAGE_SIZE: i64 = 25;
+pub const MAX_SEARCH_LEN: usize = 100;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum View {
+    #[default]
+    Mine,
+    Team,
+    Closed,
+}
+
+impl View {
+    pub const ALL: [View; 3] = [View::Mine, View::Team, View::Closed];
+    pub fn slug(self) -> &'static str {
+        match self {
+            View::Mine => "mine",
+            View::Team => "team",
+            View::Closed => "closed",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Mine => "My open leads",
+            View::Team => "All open leads",
+            View::Closed => "Closed leads",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortKey {
+    Name,
+    Company,
+    Topic,
+    Status,
+    Source,
+    Rating,
+    Owner,
+    Email,
+    City,
+    Budget,
+    Created,
+    #[default]
+    Updated,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 12] = [
+        SortKey::Name, SortKey::Company, SortKey::Topic, SortKey::Status, SortKey::Source, SortKey::Rating,
+        SortKey::Owner, SortKey::Email, SortKey::City, SortKey::Budget, SortKey::Created, SortKey::Updated,
+    ];
+    pub fn slug(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Company => "company",
+            SortKey::Topic => "topic",
+            SortKey::Status => "status",
+            SortKey::Source => "source",
+            SortKey::Rating => "rating",
+            SortKey::Owner => "owner",
+            SortKey::Email => "email",
+            SortKey::City => "city",
+            SortKey::Budget => "budget",
+            SortKey::Created => "created",
+            SortKey::Updated => "updated",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "Name",
+            SortKey::Company => "Company",
+            SortKey::Topic => "Topic",
+            SortKey::Status => "Status",
+            SortKey::Source => "Source",
+            SortKey::Rating => "Rating",
+            SortKey::Owner => "Owner",
+            SortKey::Email => "Email",
+            SortKey::City => "City",
+            SortKey::Budget => "Budget",
+            SortKey::Created => "Created",
+            SortKey::Updated => "Updated",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LeadQuery {
+    pub view: View,
+    pub q: String,
+    pub status: String,
+    pub source: String,
+    pub rating: String,
+    /// Owner's user id, or "" for any owner.
+    pub owner: String,
+    pub sort: SortKey,
+    pub desc: bool,
+    /// 1-based.
+    pub page: i64,
+}
+
+impl LeadQuery {
+    /// Reads a query from URL parameters via `get`.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let pick = |name: &str, options: &[&str]| {
+            get(name).and_then(|v| options.iter().find(|o| o.eq_ignore_ascii_case(v.trim())).map(|o| o.to_string()))
+        };
+        let sort = get("sort").and_then(|s| SortKey::ALL.into_iter().find(|k| k.slug() == s));
+        LeadQuery {
+            view: get("view").and_then(|v| View::ALL.into_iter().find(|x| x.slug() == v)).unwrap_or_default(),
+            q: get("q").map(|q| q.trim().chars().take(MAX_SEARCH_LEN).collect()).unwrap_or_default(),
+            status: pick("status", &["New", "Contacted", "Qualified", "Lost", "Cannot Contact", "No Longer Interested", "Canceled"]).unwrap_or_default(),
+            source: pick("source", super::fields::SOURCES).unwrap_or_default(),
+            rating: pick("rating", super::fields::RATINGS).unwrap_or_default(),
+            owner: get("owner").and_then(|o| uuid::Uuid::parse_str(&o).ok()).map(|u| u.to_string()).unwrap_or_default(),
+            desc: match get("dir").as_deref() {
+                Some("asc") => false,
+                Some("desc") => true,
+                _ => sort.is_none(),
+            },
+            sort: sort.unwrap_or_default(),
+            page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1 && *p <= 1_000_000).unwrap_or(1),
+        }
+    }
+
+    /// The URL query string (without '?') that `from_params` reads back; defaults are left out.
+    pub fn to_query_string(&self) -> String {
+        let mut parts: Vec<(&str, String)> = vec![("view", self.view.slug().to_string())];
+        for (k, v) in [("q", &self.q), ("status", &self.status), ("source", &self.source), ("rating", &self.rating), ("owner", &self.owner)] {
+            if !v.is_empty() {
+                parts.push((k, v.clone()));
+            }
+        }
+        if self.sort != SortKey::default() || !self.desc {
+            parts.push(("sort", self.sort.slug().into()));
+            parts.push(("dir", if self.desc { "desc" } else { "asc" }.into()));
+        }
+        if self.page > 1 {
+            parts.push(("page", self.page.to_string()));
+        }
+        parts.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// The same query sorted by `key`: a second click on the current column flips the direction.
+    pub fn sorted_by(&self, key: SortKey) -> Self {
+        let desc = if self.sort == key { !self.desc } else { matches!(key, SortKey::Created | SortKey::Updated | SortKey::Budget) };
+        LeadQuery { sort: key, desc, page: 1, ..self.clone() }
+    }
+
+    pub fn at_page(&self, page: i64) -> Self {
+        LeadQuery { page: page.max(1), ..self.clone() }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * PAGE_SIZE
+    }
+}
+
+/// Percent-encodes a URL query value.
+pub fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(qs: &[(&str, &str)]) -> LeadQuery {
+        let m: HashMap<_, _> = qs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        LeadQuery::from_params(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_and_forgiving_parsing() {
+        let q = parse(&[("view", "bogus"), ("page", "-3"), ("rating", "warm"), ("owner", "x")]);
+        assert_eq!(q.view, View::Mine);
+        assert_eq!(q.page, 1);
+        assert_eq!(q.rating, "Warm");
+        assert_eq!(q.owner, "");
+        assert_eq!((q.sort, q.desc), (SortKey::Updated, true));
+    }
+
+    #[test]
+    fn round_trips_through_the_url() {
+        let q = LeadQuery { view: View::Team, q: "café & co".into(), source: "Trade Show".into(), sort: SortKey::Company, desc: false, page: 3, ..Default::default() };
+        let s = q.to_query_string();
+        assert_eq!(s, "view=team&q=caf%C3%A9%20%26%20co&source=Trade%20Show&sort=company&dir=asc&page=3");
+        let decoded: Vec<(String, String)> = s
+            .split('&')
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap();
+                (k.to_string(), percent_decode(v))
+            })
+            .collect();
+        let back = LeadQuery::from_params(|k| decoded.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()));
+        assert_eq!(back, q);
+    }
+
+    #[test]
+    fn sorting_flips_on_second_click_and_resets_page() {
+        let q = LeadQuery { page: 4, ..Default::default() }.sorted_by(SortKey::Name);
+        assert_eq!((q.sort, q.desc, q.page), (SortKey::Name, false, 1));
+        assert!(q.sorted_by(SortKey::Name).desc);
+    }
+
+    fn percent_decode(v: &str) -> String {
+        let b = v.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+}

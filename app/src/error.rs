@@ -1,0 +1,85 @@
+//! The errors a person can meet, typed. Internal details are logged on the server with an id;
+//! the person sees a short message and that id.
+
+use crate::domain::{mutation::Conflict, validate::FieldError};
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in.")]
+    SignInRequired,
+    #[error("Your session has ended. Please sign in again.")]
+    SessionExpired,
+    #[error("Wrong email or password.")]
+    WrongCredentials,
+    #[error("Too many failed attempts. Try again in {0} seconds.")]
+    TooManyAttempts(i64),
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("Please correct the highlighted fields.")]
+    Invalid(Vec<FieldError>),
+    #[error("Someone else changed this lead while you were editing.")]
+    Conflict(Vec<ConflictView>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Something went wrong on our side (error id {0}). Please try again.")]
+    Internal(String),
+    #[error("Could not reach the server: {0}")]
+    Network(String),
+}
+
+/// A conflict as shown to a person: field label and the other person's name and time, already formatted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictView {
+    pub conflict: Conflict,
+    pub label: String,
+    pub their_value_shown: String,
+    pub by_name: String,
+    pub at_shown: String,
+}
+
+impl AppError {
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            AppError::Invalid(v) => v,
+            _ => &[],
+        }
+    }
+    pub fn field_error(&self, key: &str) -> Option<String> {
+        self.field_errors().iter().find(|e| e.field == key).map(|e| e.message.clone())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(m) | ServerFnErrorErr::Response(m) => AppError::Network(m),
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => AppError::BadRequest(format!("The request could not be read: {m}")),
+            other => AppError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs the real cause and hands back an error that shows only an id.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let id = uuid::Uuid::now_v7().simple().to_string()[20..].to_string();
+        tracing::error!(error_id = %id, "{cause}");
+        AppError::Internal(id)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::internal(format!("database: {e}"))
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,63 @@
+//! Prospecta: pages, components, server functions and domain rules in one crate, built twice:
+//! with `ssr` for the server and with `hydrate` for the browser.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app (server side only renders this).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Pages render fully on the server before they are sent (SsrMode::Async): they work without
+    // JavaScript, and redirects (sign-in required) are real HTTP redirects.
+    let ssr = SsrMode::Async;
+    view! {
+        <Stylesheet id="leptos" href="/pkg/prospecta.css"/>
+        <Link rel="icon" href="/favicon.svg"/>
+        <Meta name="theme-color" content="#1f4e79"/>
+        <Title text="Prospecta"/>
+        <Router>
+            <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1><a href="/leads">"Go to leads"</a></main> }>
+                <Route path=path!("/") view=pages::home::Home ssr=ssr.clone()/>
+                <Route path=path!("/setup") view=pages::setup::SetupPage ssr=ssr.clone()/>
+                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=ssr.clone()/>
+                <ParentRoute path=path!("") view=components::layout::SignedIn ssr=ssr.clone()>
+                    <Route path=path!("/leads") view=pages::leads::LeadsPage ssr=ssr.clone()/>
+                    <Route path=path!("/leads/new") view=pages::new_lead::NewLeadPage ssr=ssr.clone()/>
+                    <Route path=path!("/leads/:id") view=pages::lead::LeadPage ssr=ssr.clone()/>
+                    <Route path=path!("/admin") view=pages::admin::AdminPage ssr=ssr.clone()/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

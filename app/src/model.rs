@@ -1,0 +1,103 @@
+//! Data shapes that travel between server and browser. Times travel as UTC milliseconds plus the text
+//! the server formatted in the user's time zone (so the browser bundle carries no time-zone database).
+
+use crate::domain::{access::{Actor, Role}, lead::LeadState};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub team_id: Uuid,
+    pub team_name: String,
+    pub time_zone: String,
+    pub workspace: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadRow {
+    pub id: Uuid,
+    pub name: String,
+    pub company: String,
+    pub topic: String,
+    pub email: String,
+    pub status_reason: String,
+    pub source: String,
+    pub rating: String,
+    pub owner_name: String,
+    pub city: String,
+    pub budget: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub updated_shown: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadList {
+    pub rows: Vec<LeadRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadDetail {
+    pub id: Uuid,
+    pub version: i64,
+    pub state: LeadState,
+    pub team_id: Uuid,
+    pub owner_id: Uuid,
+    pub owner_name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub created_shown: String,
+    pub updated_shown: String,
+    /// Canonical text of every field (see `domain::validate`).
+    pub values: BTreeMap<String, String>,
+    /// Each field's version: what an edit sends back as its base.
+    pub versions: BTreeMap<String, i64>,
+    pub can_edit: bool,
+    pub can_reassign: bool,
+    pub can_delete: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserOption {
+    pub id: Uuid,
+    pub name: String,
+    pub team_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Saved {
+    Applied { version: i64 },
+    /// This exact mutation was applied before (a retry); nothing changed.
+    Duplicate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub team_name: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub time_zone: String,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.id, team_id: self.team_id, role: self.role }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: Uuid,
+    pub name: String,
+}

@@ -1,0 +1,169 @@
+//! One lead: header, the editable fields, and conflict resolution when someone else saved first.
+
+use crate::api::leads::{get_lead, owner_options, save_lead, DeleteLead};
+use crate::components::field::FieldInput;
+use crate::components::message::ErrorMessage;
+use crate::domain::fields::{in_group, Group, FIELDS};
+use crate::domain::lead::full_name;
+use crate::domain::mutation::{FieldChange, Mutation, Op};
+use crate::error::{AppError, ConflictView};
+use crate::model::{LeadDetail, Saved, UserOption};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use std::collections::BTreeMap;
+
+#[component]
+pub fn LeadPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let lead = Resource::new(id, get_lead);
+    let owners = Resource::new(|| (), |_| owner_options());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading lead…"</p> }>
+            {move || Suspend::new(async move {
+                match lead.await {
+                    Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
+                    Ok(d) => {
+                        let owners = owners.await.unwrap_or_default();
+                        view! { <LeadView detail=d owners=owners on_saved=Callback::new(move |_| lead.refetch())/> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, on_saved: Callback<()>) -> impl IntoView {
+    let name = full_name(&detail.values["first_name"], &detail.values["last_name"]);
+    let base = RwSignal::new(detail.clone());
+    let edited = RwSignal::new(detail.values.clone());
+    let result: RwSignal<Option<Result<Saved, AppError>>> = RwSignal::new(None);
+    let saving = RwSignal::new(false);
+    // One client id per page view; each save is the next number, so a double submit applies once.
+    let client = StoredValue::new((uuid::Uuid::now_v7(), 0_i64));
+    let dirty = move || {
+        let b = base.get();
+        edited.with(|e| FIELDS.iter().any(|s| e.get(s.key) != b.values.get(s.key)))
+    };
+    let save = move || {
+        let b = base.get_untracked();
+        let changes: Vec<FieldChange> = edited.with_untracked(|e| {
+            FIELDS
+                .iter()
+                .filter(|s| e.get(s.key) != b.values.get(s.key))
+                .map(|s| FieldChange { field: s.key.into(), value: e.get(s.key).cloned().unwrap_or_default(), base_version: b.versions.get(s.key).copied().unwrap_or(0) })
+                .collect()
+        });
+        if changes.is_empty() {
+            return;
+        }
+        client.update_value(|c| c.1 += 1);
+        let (client_id, seq) = client.get_value();
+        let m = Mutation { client_id, seq, record_id: b.id, op: Op::Update { changes } };
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            let r = save_lead(m).await;
+            saving.set(false);
+            if r.is_ok() {
+                on_saved.run(());
+            }
+            result.set(Some(r));
+        });
+    };
+    let err = move |key: &'static str| Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)));
+    let can_edit = detail.can_edit;
+    let delete = ServerAction::<DeleteLead>::new();
+    view! {
+        <header class="lead-head">
+            <h1>{name}</h1>
+            <p class="sub">{detail.values["company_name"].clone()}" · "{detail.values["topic"].clone()}</p>
+            <dl class="facts">
+                <div><dt>"Status"</dt><dd>{format!("{} ({})", detail.state.label(), detail.values["status_reason"])}</dd></div>
+                <div><dt>"Rating"</dt><dd>{if detail.values["rating"].is_empty() { "—".to_string() } else { detail.values["rating"].clone() }}</dd></div>
+                <div><dt>"Owner"</dt><dd>{detail.owner_name.clone()}</dd></div>
+                <div><dt>"Updated"</dt><dd>{detail.updated_shown.clone()}</dd></div>
+            </dl>
+        </header>
+        // Room for the process bar, timeline, stakeholders and competitors that later work adds.
+        <section class="lead-body">
+            <form class="lead-form" novalidate="" on:submit=move |ev| { ev.prevent_default(); save(); }>
+                {move || match result.get() {
+                    Some(Ok(_)) => Some(view! { <p class="ok-box" role="status">"Saved."</p> }.into_any()),
+                    Some(Err(AppError::Conflict(list))) => Some(view! { <Conflicts list=list base=base edited=edited/> }.into_any()),
+                    Some(Err(AppError::Invalid(_))) => Some(view! { <p class="error-box" role="alert">"Please correct the highlighted fields."</p> }.into_any()),
+                    Some(Err(e)) => Some(view! { <ErrorMessage error=e/> }.into_any()),
+                    None => None,
+                }}
+                {(!can_edit).then(|| view! { <p class="note">"You can view this lead but not change it."</p> })}
+                {Group::ALL.into_iter().map(|g| {
+                    let owners = owners.clone();
+                    view! {
+                        <fieldset>
+                            <legend>{g.label()}</legend>
+                            {in_group(g).map(|spec| {
+                                let key = spec.key;
+                                let disabled = !can_edit || (key == "owner_id" && !detail.can_reassign);
+                                view! {
+                                    <FieldInput spec=spec name=key
+                                        value=Signal::derive(move || edited.with(|e| e.get(key).cloned().unwrap_or_default()))
+                                        error=err(key) disabled=disabled owners=owners.clone()
+                                        on_change=Callback::new(move |v: String| { edited.update(|e| { e.insert(key.to_string(), v); }); result.set(None); })/>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                    }
+                }).collect_view()}
+                {can_edit.then(|| view! {
+                    <div class="actions">
+                        <button type="submit" disabled=move || saving.get() || !dirty()>{move || if saving.get() { "Saving…" } else { "Save" }}</button>
+                        <button type="button" class="secondary" disabled=move || !dirty() on:click=move |_| { edited.set(base.get_untracked().values); result.set(None); }>"Discard changes"</button>
+                    </div>
+                })}
+            </form>
+            {detail.can_delete.then(|| view! {
+                <ActionForm action=delete attr:class="danger-zone">
+                    <input type="hidden" name="id" value=detail.id.to_string()/>
+                    <button type="submit" class="danger">"Delete lead"</button>
+                </ActionForm>
+            })}
+        </section>
+    }
+}
+
+/// Someone else changed these fields first: show their value and let the person choose per field.
+#[component]
+fn Conflicts(list: Vec<ConflictView>, base: RwSignal<LeadDetail>, edited: RwSignal<BTreeMap<String, String>>) -> impl IntoView {
+    let open = RwSignal::new(list.iter().map(|c| c.conflict.field.clone()).collect::<Vec<_>>());
+    view! {
+        <div class="conflict-box" role="alert">
+            <p><strong>"Someone else changed this lead while you were editing."</strong>" Choose what to keep, then save again."</p>
+            <ul>
+                {list.into_iter().map(|c| {
+                    let field = c.conflict.field.clone();
+                    let (f1, f2, f3) = (field.clone(), field.clone(), field.clone());
+                    let theirs = c.conflict.theirs.clone();
+                    let version = c.conflict.their_version;
+                    let shown = |v: &str| if v.is_empty() { "(empty)".to_string() } else { v.to_string() };
+                    view! {
+                        <li hidden=move || !open.get().contains(&f1)>
+                            <p>{format!("{}: {} changed it to “{}”", c.label, c.by_name, shown(&c.their_value_shown))}
+                               {(!c.at_shown.is_empty()).then(|| format!(" at {}", c.at_shown))}
+                               {format!(". Your value: “{}”.", shown(&c.conflict.yours))}</p>
+                            <button type="button" on:click=move |_| {
+                                // Keep mine: rebase my value on their version; the next save overwrites knowingly.
+                                base.update(|b| { b.versions.insert(f2.clone(), version); });
+                                open.update(|o| o.retain(|x| x != &f2));
+                            }>{format!("Keep mine ({})", c.label)}</button>
+                            <button type="button" class="secondary" on:click=move |_| {
+                                base.update(|b| { b.versions.insert(f3.clone(), version); b.values.insert(f3.clone(), theirs.clone()); });
+                                edited.update(|e| { e.insert(f3.clone(), theirs.clone()); });
+                                open.update(|o| o.retain(|x| x != &f3));
+                            }>{format!("Use theirs ({})", c.label)}</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}

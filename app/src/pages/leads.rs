@@ -1,0 +1,124 @@
+//! The lead list: views, search, filters, sorting and paging, all kept in the URL.
+
+use crate::api::leads::{list_leads, owner_options};
+use crate::components::message::ErrorMessage;
+use crate::domain::fields::{RATINGS, SOURCES};
+use crate::domain::query::{LeadQuery, SortKey, View};
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+const STATUSES: &[&str] = &["New", "Contacted", "Qualified", "Lost", "Cannot Contact", "No Longer Interested", "Canceled"];
+const COLUMNS: [SortKey; 7] = [SortKey::Name, SortKey::Company, SortKey::Topic, SortKey::Status, SortKey::Rating, SortKey::Owner, SortKey::Updated];
+
+#[component]
+pub fn LeadsPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(|p| LeadQuery::from_params(|k| p.get(k))));
+    let list = Resource::new(move || query.get(), list_leads);
+    let owners = Resource::new(|| (), |_| owner_options());
+    let href = |q: &LeadQuery| format!("/leads?{}", q.to_query_string());
+    view! {
+        <div class="list-head">
+            <h1>{move || query.get().view.label()}</h1>
+            <a class="button" href="/leads/new">"New lead"</a>
+        </div>
+        <nav class="tabs" aria-label="Lead views">
+            {View::ALL.into_iter().map(|v| view! {
+                <a href=move || href(&LeadQuery { view: v, ..Default::default() })
+                   aria-current=move || (query.get().view == v).then_some("page")>{v.label()}</a>
+            }).collect_view()}
+        </nav>
+        <Form method="GET" action="/leads" attr:class="filters" attr:role="search">
+            <input type="hidden" name="view" prop:value=move || query.get().view.slug()/>
+            <div class="field grow">
+                <label for="q">"Search leads"</label>
+                <input id="q" type="search" name="q" placeholder="Name, company, email or topic" prop:value=move || query.get().q/>
+            </div>
+            <Choice id="status" label="Status" options=STATUSES current=Signal::derive(move || query.get().status)/>
+            <Choice id="source" label="Source" options=SOURCES current=Signal::derive(move || query.get().source)/>
+            <Choice id="rating" label="Rating" options=RATINGS current=Signal::derive(move || query.get().rating)/>
+            <div class="field">
+                <label for="owner">"Owner"</label>
+                <select id="owner" name="owner" prop:value=move || query.get().owner>
+                    <option value="">"Any"</option>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            owners.await.unwrap_or_default().into_iter().map(|u| {
+                                let id = u.id.to_string();
+                                let selected = query.get_untracked().owner == id;
+                                view! { <option value=id selected=selected>{u.name}</option> }
+                            }).collect_view()
+                        })}
+                    </Suspense>
+                </select>
+            </div>
+            <div class="field">
+                <label for="sort">"Sort by"</label>
+                <select id="sort" name="sort" prop:value=move || query.get().sort.slug()>
+                    {SortKey::ALL.into_iter().map(|k| view! { <option value=k.slug() selected=move || query.get().sort == k>{k.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="dir">"Order"</label>
+                <select id="dir" name="dir" prop:value=move || if query.get().desc { "desc" } else { "asc" }>
+                    <option value="asc" selected=move || !query.get().desc>"Ascending"</option>
+                    <option value="desc" selected=move || query.get().desc>"Descending"</option>
+                </select>
+            </div>
+            <button type="submit">"Search"</button>
+        </Form>
+        <Suspense fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
+            {move || Suspend::new(async move {
+                let q = query.get();
+                match list.await {
+                    Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
+                    Ok(list) if list.rows.is_empty() => view! { <p class="empty">"No leads match."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <p class="count" aria-live="polite">{format!("{} leads", list.total)}</p>
+                        <table class="leads">
+                            <thead><tr>
+                                {COLUMNS.into_iter().map(|k| {
+                                    let sort = (q.sort == k).then_some(if q.desc { "descending" } else { "ascending" });
+                                    let arrow = match sort { Some("descending") => " ↓", Some(_) => " ↑", None => "" };
+                                    view! { <th aria-sort=sort><a href=href(&q.sorted_by(k))>{k.label()}{arrow}</a></th> }
+                                }).collect_view()}
+                            </tr></thead>
+                            <tbody>
+                                {list.rows.into_iter().map(|r| view! {
+                                    <tr>
+                                        <td data-label="Name"><a href=format!("/leads/{}", r.id)>{r.name}</a></td>
+                                        <td data-label="Company">{r.company}</td>
+                                        <td data-label="Topic">{r.topic}</td>
+                                        <td data-label="Status">{r.status_reason}</td>
+                                        <td data-label="Rating">{r.rating}</td>
+                                        <td data-label="Owner">{r.owner_name}</td>
+                                        <td data-label="Updated">{r.updated_shown}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <nav class="pager" aria-label="Pages">
+                            {(list.page > 1).then(|| view! { <a href=href(&q.at_page(list.page - 1)) rel="prev">"Previous page"</a> })}
+                            <span>{format!("Page {} of {}", list.page, list.pages)}</span>
+                            {(list.page < list.pages).then(|| view! { <a href=href(&q.at_page(list.page + 1)) rel="next">"Next page"</a> })}
+                        </nav>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Choice(id: &'static str, label: &'static str, options: &'static [&'static str], current: Signal<String>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=id prop:value=move || current.get()>
+                <option value="" selected=move || current.get().is_empty()>"Any"</option>
+                {options.iter().map(|o| view! { <option value=*o selected=move || current.get() == *o>{*o}</option> }).collect_view()}
+            </select>
+        </div>
+    }
+}

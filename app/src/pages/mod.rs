@@ -1,0 +1,7 @@
+pub mod admin;
+pub mod home;
+pub mod lead;
+pub mod leads;
+pub mod new_lead;
+pub mod setup;
+pub mod sign_in;

@@ -1,0 +1,525 @@
+//! Leads: reading lists and records, and `apply`, the one function through which every change to a lead
+//! is written (online saves now, replayed offline edits later).
+
+use super::{now_ms, Db, Kind as DbKind};
+use crate::domain::access::{self, Actor, LeadRef, ReadScope};
+use crate::domain::fields::{self, FieldSpec, Kind, FIELDS};
+use crate::domain::lead::{full_name, search_text, LeadState};
+use crate::domain::mutation::{merge, Conflict, ConflictPolicy, FieldState, Mutation, Op};
+use crate::domain::query::{LeadQuery, SortKey, View, PAGE_SIZE};
+use crate::domain::validate::{self, check_required, format_cents, normalize_all, FieldError};
+use crate::error::{AppError, AppResult};
+use crate::model::{LeadDetail, LeadList, LeadRow, Saved};
+use chrono::{TimeZone, Utc};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row, Transaction};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// A value ready to bind: texts are '' when empty, numbers NULL.
+#[derive(Clone, Debug)]
+pub enum Val {
+    Text(String),
+    Int(Option<i64>),
+}
+
+fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, vals: &'q [Val]) -> Query<'q, Any, AnyArguments<'q>> {
+    for v in vals {
+        q = match v {
+            Val::Text(s) => q.bind(s.as_str()),
+            Val::Int(n) => q.bind(*n),
+        };
+    }
+    q
+}
+
+/// Canonical text (see `domain::validate`) to a column value.
+pub fn to_db(spec: &FieldSpec, canonical: &str) -> Val {
+    match spec.kind {
+        Kind::Int { .. } => Val::Int(canonical.parse().ok()),
+        Kind::Money => Val::Int(validate::money_cents(canonical).ok()),
+        Kind::Bool => Val::Int(match canonical {
+            "true" => Some(1),
+            "false" => Some(0),
+            _ => None,
+        }),
+        _ => Val::Text(canonical.to_string()),
+    }
+}
+
+fn from_db(spec: &FieldSpec, row: &AnyRow) -> AppResult<String> {
+    Ok(match spec.kind {
+        Kind::Int { .. } => row.try_get::<Option<i64>, _>(spec.key)?.map(|n| n.to_string()).unwrap_or_default(),
+        Kind::Money => row.try_get::<Option<i64>, _>(spec.key)?.map(format_cents).unwrap_or_default(),
+        Kind::Bool => match row.try_get::<Option<i64>, _>(spec.key)? {
+            Some(0) => "false".into(),
+            Some(_) => "true".into(),
+            None => String::new(),
+        },
+        _ => row.try_get::<String, _>(spec.key)?,
+    })
+}
+
+fn uuid_of(row: &AnyRow, col: &str) -> AppResult<Uuid> {
+    let s: String = row.try_get(col)?;
+    Uuid::parse_str(&s).map_err(|e| AppError::internal(format!("bad uuid in leads.{col}: {e}")))
+}
+
+/// A lead as stored, with the state of each field.
+#[derive(Clone, Debug)]
+pub struct LeadRecord {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub owner_id: Uuid,
+    pub owner_name: String,
+    pub state: LeadState,
+    pub version: i64,
+    pub created_by: Uuid,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub fields: BTreeMap<String, FieldState>,
+}
+
+impl LeadRecord {
+    pub fn lead_ref(&self) -> LeadRef {
+        LeadRef { owner_id: self.owner_id, team_id: self.team_id }
+    }
+    pub fn value(&self, key: &str) -> &str {
+        self.fields.get(key).map(|s| s.value.as_str()).unwrap_or("")
+    }
+}
+
+fn ms_to_utc(ms: i64) -> Option<chrono::DateTime<Utc>> {
+    Utc.timestamp_millis_opt(ms).single()
+}
+
+/// Loads a lead inside a transaction (locking its row on Postgres), or None.
+async fn load(tx: &mut Transaction<'_, Any>, lock: Option<DbKind>, id: Uuid) -> AppResult<Option<LeadRecord>> {
+    let cols: Vec<String> = FIELDS.iter().map(|s| format!("l.{}", s.key)).collect();
+    let sql = format!(
+        "SELECT l.id, l.team_id, l.state, l.version, l.created_by, l.created_at, l.updated_at, u.name AS owner_name, {}
+         FROM leads l JOIN users u ON u.id = l.owner_id WHERE l.id = $1{}",
+        cols.join(", "),
+        if lock == Some(DbKind::Postgres) { " FOR UPDATE OF l" } else { "" }
+    );
+    let Some(row) = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await? else { return Ok(None) };
+    let created_by = uuid_of(&row, "created_by")?;
+    let created_at: i64 = row.try_get("created_at")?;
+    // Fields without a row here were last set when the lead was created (version 1).
+    let versions = sqlx::query("SELECT field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id = $1")
+        .bind(id.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut known: BTreeMap<String, (i64, Uuid, i64)> = BTreeMap::new();
+    for v in &versions {
+        known.insert(v.try_get("field")?, (v.try_get("version")?, uuid_of(v, "changed_by")?, v.try_get("changed_at")?));
+    }
+    let mut fields = BTreeMap::new();
+    for spec in FIELDS {
+        let (version, by, at) = known.get(spec.key).copied().unwrap_or((1, created_by, created_at));
+        fields.insert(
+            spec.key.to_string(),
+            FieldState { value: from_db(spec, &row)?, version, changed_by: Some(by), changed_at: ms_to_utc(at) },
+        );
+    }
+    let state: String = row.try_get("state")?;
+    Ok(Some(LeadRecord {
+        id,
+        team_id: uuid_of(&row, "team_id")?,
+        owner_id: Uuid::parse_str(&fields["owner_id"].value).map_err(AppError::internal)?,
+        owner_name: row.try_get("owner_name")?,
+        state: LeadState::parse(&state).ok_or_else(|| AppError::internal(format!("bad state {state}")))?,
+        version: row.try_get("version")?,
+        created_by,
+        created_at,
+        updated_at: row.try_get("updated_at")?,
+        fields,
+    }))
+}
+
+/// Reads one lead for `actor`: a lead outside their reach is "not found", as if it did not exist.
+pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> AppResult<LeadRecord> {
+    let mut tx = db.pool.begin().await?;
+    let rec = load(&mut tx, None, id).await?;
+    tx.commit().await?;
+    match rec {
+        Some(r) if access::can_read(actor, r.lead_ref()) => Ok(r),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub fn detail(actor: &Actor, r: &LeadRecord) -> LeadDetail {
+    let open = r.state == LeadState::Open;
+    LeadDetail {
+        id: r.id,
+        version: r.version,
+        state: r.state,
+        team_id: r.team_id,
+        owner_id: r.owner_id,
+        owner_name: r.owner_name.clone(),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        created_shown: String::new(),
+        updated_shown: String::new(),
+        values: r.fields.iter().map(|(k, s)| (k.clone(), s.value.clone())).collect(),
+        versions: r.fields.iter().map(|(k, s)| (k.clone(), s.version)).collect(),
+        can_edit: open && access::can_edit(actor, r.lead_ref()),
+        can_reassign: open && actor.role != access::Role::Seller && access::can_edit(actor, r.lead_ref()),
+        can_delete: access::can_delete(actor),
+    }
+}
+
+/// One page of leads for `actor`, with the total count for paging.
+pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> {
+    let mut wh: Vec<String> = Vec::new();
+    let mut binds: Vec<Val> = Vec::new();
+    let push = |cond: &str, v: Val, binds: &mut Vec<Val>, wh: &mut Vec<String>| {
+        binds.push(v);
+        wh.push(cond.replace('?', &format!("${}", binds.len())));
+    };
+    if let ReadScope::Team(t) = access::read_scope(actor) {
+        push("l.team_id = ?", Val::Text(t.to_string()), &mut binds, &mut wh);
+    }
+    match q.view {
+        View::Mine => {
+            push("l.owner_id = ?", Val::Text(actor.user_id.to_string()), &mut binds, &mut wh);
+            wh.push("l.state = 'open'".into());
+        }
+        View::Team => wh.push("l.state = 'open'".into()),
+        View::Closed => wh.push("l.state <> 'open'".into()),
+    }
+    for (col, v) in [("l.status_reason", &q.status), ("l.source", &q.source), ("l.rating", &q.rating), ("l.owner_id", &q.owner)] {
+        if !v.is_empty() {
+            push(&format!("{col} = ?"), Val::Text(v.clone()), &mut binds, &mut wh);
+        }
+    }
+    for term in q.q.to_lowercase().split_whitespace().take(8) {
+        let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        push("l.search_text LIKE ? ESCAPE '\\'", Val::Text(format!("%{escaped}%")), &mut binds, &mut wh);
+    }
+    let where_sql = if wh.is_empty() { String::new() } else { format!("WHERE {}", wh.join(" AND ")) };
+    let dir = if q.desc { "DESC" } else { "ASC" };
+    let order = match q.sort {
+        SortKey::Name => format!("l.last_name {dir}, l.first_name {dir}"),
+        SortKey::Company => format!("l.company_name {dir}"),
+        SortKey::Topic => format!("l.topic {dir}"),
+        SortKey::Status => format!("l.status_reason {dir}"),
+        SortKey::Source => format!("l.source {dir}"),
+        SortKey::Rating => format!("l.rating {dir}"),
+        SortKey::Owner => format!("u.name {dir}"),
+        SortKey::Email => format!("l.email {dir}"),
+        SortKey::City => format!("l.city {dir}"),
+        // Empty amounts last in both directions, on both engines.
+        SortKey::Budget => format!("(l.budget_amount IS NULL) ASC, l.budget_amount {dir}"),
+        SortKey::Created => format!("l.created_at {dir}"),
+        SortKey::Updated => format!("l.updated_at {dir}"),
+    };
+    let total: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) AS n FROM leads l {where_sql}")), &binds)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")?;
+    let n = binds.len();
+    let sql = format!(
+        "SELECT l.id, l.first_name, l.last_name, l.company_name, l.topic, l.email, l.status_reason, l.source, l.rating,
+                u.name AS owner_name, l.city, l.budget_amount, l.created_at, l.updated_at
+         FROM leads l JOIN users u ON u.id = l.owner_id {where_sql}
+         ORDER BY {order}, l.id {dir} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    binds.push(Val::Int(Some(PAGE_SIZE)));
+    binds.push(Val::Int(Some(q.offset())));
+    let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(LeadRow {
+                id: uuid_of(r, "id")?,
+                name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
+                company: r.try_get("company_name")?,
+                topic: r.try_get("topic")?,
+                email: r.try_get("email")?,
+                status_reason: r.try_get("status_reason")?,
+                source: r.try_get("source")?,
+                rating: r.try_get("rating")?,
+                owner_name: r.try_get("owner_name")?,
+                city: r.try_get("city")?,
+                budget: r.try_get::<Option<i64>, _>("budget_amount")?.map(format_cents).unwrap_or_default(),
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+                updated_shown: String::new(),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(LeadList { rows, total, page: q.page, pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
+}
+
+/// Where a mutation is in its life. Tests use `FailAfterWrite` to prove nothing half-written survives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FaultPoint {
+    #[default]
+    None,
+    /// Fail after every write of the mutation, just before commit.
+    BeforeCommit,
+}
+
+/// Applies one mutation for `actor` in one transaction: all of it or none of it.
+/// A mutation already recorded (same client id and number) changes nothing and answers `Duplicate`.
+pub async fn apply(db: &Db, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<Saved> {
+    apply_with_fault(db, actor, m, policy, FaultPoint::None).await
+}
+
+pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: ConflictPolicy, fault: FaultPoint) -> AppResult<Saved> {
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    // Writing the mutation first takes SQLite's write lock at once, so the reads below cannot go stale.
+    let fresh = sqlx::query(
+        "INSERT INTO mutations (client_id, seq, record_id, user_id, status, reason, applied_at)
+         VALUES ($1, $2, $3, $4, 'applied', '', $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(m.client_id.to_string())
+    .bind(m.seq)
+    .bind(m.record_id.to_string())
+    .bind(actor.user_id.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if fresh == 0 {
+        return Ok(Saved::Duplicate);
+    }
+    let (version, changed) = match &m.op {
+        Op::Create { fields } => (1, create(&mut tx, actor, m.record_id, fields, now).await?),
+        Op::Update { changes } => update(&mut tx, db.kind, actor, m.record_id, changes, policy, now).await?,
+        Op::Delete => {
+            delete(&mut tx, db.kind, actor, m.record_id).await?;
+            record_change(&mut tx, m.record_id, 0, &BTreeMap::new(), true, actor.user_id, now).await?;
+            (0, BTreeMap::new())
+        }
+    };
+    if !changed.is_empty() {
+        record_change(&mut tx, m.record_id, version, &changed, false, actor.user_id, now).await?;
+    }
+    if fault == FaultPoint::BeforeCommit {
+        return Err(AppError::internal("injected fault before commit"));
+    }
+    tx.commit().await?;
+    Ok(Saved::Applied { version })
+}
+
+async fn record_change(tx: &mut Transaction<'_, Any>, id: Uuid, version: i64, fields: &BTreeMap<String, String>, deleted: bool, by: Uuid, now: i64) -> AppResult<()> {
+    sqlx::query("INSERT INTO changes (record_kind, record_id, version, fields, deleted, user_id, at) VALUES ('lead', $1, $2, $3, $4, $5, $6)")
+        .bind(id.to_string())
+        .bind(version)
+        .bind(serde_json::to_string(fields).map_err(AppError::internal)?)
+        .bind(deleted as i64)
+        .bind(by.to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn owner_team(tx: &mut Transaction<'_, Any>, owner: &str) -> AppResult<Option<Uuid>> {
+    let team: Option<String> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1 AND active = 1").bind(owner).fetch_optional(&mut **tx).await?;
+    Ok(team.and_then(|t| Uuid::parse_str(&t).ok()))
+}
+
+async fn create(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, raw: &BTreeMap<String, String>, now: i64) -> AppResult<BTreeMap<String, String>> {
+    let mut values = normalize_all(raw).map_err(AppError::Invalid)?;
+    let missing = check_required(&values);
+    if !missing.is_empty() {
+        return Err(AppError::Invalid(missing));
+    }
+    let owner = values.get("owner_id").filter(|o| !o.is_empty()).cloned().unwrap_or_else(|| actor.user_id.to_string());
+    let Some(team) = owner_team(tx, &owner).await? else {
+        return Err(AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]));
+    };
+    let owner_id = Uuid::parse_str(&owner).map_err(|_| AppError::Invalid(vec![FieldError::new("owner_id", "Choose a user from the list.")]))?;
+    if !access::can_create_for(actor, owner_id, team) {
+        return Err(AppError::Invalid(vec![FieldError::new("owner_id", "You cannot create leads for this owner.")]));
+    }
+    values.insert("owner_id".into(), owner.clone());
+    if values.get("status_reason").is_none_or(|s| s.is_empty()) {
+        values.insert("status_reason".into(), "New".into());
+    }
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM leads WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
+    if exists.is_some() {
+        return Err(AppError::BadRequest("A lead with this id already exists.".into()));
+    }
+    let (sql, binds) = insert_sql(1, &[NewLeadRow { id, team_id: team, created_by: actor.user_id, at: now, values: values.clone() }]);
+    bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+    Ok(values)
+}
+
+/// A lead as first written.
+pub struct NewLeadRow {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub created_by: Uuid,
+    pub at: i64,
+    /// Canonical values, already validated.
+    pub values: BTreeMap<String, String>,
+}
+
+fn insert_sql(version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
+    let mut cols = vec!["id", "team_id", "state", "version", "created_by", "created_at", "updated_at", "search_text"];
+    cols.extend(FIELDS.iter().map(|s| s.key));
+    let mut binds = Vec::with_capacity(rows.len() * cols.len());
+    let mut tuples = Vec::with_capacity(rows.len());
+    for r in rows {
+        let v = |k: &str| r.values.get(k).cloned().unwrap_or_default();
+        binds.extend([
+            Val::Text(r.id.to_string()),
+            Val::Text(r.team_id.to_string()),
+            Val::Text("open".into()),
+            Val::Int(Some(version)),
+            Val::Text(r.created_by.to_string()),
+            Val::Int(Some(r.at)),
+            Val::Int(Some(r.at)),
+            Val::Text(search_text(&v("first_name"), &v("last_name"), &v("company_name"), &v("email"), &v("topic"))),
+        ]);
+        binds.extend(FIELDS.iter().map(|s| to_db(s, &v(s.key))));
+        let start = binds.len() - cols.len();
+        tuples.push(format!("({})", (1..=cols.len()).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", ")));
+    }
+    (format!("INSERT INTO leads ({}) VALUES {}", cols.join(", "), tuples.join(", ")), binds)
+}
+
+/// Writes many new leads quickly, for demo data, benchmarks and tests: rows are already validated and
+/// each batch records one mutation per lead under `client_id`, so the log stays complete.
+pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow]) -> AppResult<()> {
+    let per_batch = 400;
+    let mut seq = first_seq;
+    for chunk in rows.chunks(per_batch) {
+        let mut tx = db.pool.begin().await?;
+        let (sql, binds) = insert_sql(1, chunk);
+        bind_all(sqlx::query(&sql), &binds).execute(&mut *tx).await?;
+        let mut mb = Vec::new();
+        let mut tuples = Vec::new();
+        for r in chunk {
+            let i = mb.len();
+            mb.extend([Val::Text(client_id.to_string()), Val::Int(Some(seq)), Val::Text(r.id.to_string()), Val::Text(r.created_by.to_string()), Val::Int(Some(r.at))]);
+            tuples.push(format!("(${}, ${}, ${}, ${}, 'applied', '', ${})", i + 1, i + 2, i + 3, i + 4, i + 5));
+            seq += 1;
+        }
+        let sql = format!("INSERT INTO mutations (client_id, seq, record_id, user_id, status, reason, applied_at) VALUES {}", tuples.join(", "));
+        bind_all(sqlx::query(&sql), &mb).execute(&mut *tx).await?;
+        let mut cb = Vec::new();
+        let mut tuples = Vec::new();
+        for r in chunk {
+            let i = cb.len();
+            cb.extend([Val::Text(r.id.to_string()), Val::Text(serde_json::to_string(&r.values).map_err(AppError::internal)?), Val::Text(r.created_by.to_string()), Val::Int(Some(r.at))]);
+            tuples.push(format!("('lead', ${}, 1, ${}, 0, ${}, ${})", i + 1, i + 2, i + 3, i + 4));
+        }
+        let sql = format!("INSERT INTO changes (record_kind, record_id, version, fields, deleted, user_id, at) VALUES {}", tuples.join(", "));
+        bind_all(sqlx::query(&sql), &cb).execute(&mut *tx).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+async fn update(
+    tx: &mut Transaction<'_, Any>,
+    kind: DbKind,
+    actor: &Actor,
+    id: Uuid,
+    changes: &[crate::domain::mutation::FieldChange],
+    policy: ConflictPolicy,
+    now: i64,
+) -> AppResult<(i64, BTreeMap<String, String>)> {
+    let rec = match load(tx, Some(kind), id).await? {
+        Some(r) if access::can_read(actor, r.lead_ref()) => r,
+        _ => return Err(AppError::NotFound),
+    };
+    if !access::can_edit(actor, rec.lead_ref()) {
+        return Err(AppError::Forbidden);
+    }
+    if rec.state != LeadState::Open {
+        return Err(AppError::BadRequest("This lead is closed; reactivate it to make changes.".into()));
+    }
+    // Validate every sent value; a bad one refuses the whole save with a message per field.
+    let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+    let clean = normalize_all(&raw).map_err(AppError::Invalid)?;
+    let normalized: Vec<_> = changes.iter().map(|c| crate::domain::mutation::FieldChange { value: clean[&c.field].clone(), ..c.clone() }).collect();
+    let merged = merge(&rec.fields, &normalized, policy);
+    if policy == ConflictPolicy::Reject && !merged.conflicts.is_empty() {
+        return Err(conflict_error(tx, &merged.conflicts).await?);
+    }
+    if merged.apply.is_empty() {
+        return Ok((rec.version, BTreeMap::new()));
+    }
+    let mut team = rec.team_id;
+    if let Some(owner) = merged.apply.get("owner_id") {
+        let new_team = owner_team(tx, owner).await?.ok_or_else(|| AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]))?;
+        if !access::can_reassign(actor, rec.lead_ref(), new_team) {
+            return Err(AppError::Invalid(vec![FieldError::new("owner_id", "You cannot reassign this lead to that person.")]));
+        }
+        team = new_team;
+    }
+    let version = rec.version + 1;
+    let value = |k: &str| merged.apply.get(k).map(String::as_str).unwrap_or_else(|| rec.value(k)).to_string();
+    let mut binds = vec![Val::Int(Some(version)), Val::Int(Some(now)), Val::Text(team.to_string())];
+    binds.push(Val::Text(search_text(&value("first_name"), &value("last_name"), &value("company_name"), &value("email"), &value("topic"))));
+    let mut sets = vec!["version = $1".to_string(), "updated_at = $2".into(), "team_id = $3".into(), "search_text = $4".into()];
+    for (k, v) in &merged.apply {
+        let spec = fields::spec(k).ok_or_else(|| AppError::internal(format!("unknown field {k}")))?;
+        binds.push(to_db(spec, v));
+        sets.push(format!("{} = ${}", spec.key, binds.len()));
+    }
+    binds.push(Val::Text(id.to_string()));
+    let sql = format!("UPDATE leads SET {} WHERE id = ${}", sets.join(", "), binds.len());
+    bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+    for k in merged.apply.keys() {
+        sqlx::query(
+            "INSERT INTO lead_field_versions (lead_id, field, version, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (lead_id, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+        )
+        .bind(id.to_string())
+        .bind(k.as_str())
+        .bind(version)
+        .bind(actor.user_id.to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok((version, merged.apply))
+}
+
+async fn conflict_error(tx: &mut Transaction<'_, Any>, conflicts: &[Conflict]) -> AppResult<AppError> {
+    let mut views = Vec::new();
+    for c in conflicts {
+        let by_name: Option<String> = match c.changed_by {
+            Some(u) => sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(u.to_string()).fetch_optional(&mut **tx).await?,
+            None => None,
+        };
+        let label = fields::spec(&c.field).map(|s| s.label).unwrap_or("Field").to_string();
+        views.push(crate::error::ConflictView {
+            conflict: c.clone(),
+            label,
+            their_value_shown: c.theirs.clone(),
+            by_name: by_name.unwrap_or_else(|| "someone".into()),
+            at_shown: String::new(),
+        });
+    }
+    Ok(AppError::Conflict(views))
+}
+
+async fn delete(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: Uuid) -> AppResult<()> {
+    match load(tx, Some(kind), id).await? {
+        Some(r) if access::can_read(actor, r.lead_ref()) => {
+            if !access::can_delete(actor) {
+                return Err(AppError::Forbidden);
+            }
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    sqlx::query("DELETE FROM leads WHERE id = $1").bind(id.to_string()).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// How many changes the pull feed holds for a record (tests and diagnostics).
+pub async fn change_count(db: &Db, id: Uuid) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM changes WHERE record_id = $1").bind(id.to_string()).fetch_one(&db.pool).await?)
+}

@@ -1,0 +1,97 @@
+//! Storage: one layer over SQLite and Postgres through sqlx's `Any` driver. SQL is written once with
+//! `$n` placeholders (both engines accept them); the few dialect differences live in `Dialect` below.
+
+pub mod leads;
+pub mod users;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgres",
+        }
+    }
+    /// Row lock for read-then-write inside a transaction. SQLite has one writer at a time, and our
+    /// transactions write first, so it needs none.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Kind::Sqlite => "",
+            Kind::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub kind: Kind,
+}
+
+pub const DEFAULT_URL: &str = "sqlite://data/prospecta.db";
+
+impl Db {
+    /// Connects and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
+        let db = Self::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        install_default_drivers();
+        let kind = if url.starts_with("postgres") { Kind::Postgres } else { Kind::Sqlite };
+        let mut url = url.to_string();
+        if kind == Kind::Sqlite {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or("");
+            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Configuration(format!("cannot create {}: {e}", dir.display()).into()))?;
+            }
+            if !url.contains("mode=") {
+                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(if kind == Kind::Sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if kind == Kind::Sqlite {
+                        // WAL lets readers work while one writer commits; writers wait instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        Ok(Db { pool, kind })
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        match self.kind {
+            Kind::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
+            Kind::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,337 @@
+//! The storage suite. Every test runs on SQLite, and on Postgres when PROSPECTA_TEST_POSTGRES_URL
+//! names a server (a URL to an existing database; each test gets a fresh database beside it).
+#![cfg(feature = "ssr")]
+
+use app::domain::access::{Actor, Role};
+use app::domain::mutation::{ConflictPolicy, FieldChange, Mutation, Op};
+use app::domain::query::{LeadQuery, SortKey, View};
+use app::error::AppError;
+use app::model::Saved;
+use app::store::leads::{self, apply, apply_with_fault, FaultPoint, NewLeadRow};
+use app::store::{users, Db};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+struct World {
+    db: Db,
+    admin: Actor,
+    manager: Actor,
+    ana: Actor,
+    luis: Actor,
+    /// A seller in the other team.
+    otto: Actor,
+}
+
+async fn sqlite_db() -> Db {
+    let dir = std::env::temp_dir().join(format!("prospecta-test-{}", Uuid::now_v7()));
+    Db::open(&format!("sqlite://{}/t.db", dir.display())).await.expect("open sqlite")
+}
+
+async fn postgres_db() -> Option<Db> {
+    let base = std::env::var("PROSPECTA_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+    let admin = Db::connect(&base).await.expect("connect to postgres");
+    let name = format!("prospecta_test_{}", Uuid::now_v7().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.expect("create database");
+    admin.pool.close().await;
+    let (prefix, _) = base.rsplit_once('/').expect("postgres url with a database name");
+    Some(Db::open(&format!("{prefix}/{name}")).await.expect("open postgres test database"))
+}
+
+async fn world(db: Db) -> World {
+    let new = |name: &'static str, role: Role, team_id: Uuid| users::NewUser {
+        name,
+        email: Box::leak(format!("{}@t.example", name.to_lowercase()).into_boxed_str()),
+        role,
+        team_id,
+        password_hash: "x",
+        time_zone: "Europe/Madrid",
+    };
+    let admin = users::create_workspace(&db, "Test", new("Admin", Role::Admin, Uuid::nil())).await.unwrap();
+    let team_a = admin.team_id;
+    let team_b = users::create_team(&db, "Export").await.unwrap().id;
+    let manager = users::create_user(&db, new("Manager", Role::Manager, team_a)).await.unwrap();
+    let ana = users::create_user(&db, new("Ana", Role::Seller, team_a)).await.unwrap();
+    let luis = users::create_user(&db, new("Luis", Role::Seller, team_a)).await.unwrap();
+    let otto = users::create_user(&db, new("Otto", Role::Seller, team_b)).await.unwrap();
+    World { db, admin: admin.actor(), manager: manager.actor(), ana: ana.actor(), luis: luis.actor(), otto: otto.actor() }
+}
+
+fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn create_m(extra: &[(&str, &str)]) -> Mutation {
+    let id = Uuid::now_v7();
+    let mut f = fields(&[("topic", "Espresso machines"), ("last_name", "García"), ("company_name", "Café Central")]);
+    f.extend(fields(extra));
+    Mutation { client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Create { fields: f } }
+}
+
+fn update_m(record: Uuid, client: Uuid, seq: i64, changes: &[(&str, &str, i64)]) -> Mutation {
+    let changes = changes.iter().map(|(f, v, b)| FieldChange { field: f.to_string(), value: v.to_string(), base_version: *b }).collect();
+    Mutation { client_id: client, seq, record_id: record, op: Op::Update { changes } }
+}
+
+async fn create(w: &World, who: &Actor, extra: &[(&str, &str)]) -> Uuid {
+    let m = create_m(extra);
+    apply(&w.db, who, &m, ConflictPolicy::Reject).await.expect("create lead");
+    m.record_id
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::world(super::sqlite_db().await).await).await })*
+        }
+        mod on_postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                match super::postgres_db().await {
+                    Some(db) => super::$name(super::world(db).await).await,
+                    None => eprintln!("PROSPECTA_TEST_POSTGRES_URL is not set: Postgres run skipped"),
+                }
+            })*
+        }
+    };
+}
+
+suite!(
+    create_read_update,
+    invalid_input_writes_nothing,
+    same_mutation_twice_applies_once,
+    edits_to_different_fields_merge,
+    same_field_conflict_is_reported_and_resolvable,
+    access_rules,
+    search_filters_and_sort,
+    paging_at_100k,
+    fault_before_commit_leaves_nothing,
+    sessions_expire,
+);
+
+async fn create_read_update(w: World) {
+    let id = create(&w, &w.ana, &[("email", "ana@cafe.es"), ("budget_amount", "12.500,50"), ("decision_maker", "yes")]).await;
+    let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
+    assert_eq!(rec.value("topic"), "Espresso machines");
+    assert_eq!(rec.value("budget_amount"), "12500.50");
+    assert_eq!(rec.value("decision_maker"), "true");
+    assert_eq!(rec.value("status_reason"), "New");
+    assert_eq!(rec.owner_id, w.ana.user_id);
+    assert_eq!(rec.version, 1);
+
+    let m = update_m(id, Uuid::now_v7(), 1, &[("city", "Sevilla", 1), ("rating", "hot", 1)]);
+    assert_eq!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap(), Saved::Applied { version: 2 });
+    let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
+    assert_eq!((rec.value("city"), rec.value("rating")), ("Sevilla", "Hot"));
+    assert_eq!(rec.fields["city"].version, 2);
+    assert_eq!(rec.fields["topic"].version, 1);
+    assert_eq!(leads::change_count(&w.db, id).await.unwrap(), 2);
+}
+
+async fn invalid_input_writes_nothing(w: World) {
+    let bad = create_m(&[("email", "ana@"), ("topic", "")]);
+    match apply(&w.db, &w.ana, &bad, ConflictPolicy::Reject).await {
+        Err(AppError::Invalid(errs)) => {
+            let keys: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+            assert!(keys.contains(&"email") && keys.contains(&"topic"), "{keys:?}");
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert!(matches!(leads::get(&w.db, &w.ana, bad.record_id).await, Err(AppError::NotFound)));
+    // The refused mutation left no trace, so the same numbers can be used again once fixed.
+    let mut fixed = bad.clone();
+    fixed.op = create_m(&[("email", "ana@cafe.es")]).op;
+    apply(&w.db, &w.ana, &fixed, ConflictPolicy::Reject).await.unwrap();
+
+    let long = "x".repeat(201);
+    let m = update_m(fixed.record_id, Uuid::now_v7(), 1, &[("topic", &long, 1)]);
+    assert!(matches!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
+    let m = update_m(fixed.record_id, Uuid::now_v7(), 1, &[("no_such_field", "x", 1)]);
+    assert!(matches!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
+    assert_eq!(leads::get(&w.db, &w.ana, fixed.record_id).await.unwrap().value("topic"), "Espresso machines");
+}
+
+async fn same_mutation_twice_applies_once(w: World) {
+    let id = create(&w, &w.ana, &[]).await;
+    let m = update_m(id, Uuid::now_v7(), 7, &[("city", "Bilbao", 1)]);
+    assert_eq!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap(), Saved::Applied { version: 2 });
+    assert_eq!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap(), Saved::Duplicate);
+    let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
+    assert_eq!(rec.version, 2);
+    assert_eq!(leads::change_count(&w.db, id).await.unwrap(), 2);
+}
+
+async fn edits_to_different_fields_merge(w: World) {
+    let id = create(&w, &w.ana, &[("city", "Madrid")]).await;
+    // Ana and her manager both opened version 1.
+    apply(&w.db, &w.ana, &update_m(id, Uuid::now_v7(), 1, &[("topic", "Vending", 1)]), ConflictPolicy::Reject).await.unwrap();
+    apply(&w.db, &w.manager, &update_m(id, Uuid::now_v7(), 1, &[("city", "Sevilla", 1)]), ConflictPolicy::Reject).await.unwrap();
+    let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
+    assert_eq!((rec.value("topic"), rec.value("city")), ("Vending", "Sevilla"));
+    assert_eq!(rec.version, 3);
+}
+
+async fn same_field_conflict_is_reported_and_resolvable(w: World) {
+    let id = create(&w, &w.ana, &[]).await;
+    apply(&w.db, &w.manager, &update_m(id, Uuid::now_v7(), 1, &[("topic", "Grinders", 1)]), ConflictPolicy::Reject).await.unwrap();
+    let ana_client = Uuid::now_v7();
+    let stale = update_m(id, ana_client, 1, &[("topic", "Vending", 1), ("city", "Cádiz", 1)]);
+    match apply(&w.db, &w.ana, &stale, ConflictPolicy::Reject).await {
+        Err(AppError::Conflict(views)) => {
+            assert_eq!(views.len(), 1);
+            assert_eq!(views[0].conflict.field, "topic");
+            assert_eq!(views[0].conflict.theirs, "Grinders");
+            assert_eq!(views[0].conflict.yours, "Vending");
+            assert_eq!(views[0].by_name, "Manager");
+            assert_eq!(views[0].conflict.their_version, 2);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
+    assert_eq!((rec.value("topic"), rec.value("city")), ("Grinders", ""), "nothing of the refused save was written");
+    // Ana keeps her value knowingly: same client, same number, rebased on version 2.
+    let keep = update_m(id, ana_client, 1, &[("topic", "Vending", 2), ("city", "Cádiz", 1)]);
+    apply(&w.db, &w.ana, &keep, ConflictPolicy::Reject).await.unwrap();
+    let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
+    assert_eq!((rec.value("topic"), rec.value("city")), ("Vending", "Cádiz"));
+}
+
+async fn access_rules(w: World) {
+    let anas = create(&w, &w.ana, &[]).await;
+    let ottos = create(&w, &w.otto, &[]).await;
+    // Other team: invisible, as if it did not exist.
+    assert!(matches!(leads::get(&w.db, &w.ana, ottos).await, Err(AppError::NotFound)));
+    let poke = update_m(ottos, Uuid::now_v7(), 1, &[("city", "X", 1)]);
+    assert!(matches!(apply(&w.db, &w.ana, &poke, ConflictPolicy::Reject).await, Err(AppError::NotFound)));
+    assert!(matches!(apply(&w.db, &w.manager, &poke, ConflictPolicy::Reject).await, Err(AppError::NotFound)));
+    // A colleague's lead: readable, not editable.
+    assert!(leads::get(&w.db, &w.luis, anas).await.is_ok());
+    let luis_edit = update_m(anas, Uuid::now_v7(), 1, &[("city", "X", 1)]);
+    assert!(matches!(apply(&w.db, &w.luis, &luis_edit, ConflictPolicy::Reject).await, Err(AppError::Forbidden)));
+    // Sellers cannot reassign, managers can within the team, not to another team; admins can.
+    let to_luis = |seq| update_m(anas, Uuid::now_v7(), seq, &[("owner_id", &w.luis.user_id.to_string(), 1)]);
+    assert!(matches!(apply(&w.db, &w.ana, &to_luis(1), ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
+    apply(&w.db, &w.manager, &to_luis(1), ConflictPolicy::Reject).await.unwrap();
+    assert_eq!(leads::get(&w.db, &w.luis, anas).await.unwrap().owner_id, w.luis.user_id);
+    let to_otto = update_m(anas, Uuid::now_v7(), 1, &[("owner_id", &w.otto.user_id.to_string(), 2)]);
+    assert!(matches!(apply(&w.db, &w.manager, &to_otto, ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
+    apply(&w.db, &w.admin, &to_otto, ConflictPolicy::Reject).await.unwrap();
+    let moved = leads::get(&w.db, &w.otto, anas).await.unwrap();
+    assert_eq!(moved.team_id, w.otto.team_id, "the lead follows its owner's team");
+    assert!(matches!(leads::get(&w.db, &w.ana, anas).await, Err(AppError::NotFound)));
+    // Deleting is for admins.
+    let del = Mutation { client_id: Uuid::now_v7(), seq: 1, record_id: ottos, op: Op::Delete };
+    assert!(matches!(apply(&w.db, &w.otto, &del, ConflictPolicy::Reject).await, Err(AppError::Forbidden)));
+    apply(&w.db, &w.admin, &del, ConflictPolicy::Reject).await.unwrap();
+    assert!(matches!(leads::get(&w.db, &w.admin, ottos).await, Err(AppError::NotFound)));
+    // A seller cannot create leads for someone else.
+    let for_luis = create_m(&[("owner_id", &w.luis.user_id.to_string())]);
+    assert!(matches!(apply(&w.db, &w.ana, &for_luis, ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
+    // Lists follow the same rules.
+    let team = LeadQuery { view: View::Team, ..Default::default() };
+    let ana_sees = leads::list(&w.db, &w.ana, &team).await.unwrap();
+    let admin_sees = leads::list(&w.db, &w.admin, &team).await.unwrap();
+    assert_eq!(ana_sees.total, 0);
+    assert_eq!(admin_sees.total, 1);
+}
+
+async fn search_filters_and_sort(w: World) {
+    create(&w, &w.ana, &[("first_name", "Lucía"), ("company_name", "Hotel Alameda"), ("email", "lucia@alameda.es"), ("rating", "Hot"), ("source", "Trade Show")]).await;
+    create(&w, &w.ana, &[("first_name", "Emma"), ("last_name", "Clarke"), ("company_name", "Riverside Bistro"), ("topic", "Cold brew"), ("rating", "Cold")]).await;
+    create(&w, &w.luis, &[("company_name", "Oficinas 100% Norte"), ("budget_amount", "9000"), ("source", "Web")]).await;
+    let q = |f: &dyn Fn(&mut LeadQuery)| {
+        let mut q = LeadQuery { view: View::Team, ..Default::default() };
+        f(&mut q);
+        q
+    };
+    let names = |l: app::model::LeadList| l.rows.into_iter().map(|r| r.company).collect::<Vec<_>>();
+    let list = |query: LeadQuery| {
+        let db = w.db.clone();
+        let actor = w.ana.clone();
+        async move { leads::list(&db, &actor, &query).await.unwrap() }
+    };
+    assert_eq!(names(list(q(&|q| q.q = "ALAMEDA".into())).await), ["Hotel Alameda"]);
+    assert_eq!(names(list(q(&|q| q.q = "cold brew".into())).await), ["Riverside Bistro"]);
+    assert_eq!(names(list(q(&|q| q.q = "lucia@".into())).await), ["Hotel Alameda"]);
+    assert_eq!(names(list(q(&|q| q.q = "100%".into())).await), ["Oficinas 100% Norte"], "% is searched literally");
+    assert_eq!(list(q(&|q| q.q = "_".into())).await.total, 0, "_ is searched literally");
+    assert_eq!(names(list(q(&|q| q.rating = "Cold".into())).await), ["Riverside Bistro"]);
+    assert_eq!(names(list(q(&|q| q.source = "Web".into())).await), ["Oficinas 100% Norte"]);
+    assert_eq!(list(q(&|q| q.owner = w.ana.user_id.to_string())).await.total, 2);
+    assert_eq!(list(q(&|q| q.status = "Contacted".into())).await.total, 0);
+    assert_eq!(list(LeadQuery { view: View::Mine, ..Default::default() }).await.total, 2);
+    assert_eq!(list(LeadQuery { view: View::Closed, ..Default::default() }).await.total, 0);
+    let by_company = names(list(q(&|q| { q.sort = SortKey::Company; q.desc = false; })).await);
+    assert_eq!(by_company, ["Hotel Alameda", "Oficinas 100% Norte", "Riverside Bistro"]);
+    let by_budget = names(list(q(&|q| { q.sort = SortKey::Budget; q.desc = true; })).await);
+    assert_eq!(by_budget[0], "Oficinas 100% Norte", "amounts first, empty ones last");
+    let by_owner = names(list(q(&|q| { q.sort = SortKey::Owner; q.desc = true; })).await);
+    assert_eq!(by_owner[0], "Oficinas 100% Norte");
+}
+
+async fn paging_at_100k(w: World) {
+    let n = 100_000;
+    let started = std::time::Instant::now();
+    let rows: Vec<NewLeadRow> = (0..n)
+        .map(|i| NewLeadRow {
+            id: Uuid::now_v7(),
+            team_id: w.ana.team_id,
+            created_by: w.ana.user_id,
+            at: 1_700_000_000_000 + (i as i64 % 5000) * 1000,
+            values: fields(&[
+                ("topic", "Coffee"),
+                ("last_name", &format!("Name{:06}", (i * 7919) % n)),
+                ("company_name", &format!("Company {}", i % 977)),
+                ("owner_id", &w.ana.user_id.to_string()),
+                ("status_reason", "New"),
+            ]),
+        })
+        .collect();
+    leads::seed(&w.db, Uuid::now_v7(), 1, &rows).await.unwrap();
+    eprintln!("seeded {n} leads in {:?}", started.elapsed());
+    let q = LeadQuery { view: View::Team, ..Default::default() };
+    let started = std::time::Instant::now();
+    let p1 = leads::list(&w.db, &w.manager, &q).await.unwrap();
+    eprintln!("first page in {:?}", started.elapsed());
+    assert_eq!(p1.total, n as i64);
+    assert_eq!(p1.pages, 4000);
+    assert_eq!(p1.rows.len(), 25);
+    // Many leads share an updated time: the id tie-break keeps pages disjoint and complete.
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=8 {
+        let p = leads::list(&w.db, &w.manager, &q.at_page(page)).await.unwrap();
+        for r in p.rows {
+            assert!(seen.insert(r.id), "lead shown on two pages");
+        }
+    }
+    assert_eq!(seen.len(), 200);
+    let started = std::time::Instant::now();
+    let last = leads::list(&w.db, &w.manager, &LeadQuery { sort: SortKey::Name, desc: false, ..q.at_page(4000) }).await.unwrap();
+    eprintln!("last page by name in {:?}", started.elapsed());
+    assert_eq!(last.rows.len(), 25);
+    assert_eq!(last.rows.last().unwrap().name, "Name099999");
+    let search = leads::list(&w.db, &w.manager, &LeadQuery { q: "name01234".into(), ..q.clone() }).await.unwrap();
+    assert_eq!(search.total, 10);
+}
+
+async fn fault_before_commit_leaves_nothing(w: World) {
+    let m = create_m(&[]);
+    let r = apply_with_fault(&w.db, &w.ana, &m, ConflictPolicy::Reject, FaultPoint::BeforeCommit).await;
+    assert!(matches!(r, Err(AppError::Internal(_))));
+    assert!(matches!(leads::get(&w.db, &w.ana, m.record_id).await, Err(AppError::NotFound)));
+    assert_eq!(leads::change_count(&w.db, m.record_id).await.unwrap(), 0);
+    // The retry is not mistaken for a duplicate: the mutation was not recorded either.
+    assert_eq!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap(), Saved::Applied { version: 1 });
+}
+
+async fn sessions_expire(w: World) {
+    users::create_session(&w.db, "hash-1", w.ana.user_id, 60_000).await.unwrap();
+    assert!(matches!(users::session_user(&w.db, "hash-1").await.unwrap(), users::SessionLookup::Valid(u) if u.id == w.ana.user_id));
+    users::expire_session(&w.db, "hash-1").await.unwrap();
+    assert!(matches!(users::session_user(&w.db, "hash-1").await.unwrap(), users::SessionLookup::Expired));
+    assert!(matches!(users::session_user(&w.db, "hash-1").await.unwrap(), users::SessionLookup::Unknown));
+    users::record_failure(&w.db, "Ana@T.example", 3).await.unwrap();
+    assert_eq!(users::failures(&w.db, "ana@t.example").await.unwrap().map(|f| f.0), Some(3));
+    users::clear_failures(&w.db, "ana@t.example").await.unwrap();
+    assert_eq!(users::failures(&w.db, "ana@t.example").await.unwrap(), None);
+}

@@ -1,0 +1,54 @@
+// Browser tests drive Debian's Chromium against the real server binary. Each project family gets its own
+// server on its own fresh SQLite database, so "first start" really is a first start.
+import { defineConfig, devices } from '@playwright/test';
+import * as os from 'os';
+import * as path from 'path';
+
+const bin = process.env.PROSPECTA_BIN ?? path.resolve(__dirname, '../target/debug/prospecta');
+const siteRoot = process.env.LEPTOS_SITE_ROOT ?? path.resolve(__dirname, '../target/site');
+const runDir = path.join(os.tmpdir(), `prospecta-e2e-${process.pid}`);
+
+const servers = { desktop: 3101, phone: 3102, nojs: 3103 } as const;
+const url = (port: number) => `http://127.0.0.1:${port}`;
+
+const chromium = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  },
+};
+const desktop = { ...chromium, viewport: { width: 1280, height: 800 }, baseURL: url(servers.desktop) };
+const phone = { ...chromium, viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, baseURL: url(servers.phone) };
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  use: { trace: 'retain-on-failure', actionTimeout: 15_000 },
+  projects: [
+    { name: 'desktop-setup', testMatch: /setup\.spec\.ts/, use: desktop },
+    { name: 'desktop', testMatch: /(leads|two-users)\.spec\.ts/, use: desktop, dependencies: ['desktop-setup'] },
+    { name: 'phone-setup', testMatch: /setup\.spec\.ts/, use: phone },
+    { name: 'phone', testMatch: /leads\.spec\.ts/, use: phone, dependencies: ['phone-setup'] },
+    { name: 'no-javascript', testMatch: /nojs\.spec\.ts/, use: { ...desktop, baseURL: url(servers.nojs), javaScriptEnabled: false } },
+  ],
+  webServer: Object.entries(servers).map(([name, port]) => ({
+    command: `mkdir -p ${runDir}/${name} && exec ${bin} serve`,
+    url: `${url(port)}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: siteRoot,
+      DATABASE_URL: `sqlite://${runDir}/${name}/e2e.db`,
+      RUST_LOG: 'warn',
+    },
+  })),
+});

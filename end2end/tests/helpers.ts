@@ -1,0 +1,30 @@
+import { expect, Page } from '@playwright/test';
+
+export const admin = { name: 'Alba Admin', email: 'alba@e2e.example', password: 'correct horse 1' };
+export const manager = { name: 'Marco Manager', email: 'marco@e2e.example', password: 'battery staple 2' };
+
+export async function signIn(page: Page, who: { email: string; password: string }) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/leads$/);
+}
+
+/** Creates a lead through the form and returns its page URL. */
+export async function createLead(page: Page, f: { topic: string; last: string; company: string; email?: string }) {
+  await page.goto('/leads/new');
+  await page.getByLabel('Topic').fill(f.topic);
+  await page.getByLabel('Last name').fill(f.last);
+  await page.getByLabel('Company').fill(f.company);
+  if (f.email) await page.getByLabel('Email').fill(f.email);
+  await page.getByRole('button', { name: 'Save lead' }).click();
+  await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
+  return page.url();
+}
+
+/** The page does not scroll sideways (checked at the phone width). */
+export async function expectNoSidewaysScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}

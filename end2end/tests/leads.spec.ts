@@ -1,0 +1,82 @@
+import { test, expect } from '@playwright/test';
+import { admin, signIn, createLead, expectNoSidewaysScroll } from './helpers';
+
+test('a wrong password is refused with a message', async ({ page }) => {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong email or password.');
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test('create a lead: an invalid email is explained, nothing typed is lost, then it saves', async ({ page }, info) => {
+  await signIn(page, admin);
+  await page.getByRole('link', { name: 'New lead' }).first().click();
+  await expect(page.getByRole('heading', { name: 'New lead' })).toBeVisible();
+  const company = `Hotel Alameda ${info.project.name}`;
+  await page.getByLabel('Topic').fill('Espresso machines for the terrace');
+  await page.getByLabel('First name').fill('Lucía');
+  await page.getByLabel('Last name').fill('García');
+  await page.getByLabel('Company').fill(company);
+  await page.getByLabel('Email').fill('lucia@');
+  await page.getByLabel('Lead source').selectOption('Trade Show');
+  await page.getByRole('button', { name: 'Save lead' }).click();
+  await expect(page.getByText('Enter an email address like name@example.com.')).toBeVisible();
+  await expect(page.getByLabel('Topic')).toHaveValue('Espresso machines for the terrace');
+  await expect(page.getByLabel('Company')).toHaveValue(company);
+  await expectNoSidewaysScroll(page);
+  await page.getByLabel('Email').fill('lucia@alameda.example');
+  await page.getByRole('button', { name: 'Save lead' }).click();
+  await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { name: 'Lucía García' })).toBeVisible();
+  await expect(page.getByLabel('Email')).toHaveValue('lucia@alameda.example');
+  await expectNoSidewaysScroll(page);
+});
+
+test('edit a lead and the change stays', async ({ page }, info) => {
+  await signIn(page, admin);
+  await createLead(page, { topic: 'Grinder upgrade', last: 'Romero', company: `Bistro Olivo ${info.project.name}` });
+  await page.getByLabel('City').fill('Sevilla');
+  await page.getByLabel('Rating').selectOption('Hot');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Saved.');
+  await page.reload();
+  await expect(page.getByLabel('City')).toHaveValue('Sevilla');
+  await expect(page.getByLabel('Rating')).toHaveValue('Hot');
+});
+
+test('search and switch views', async ({ page }, info) => {
+  await signIn(page, admin);
+  const company = `Coworking Brisa ${info.project.name}`;
+  await createLead(page, { topic: 'Vending for floors', last: 'Clarke', company });
+  await page.goto('/leads');
+  await page.getByRole('searchbox', { name: 'Search leads' }).fill('brisa');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/q=brisa/);
+  await expect(page.getByText(company)).toBeVisible();
+  await expect(page.getByText('1 leads')).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Search leads' }).fill('no such lead anywhere');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByText('No leads match.')).toBeVisible();
+  // The back button restores the previous search.
+  await page.goBack();
+  await expect(page.getByText(company)).toBeVisible();
+  await page.getByRole('link', { name: 'All open leads' }).click();
+  await expect(page.getByRole('heading', { name: 'All open leads' })).toBeVisible();
+  await expect(page).toHaveURL(/view=team/);
+  await page.getByRole('link', { name: 'Closed leads' }).click();
+  await expect(page.getByRole('heading', { name: 'Closed leads' })).toBeVisible();
+  await expect(page.getByText('No leads match.')).toBeVisible();
+  await page.getByRole('link', { name: 'My open leads' }).click();
+  await expect(page.getByText(company)).toBeVisible();
+  await expectNoSidewaysScroll(page);
+});
+
+test('sign out ends the session', async ({ page }) => {
+  await signIn(page, admin);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.goto('/leads');
+  await expect(page).toHaveURL(/\/sign-in$/);
+});

@@ -1,0 +1,4 @@
+//! The server's pieces, as a library so that the HTTP tests can build the same router.
+pub mod bench;
+pub mod demo;
+pub mod web;
