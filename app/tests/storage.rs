@@ -38,6 +38,7 @@ async fn postgres_db() -> Option<Db> {
 }
 
 async fn world(db: Db) -> World {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     let new = |name: &'static str, role: Role, team_id: Uuid| users::NewUser {
         name,
         email: Box::leak(format!("{}@t.example", name.to_lowercase()).into_boxed_str()),

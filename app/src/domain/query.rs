@@ -140,8 +140,8 @@ impl LeadQuery {
             parts.push(("sort", self.sort.slug().into()));
             parts.push(("dir", if self.desc { "desc" } else { "asc" }.into()));
         }
-        if self.page > 1 {
-            parts.push(("page", self.page.to_string()));
+        if self.page() > 1 {
+            parts.push(("page", self.page().to_string()));
         }
         parts.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
     }
@@ -156,8 +156,13 @@ impl LeadQuery {
         LeadQuery { page: page.max(1), ..self.clone() }
     }
 
+    /// The page, counting from 1 (a default query, page 0, is the first page).
+    pub fn page(&self) -> i64 {
+        self.page.max(1)
+    }
+
     pub fn offset(&self) -> i64 {
-        (self.page - 1) * PAGE_SIZE
+        (self.page() - 1) * PAGE_SIZE
     }
 }
 
@@ -208,6 +213,13 @@ mod tests {
             .collect();
         let back = LeadQuery::from_params(|k| decoded.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()));
         assert_eq!(back, q);
+    }
+
+    #[test]
+    fn a_default_query_is_the_first_page() {
+        let q = LeadQuery::default();
+        assert_eq!((q.page(), q.offset()), (1, 0));
+        assert_eq!(q.at_page(3).offset(), 50);
     }
 
     #[test]

@@ -252,7 +252,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(LeadList { rows, total, page: q.page, pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
+    Ok(LeadList { rows, total, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
 }
 
 /// Where a mutation is in its life. Tests use `FailAfterWrite` to prove nothing half-written survives.
