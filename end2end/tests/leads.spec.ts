@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { admin, signIn, createLead, expectNoSidewaysScroll } from './helpers';
 
 test('a wrong password is refused with a message', async ({ page }) => {

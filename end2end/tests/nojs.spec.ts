@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 
 // The same server-rendered forms work with JavaScript turned off.
 test('without JavaScript: set up, sign out, sign in and create a lead', async ({ page }) => {

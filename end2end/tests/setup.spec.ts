@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { admin, manager } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -16,7 +16,7 @@ test('first start creates the workspace and its admin', async ({ page }) => {
   await page.getByRole('button', { name: 'Create workspace' }).click();
   await expect(page).toHaveURL(/\/leads$/);
   await expect(page.getByRole('heading', { name: 'My open leads' })).toBeVisible();
-  await expect(page.getByText(admin.name)).toBeVisible();
+  await expect(page.getByRole('banner').getByText(admin.name)).toBeVisible();
   // Set-up happens once: the page now sends people to sign in.
   await page.goto('/setup');
   await expect(page).toHaveURL(/\/sign-in$/);

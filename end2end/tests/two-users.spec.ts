@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { admin, manager, signIn, createLead } from './helpers';
 
 test('two people edit one lead: different fields merge, the same field asks the later one', async ({ browser }) => {

@@ -123,3 +123,19 @@ async fn repeated_wrong_passwords_are_slowed_down() {
     let other = post(&app, SignIn::PATH, "email=someone%40else.example&password=whatever1", None, None).await;
     assert!(other.body.contains("WrongCredentials"), "other emails are not affected: {}", other.body);
 }
+
+#[tokio::test]
+async fn the_demo_workspace_is_alive() {
+    let (_, db) = app().await;
+    prospecta_server::demo::load(&db, 300).await.unwrap();
+    let people = app::store::users::list(&db).await.unwrap();
+    assert_eq!(people.len(), 6);
+    assert_eq!(app::store::users::teams(&db).await.unwrap().len(), 2);
+    let admin = people.iter().find(|u| u.email == "marta@aurora.example").unwrap().actor();
+    let all = app::domain::query::LeadQuery { view: app::domain::query::View::Team, ..Default::default() };
+    let list = app::store::leads::list(&db, &admin, &all).await.unwrap();
+    assert_eq!(list.total, 300);
+    let sources: std::collections::HashSet<_> = list.rows.iter().map(|r| r.source.clone()).collect();
+    assert!(sources.len() > 3, "varied sources: {sources:?}");
+    assert!(prospecta_server::demo::load(&db, 10).await.is_err(), "refuses a database that is already set up");
+}

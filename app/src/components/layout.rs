@@ -10,16 +10,19 @@ use leptos_router::components::{Outlet, Redirect, A};
 #[component]
 pub fn SignedIn() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
+    // The page (Outlet) stays outside the Suspense: resources created inside a Suspend get different ids
+    // on the server and in the browser, which breaks hydration.
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <header class="top"></header> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(m)) => view! { <Header me=m/><main class="page"><Outlet/></main> }.into_any(),
+                    Ok(Some(m)) => view! { <Header me=m/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
-                    Err(e) => view! { <main class="page"><ErrorMessage error=e/></main> }.into_any(),
+                    Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                 }
             })}
         </Suspense>
+        <main class="page"><Outlet/></main>
     }
 }
 

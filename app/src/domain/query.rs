@@ -88,7 +88,7 @@ impl SortKey {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LeadQuery {
     pub view: View,
@@ -102,6 +102,23 @@ pub struct LeadQuery {
     pub desc: bool,
     /// 1-based.
     pub page: i64,
+}
+
+/// My open leads, most recently updated first, first page.
+impl Default for LeadQuery {
+    fn default() -> Self {
+        LeadQuery {
+            view: View::default(),
+            q: String::new(),
+            status: String::new(),
+            source: String::new(),
+            rating: String::new(),
+            owner: String::new(),
+            sort: SortKey::default(),
+            desc: true,
+            page: 1,
+        }
+    }
 }
 
 impl LeadQuery {
@@ -217,8 +234,9 @@ mod tests {
 
     #[test]
     fn a_default_query_is_the_first_page() {
-        let q = LeadQuery::default();
+        let q = LeadQuery { page: 0, ..LeadQuery::default() };
         assert_eq!((q.page(), q.offset()), (1, 0));
+        assert_eq!(LeadQuery::default().to_query_string(), "view=mine");
         assert_eq!(q.at_page(3).offset(), 50);
     }
 

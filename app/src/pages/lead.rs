@@ -25,7 +25,7 @@ pub fn LeadPage() -> impl IntoView {
                     Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     Ok(d) => {
                         let owners = owners.await.unwrap_or_default();
-                        view! { <LeadView detail=d owners=owners on_saved=Callback::new(move |_| lead.refetch())/> }.into_any()
+                        view! { <LeadView detail=d owners=owners/> }.into_any()
                     }
                 }
             })}
@@ -34,8 +34,7 @@ pub fn LeadPage() -> impl IntoView {
 }
 
 #[component]
-fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, on_saved: Callback<()>) -> impl IntoView {
-    let name = full_name(&detail.values["first_name"], &detail.values["last_name"]);
+fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
     let base = RwSignal::new(detail.clone());
     let edited = RwSignal::new(detail.values.clone());
     let result: RwSignal<Option<Result<Saved, AppError>>> = RwSignal::new(None);
@@ -64,10 +63,14 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, on_saved: Callback<()>)
         saving.set(true);
         leptos::task::spawn_local(async move {
             let r = save_lead(m).await;
-            saving.set(false);
+            // Show the record as it now is, with what others changed meanwhile merged in.
             if r.is_ok() {
-                on_saved.run(());
+                if let Ok(fresh) = get_lead(b.id.to_string()).await {
+                    edited.set(fresh.values.clone());
+                    base.set(fresh);
+                }
             }
+            saving.set(false);
             result.set(Some(r));
         });
     };
@@ -76,13 +79,13 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, on_saved: Callback<()>)
     let delete = ServerAction::<DeleteLead>::new();
     view! {
         <header class="lead-head">
-            <h1>{name}</h1>
-            <p class="sub">{detail.values["company_name"].clone()}" · "{detail.values["topic"].clone()}</p>
+            <h1>{move || base.with(|b| full_name(&b.values["first_name"], &b.values["last_name"]))}</h1>
+            <p class="sub">{move || base.with(|b| format!("{} · {}", b.values["company_name"], b.values["topic"]))}</p>
             <dl class="facts">
-                <div><dt>"Status"</dt><dd>{format!("{} ({})", detail.state.label(), detail.values["status_reason"])}</dd></div>
-                <div><dt>"Rating"</dt><dd>{if detail.values["rating"].is_empty() { "—".to_string() } else { detail.values["rating"].clone() }}</dd></div>
-                <div><dt>"Owner"</dt><dd>{detail.owner_name.clone()}</dd></div>
-                <div><dt>"Updated"</dt><dd>{detail.updated_shown.clone()}</dd></div>
+                <div><dt>"Status"</dt><dd>{move || base.with(|b| format!("{} ({})", b.state.label(), b.values["status_reason"]))}</dd></div>
+                <div><dt>"Rating"</dt><dd>{move || base.with(|b| if b.values["rating"].is_empty() { "—".to_string() } else { b.values["rating"].clone() })}</dd></div>
+                <div><dt>"Owner"</dt><dd>{move || base.with(|b| b.owner_name.clone())}</dd></div>
+                <div><dt>"Updated"</dt><dd>{move || base.with(|b| b.updated_shown.clone())}</dd></div>
             </dl>
         </header>
         // Room for the process bar, timeline, stakeholders and competitors that later work adds.

@@ -38,21 +38,25 @@ pub fn LeadsPage() -> impl IntoView {
             <Choice id="status" label="Status" options=STATUSES current=Signal::derive(move || query.get().status)/>
             <Choice id="source" label="Source" options=SOURCES current=Signal::derive(move || query.get().source)/>
             <Choice id="rating" label="Rating" options=RATINGS current=Signal::derive(move || query.get().rating)/>
-            <div class="field">
-                <label for="owner">"Owner"</label>
-                <select id="owner" name="owner" prop:value=move || query.get().owner>
-                    <option value="">"Any"</option>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            owners.await.unwrap_or_default().into_iter().map(|u| {
-                                let id = u.id.to_string();
-                                let selected = query.get_untracked().owner == id;
-                                view! { <option value=id selected=selected>{u.name}</option> }
-                            }).collect_view()
-                        })}
-                    </Suspense>
-                </select>
-            </div>
+            // The select is rendered whole once the owners are known: markers inside <select> do not survive parsing.
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let owners = owners.await.unwrap_or_default();
+                    view! {
+                        <div class="field">
+                            <label for="owner">"Owner"</label>
+                            <select id="owner" name="owner" prop:value=move || query.get().owner>
+                                <option value="">"Any"</option>
+                                {owners.into_iter().map(|u| {
+                                    let id = u.id.to_string();
+                                    let mine = id.clone();
+                                    view! { <option value=id selected=move || query.get().owner == mine>{u.name}</option> }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                    }
+                })}
+            </Suspense>
             <div class="field">
                 <label for="sort">"Sort by"</label>
                 <select id="sort" name="sort" prop:value=move || query.get().sort.slug()>
