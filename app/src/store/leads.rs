@@ -101,7 +101,7 @@ async fn load(tx: &mut Transaction<'_, Any>, lock: Option<DbKind>, id: Uuid) -> 
         "SELECT l.id, l.team_id, l.state, l.version, l.created_by, l.created_at, l.updated_at, u.name AS owner_name, {}
          FROM leads l JOIN users u ON u.id = l.owner_id WHERE l.id = $1{}",
         cols.join(", "),
-        if lock == Some(DbKind::Postgres) { " FOR UPDATE OF l" } else { "" }
+        lock.map(DbKind::for_update).unwrap_or("")
     );
     let Some(row) = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await? else { return Ok(None) };
     let created_by = uuid_of(&row, "created_by")?;
@@ -294,12 +294,12 @@ pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: Conf
         Op::Update { changes } => update(&mut tx, db.kind, actor, m.record_id, changes, policy, now).await?,
         Op::Delete => {
             delete(&mut tx, db.kind, actor, m.record_id).await?;
-            record_change(&mut tx, m.record_id, 0, &BTreeMap::new(), true, actor.user_id, now).await?;
+            record_change(&mut tx, db.kind, m.record_id, 0, &BTreeMap::new(), true, actor.user_id, now).await?;
             (0, BTreeMap::new())
         }
     };
     if !changed.is_empty() {
-        record_change(&mut tx, m.record_id, version, &changed, false, actor.user_id, now).await?;
+        record_change(&mut tx, db.kind, m.record_id, version, &changed, false, actor.user_id, now).await?;
     }
     if fault == FaultPoint::BeforeCommit {
         return Err(AppError::internal("injected fault before commit"));
@@ -308,8 +308,20 @@ pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: Conf
     Ok(Saved::Applied { version })
 }
 
-async fn record_change(tx: &mut Transaction<'_, Any>, id: Uuid, version: i64, fields: &BTreeMap<String, String>, deleted: bool, by: Uuid, now: i64) -> AppResult<()> {
-    sqlx::query("INSERT INTO changes (record_kind, record_id, version, fields, deleted, user_id, at) VALUES ('lead', $1, $2, $3, $4, $5, $6)")
+/// The next feed number, taking the feed lock first (held until this transaction ends).
+async fn next_change_seq(tx: &mut Transaction<'_, Any>, kind: DbKind) -> AppResult<i64> {
+    if let Some(lock) = kind.lock_change_feed() {
+        sqlx::query(lock).execute(&mut **tx).await?;
+    }
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes").fetch_one(&mut **tx).await?;
+    Ok(last.unwrap_or(0) + 1)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_change(tx: &mut Transaction<'_, Any>, kind: DbKind, id: Uuid, version: i64, fields: &BTreeMap<String, String>, deleted: bool, by: Uuid, now: i64) -> AppResult<()> {
+    let seq = next_change_seq(tx, kind).await?;
+    sqlx::query("INSERT INTO changes (seq, record_kind, record_id, version, fields, deleted, user_id, at) VALUES ($1, 'lead', $2, $3, $4, $5, $6, $7)")
+        .bind(seq)
         .bind(id.to_string())
         .bind(version)
         .bind(serde_json::to_string(fields).map_err(AppError::internal)?)
@@ -366,58 +378,68 @@ pub struct NewLeadRow {
 fn insert_sql(version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
     let mut cols = vec!["id", "team_id", "state", "version", "created_by", "created_at", "updated_at", "search_text"];
     cols.extend(FIELDS.iter().map(|s| s.key));
-    let mut binds = Vec::with_capacity(rows.len() * cols.len());
-    let mut tuples = Vec::with_capacity(rows.len());
-    for r in rows {
-        let v = |k: &str| r.values.get(k).cloned().unwrap_or_default();
-        binds.extend([
-            Val::Text(r.id.to_string()),
-            Val::Text(r.team_id.to_string()),
-            Val::Text("open".into()),
-            Val::Int(Some(version)),
-            Val::Text(r.created_by.to_string()),
-            Val::Int(Some(r.at)),
-            Val::Int(Some(r.at)),
-            Val::Text(search_text(&v("first_name"), &v("last_name"), &v("company_name"), &v("email"), &v("topic"))),
-        ]);
-        binds.extend(FIELDS.iter().map(|s| to_db(s, &v(s.key))));
-        let start = binds.len() - cols.len();
-        tuples.push(format!("({})", (1..=cols.len()).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", ")));
-    }
-    (format!("INSERT INTO leads ({}) VALUES {}", cols.join(", "), tuples.join(", ")), binds)
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let v = |k: &str| r.values.get(k).cloned().unwrap_or_default();
+            let mut row = vec![
+                Val::Text(r.id.to_string()),
+                Val::Text(r.team_id.to_string()),
+                Val::Text("open".into()),
+                Val::Int(Some(version)),
+                Val::Text(r.created_by.to_string()),
+                Val::Int(Some(r.at)),
+                Val::Int(Some(r.at)),
+                Val::Text(search_text(&v("first_name"), &v("last_name"), &v("company_name"), &v("email"), &v("topic"))),
+            ];
+            row.extend(FIELDS.iter().map(|s| to_db(s, &v(s.key))));
+            row
+        })
+        .collect();
+    rows_sql(&format!("leads ({})", cols.join(", ")), rows)
 }
 
 /// Writes many new leads quickly, for demo data, benchmarks and tests: rows are already validated and
-/// each batch records one mutation per lead under `client_id`, so the log stays complete.
+/// each batch records one mutation and one feed change per lead under `client_id`, so the log stays complete.
 pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow]) -> AppResult<()> {
-    let per_batch = 400;
     let mut seq = first_seq;
-    for chunk in rows.chunks(per_batch) {
+    for chunk in rows.chunks(400) {
         let mut tx = db.pool.begin().await?;
         let (sql, binds) = insert_sql(1, chunk);
         bind_all(sqlx::query(&sql), &binds).execute(&mut *tx).await?;
-        let mut mb = Vec::new();
-        let mut tuples = Vec::new();
-        for r in chunk {
-            let i = mb.len();
-            mb.extend([Val::Text(client_id.to_string()), Val::Int(Some(seq)), Val::Text(r.id.to_string()), Val::Text(r.created_by.to_string()), Val::Int(Some(r.at))]);
-            tuples.push(format!("(${}, ${}, ${}, ${}, 'applied', '', ${})", i + 1, i + 2, i + 3, i + 4, i + 5));
-            seq += 1;
+        let mutations = chunk.iter().zip(seq..).map(|(r, n)| {
+            vec![Val::Text(client_id.to_string()), Val::Int(Some(n)), Val::Text(r.id.to_string()), Val::Text(r.created_by.to_string()), Val::Text("applied".into()), Val::Text(String::new()), Val::Int(Some(r.at))]
+        });
+        insert_rows(&mut tx, "mutations (client_id, seq, record_id, user_id, status, reason, applied_at)", mutations.collect()).await?;
+        let feed_start = next_change_seq(&mut tx, db.kind).await?;
+        let mut changes = Vec::with_capacity(chunk.len());
+        for (r, n) in chunk.iter().zip(feed_start..) {
+            let fields = serde_json::to_string(&r.values).map_err(AppError::internal)?;
+            changes.push(vec![Val::Int(Some(n)), Val::Text("lead".into()), Val::Text(r.id.to_string()), Val::Int(Some(1)), Val::Text(fields), Val::Int(Some(0)), Val::Text(r.created_by.to_string()), Val::Int(Some(r.at))]);
         }
-        let sql = format!("INSERT INTO mutations (client_id, seq, record_id, user_id, status, reason, applied_at) VALUES {}", tuples.join(", "));
-        bind_all(sqlx::query(&sql), &mb).execute(&mut *tx).await?;
-        let mut cb = Vec::new();
-        let mut tuples = Vec::new();
-        for r in chunk {
-            let i = cb.len();
-            cb.extend([Val::Text(r.id.to_string()), Val::Text(serde_json::to_string(&r.values).map_err(AppError::internal)?), Val::Text(r.created_by.to_string()), Val::Int(Some(r.at))]);
-            tuples.push(format!("('lead', ${}, 1, ${}, 0, ${}, ${})", i + 1, i + 2, i + 3, i + 4));
-        }
-        let sql = format!("INSERT INTO changes (record_kind, record_id, version, fields, deleted, user_id, at) VALUES {}", tuples.join(", "));
-        bind_all(sqlx::query(&sql), &cb).execute(&mut *tx).await?;
+        insert_rows(&mut tx, "changes (seq, record_kind, record_id, version, fields, deleted, user_id, at)", changes).await?;
         tx.commit().await?;
+        seq += chunk.len() as i64;
     }
     Ok(())
+}
+
+/// One multi-row INSERT: `table_and_cols` like "t (a, b)", one `Vec<Val>` per row.
+async fn insert_rows(tx: &mut Transaction<'_, Any>, table_and_cols: &str, rows: Vec<Vec<Val>>) -> AppResult<()> {
+    let (sql, binds) = rows_sql(table_and_cols, rows);
+    bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+    Ok(())
+}
+
+fn rows_sql(table_and_cols: &str, rows: Vec<Vec<Val>>) -> (String, Vec<Val>) {
+    let mut binds = Vec::new();
+    let mut tuples = Vec::with_capacity(rows.len());
+    for row in rows {
+        let start = binds.len();
+        tuples.push(format!("({})", (1..=row.len()).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", ")));
+        binds.extend(row);
+    }
+    (format!("INSERT INTO {table_and_cols} VALUES {}", tuples.join(", ")), binds)
 }
 
 async fn update(

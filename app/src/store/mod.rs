@@ -1,5 +1,5 @@
 //! Storage: one layer over SQLite and Postgres through sqlx's `Any` driver. SQL is written once with
-//! `$n` placeholders (both engines accept them); the few dialect differences live in `Dialect` below.
+//! `$n` placeholders (both engines accept them); the few dialect differences live in `Kind` below.
 
 pub mod leads;
 pub mod users;
@@ -25,7 +25,16 @@ impl Kind {
     pub fn for_update(self) -> &'static str {
         match self {
             Kind::Sqlite => "",
-            Kind::Postgres => " FOR UPDATE",
+            Kind::Postgres => " FOR UPDATE OF l",
+        }
+    }
+
+    /// Held until commit by every writer of the change feed, so feed numbers follow commit order and a
+    /// client that pulls "after n" never misses a change committed late. SQLite writers are serial already.
+    pub fn lock_change_feed(self) -> Option<&'static str> {
+        match self {
+            Kind::Sqlite => None,
+            Kind::Postgres => Some("SELECT pg_advisory_xact_lock(4242)"),
         }
     }
 }
@@ -77,10 +86,7 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
-        match self.kind {
-            Kind::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
-            Kind::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.pool).await?,
-        }
+        sqlx::migrate!("../migrations").run(&self.pool).await?;
         Ok(())
     }
 

@@ -1,4 +1,4 @@
--- Prospecta schema, version 1. Times are UTC milliseconds since 1970; ids are UUID v7 text;
+-- Prospecta schema, version 1, the same SQL for SQLite and Postgres. Times are UTC milliseconds since 1970; ids are UUID v7 text;
 -- empty text is '' (not NULL) so that sorting agrees on SQLite and Postgres.
 
 CREATE TABLE workspace (
@@ -107,9 +107,10 @@ CREATE TABLE mutations (
     PRIMARY KEY (client_id, seq)
 );
 
--- The feed of applied changes that clients pull from, in commit order.
+-- The feed of applied changes that clients pull from. `seq` is assigned by the writer under the feed
+-- lock (see store::Kind::lock_change_feed), so it rises in commit order with no gaps on both engines.
 CREATE TABLE changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq BIGINT PRIMARY KEY,
     record_kind TEXT NOT NULL,
     record_id TEXT NOT NULL,
     version BIGINT NOT NULL,
