@@ -39,7 +39,9 @@ pub struct LeadRow {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadList {
     pub rows: Vec<LeadRow>,
+    /// Matches counted, at most `domain::query::COUNT_CAP`; `more` when there are more than that.
     pub total: i64,
+    pub more: bool,
     pub page: i64,
     pub pages: i64,
 }

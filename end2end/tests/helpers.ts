@@ -28,3 +28,16 @@ export async function expectNoSidewaysScroll(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 }
+
+/** On a phone, every visible control is at least 44 px tall (a comfortable touch target). */
+export async function expectTouchTargets(page: Page) {
+  const small = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea'))
+      .filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && r.height < 44;
+      })
+      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || '').trim().slice(0, 30)}" ${Math.round(el.getBoundingClientRect().height)}px`),
+  );
+  expect(small).toEqual([]);
+}

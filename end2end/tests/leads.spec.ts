@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { admin, signIn, createLead, expectNoSidewaysScroll } from './helpers';
+import { admin, signIn, createLead, expectNoSidewaysScroll, expectTouchTargets } from './helpers';
 
 test('a wrong password is refused with a message', async ({ page }) => {
   await page.goto('/sign-in');
@@ -32,6 +32,7 @@ test('create a lead: an invalid email is explained, nothing typed is lost, then 
   await expect(page.getByRole('heading', { name: 'Lucía García' })).toBeVisible();
   await expect(page.getByLabel('Email')).toHaveValue('lucia@alameda.example');
   await expectNoSidewaysScroll(page);
+  if (info.project.name === 'phone') await expectTouchTargets(page);
 });
 
 test('edit a lead and the change stays', async ({ page }, info) => {
@@ -71,6 +72,7 @@ test('search and switch views', async ({ page }, info) => {
   await page.getByRole('link', { name: 'My open leads' }).click();
   await expect(page.getByText(company)).toBeVisible();
   await expectNoSidewaysScroll(page);
+  if (info.project.name === 'phone') await expectTouchTargets(page);
 });
 
 test('sign out ends the session', async ({ page }) => {

@@ -49,6 +49,7 @@ pub fn router(db: Db, leptos: LeptosOptions) -> Router {
 }
 
 pub async fn serve(db: Db) -> Result<(), String> {
+    let _ = app::api::session::SERVER_DB.set(db.clone());
     let conf = get_configuration(None).map_err(|e| e.to_string())?;
     let leptos = conf.leptos_options;
     let addr = leptos.site_addr;

@@ -10,8 +10,12 @@ use sha2::{Digest, Sha256};
 pub const COOKIE_NAME: &str = "prospecta_session";
 pub const SESSION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 
+/// Set once by the server at start-up: a request whose reactive owner is already gone (the browser hung
+/// up mid-render) can still finish its query instead of failing.
+pub static SERVER_DB: std::sync::OnceLock<Db> = std::sync::OnceLock::new();
+
 pub fn db() -> AppResult<Db> {
-    use_context::<Db>().ok_or_else(|| AppError::internal("no database in context"))
+    use_context::<Db>().or_else(|| SERVER_DB.get().cloned()).ok_or_else(|| AppError::internal("no database in context"))
 }
 
 fn request_parts() -> Option<http::request::Parts> {

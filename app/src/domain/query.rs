@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZE: i64 = 25;
+/// Lists count matches up to this many and then say "more than".
+pub const COUNT_CAP: i64 = 10_000;
 pub const MAX_SEARCH_LEN: usize = 100;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -79,7 +79,7 @@ pub fn LeadsPage() -> impl IntoView {
                     Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     Ok(list) if list.rows.is_empty() => view! { <p class="empty">"No leads match."</p> }.into_any(),
                     Ok(list) => view! {
-                        <p class="count" aria-live="polite">{format!("{} leads", list.total)}</p>
+                        <p class="count" aria-live="polite">{if list.more { format!("More than {} leads", list.total) } else { format!("{} leads", list.total) }}</p>
                         <table class="leads">
                             <thead><tr>
                                 {COLUMNS.into_iter().map(|k| {
@@ -104,8 +104,8 @@ pub fn LeadsPage() -> impl IntoView {
                         </table>
                         <nav class="pager" aria-label="Pages">
                             {(list.page > 1).then(|| view! { <a href=href(&q.at_page(list.page - 1)) rel="prev">"Previous page"</a> })}
-                            <span>{format!("Page {} of {}", list.page, list.pages)}</span>
-                            {(list.page < list.pages).then(|| view! { <a href=href(&q.at_page(list.page + 1)) rel="next">"Next page"</a> })}
+                            <span>{format!("Page {} of {}{}", list.page, list.pages, if list.more { "+" } else { "" })}</span>
+                            {(list.page < list.pages || list.more).then(|| view! { <a href=href(&q.at_page(list.page + 1)) rel="next">"Next page"</a> })}
                         </nav>
                     }.into_any(),
                 }

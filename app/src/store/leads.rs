@@ -6,7 +6,7 @@ use crate::domain::access::{self, Actor, LeadRef, ReadScope};
 use crate::domain::fields::{self, FieldSpec, Kind, FIELDS};
 use crate::domain::lead::{full_name, search_text, LeadState};
 use crate::domain::mutation::{merge, Conflict, ConflictPolicy, FieldState, Mutation, Op};
-use crate::domain::query::{LeadQuery, SortKey, View, PAGE_SIZE};
+use crate::domain::query::{LeadQuery, SortKey, View, COUNT_CAP, PAGE_SIZE};
 use crate::domain::validate::{self, check_required, format_cents, normalize_all, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::model::{LeadDetail, LeadList, LeadRow, Saved};
@@ -215,10 +215,12 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
         SortKey::Created => format!("l.created_at {dir}"),
         SortKey::Updated => format!("l.updated_at {dir}"),
     };
-    let total: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) AS n FROM leads l {where_sql}")), &binds)
+    // Counting stops past COUNT_CAP: an exact count of 100,000 rows costs more than the page itself.
+    let counted: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM leads l {where_sql} LIMIT {}) c", COUNT_CAP + 1)), &binds)
         .fetch_one(&db.pool)
         .await?
         .try_get("n")?;
+    let (total, more) = if counted > COUNT_CAP { (COUNT_CAP, true) } else { (counted, false) };
     let n = binds.len();
     let sql = format!(
         "SELECT l.id, l.first_name, l.last_name, l.company_name, l.topic, l.email, l.status_reason, l.source, l.rating,
@@ -252,7 +254,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(LeadList { rows, total, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
+    Ok(LeadList { rows, total, more, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
 }
 
 /// Where a mutation is in its life. Tests use `FailAfterWrite` to prove nothing half-written survives.
@@ -290,7 +292,7 @@ pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: Conf
         return Ok(Saved::Duplicate);
     }
     let (version, changed) = match &m.op {
-        Op::Create { fields } => (1, create(&mut tx, actor, m.record_id, fields, now).await?),
+        Op::Create { fields } => (1, create(&mut tx, db.kind, actor, m.record_id, fields, now).await?),
         Op::Update { changes } => update(&mut tx, db.kind, actor, m.record_id, changes, policy, now).await?,
         Op::Delete => {
             delete(&mut tx, db.kind, actor, m.record_id).await?;
@@ -338,7 +340,7 @@ async fn owner_team(tx: &mut Transaction<'_, Any>, owner: &str) -> AppResult<Opt
     Ok(team.and_then(|t| Uuid::parse_str(&t).ok()))
 }
 
-async fn create(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, raw: &BTreeMap<String, String>, now: i64) -> AppResult<BTreeMap<String, String>> {
+async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: Uuid, raw: &BTreeMap<String, String>, now: i64) -> AppResult<BTreeMap<String, String>> {
     let mut values = normalize_all(raw).map_err(AppError::Invalid)?;
     let missing = check_required(&values);
     if !missing.is_empty() {
@@ -360,7 +362,7 @@ async fn create(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, raw: &BT
     if exists.is_some() {
         return Err(AppError::BadRequest("A lead with this id already exists.".into()));
     }
-    let (sql, binds) = insert_sql(1, &[NewLeadRow { id, team_id: team, created_by: actor.user_id, at: now, values: values.clone() }]);
+    let (sql, binds) = insert_sql(kind, 1, &[NewLeadRow { id, team_id: team, created_by: actor.user_id, at: now, values: values.clone() }]);
     bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
     Ok(values)
 }
@@ -375,7 +377,7 @@ pub struct NewLeadRow {
     pub values: BTreeMap<String, String>,
 }
 
-fn insert_sql(version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
+fn insert_sql(kind: DbKind, version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
     let mut cols = vec!["id", "team_id", "state", "version", "created_by", "created_at", "updated_at", "search_text"];
     cols.extend(FIELDS.iter().map(|s| s.key));
     let rows = rows
@@ -396,7 +398,7 @@ fn insert_sql(version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
             row
         })
         .collect();
-    rows_sql(&format!("leads ({})", cols.join(", ")), rows)
+    rows_sql(kind, &format!("leads ({})", cols.join(", ")), rows)
 }
 
 /// Writes many new leads quickly, for demo data, benchmarks and tests: rows are already validated and
@@ -405,19 +407,19 @@ pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow])
     let mut seq = first_seq;
     for chunk in rows.chunks(400) {
         let mut tx = db.pool.begin().await?;
-        let (sql, binds) = insert_sql(1, chunk);
+        let (sql, binds) = insert_sql(db.kind, 1, chunk);
         bind_all(sqlx::query(&sql), &binds).execute(&mut *tx).await?;
         let mutations = chunk.iter().zip(seq..).map(|(r, n)| {
             vec![Val::Text(client_id.to_string()), Val::Int(Some(n)), Val::Text(r.id.to_string()), Val::Text(r.created_by.to_string()), Val::Text("applied".into()), Val::Text(String::new()), Val::Int(Some(r.at))]
         });
-        insert_rows(&mut tx, "mutations (client_id, seq, record_id, user_id, status, reason, applied_at)", mutations.collect()).await?;
+        insert_rows(&mut tx, db.kind, "mutations (client_id, seq, record_id, user_id, status, reason, applied_at)", mutations.collect()).await?;
         let feed_start = next_change_seq(&mut tx, db.kind).await?;
         let mut changes = Vec::with_capacity(chunk.len());
         for (r, n) in chunk.iter().zip(feed_start..) {
             let fields = serde_json::to_string(&r.values).map_err(AppError::internal)?;
             changes.push(vec![Val::Int(Some(n)), Val::Text("lead".into()), Val::Text(r.id.to_string()), Val::Int(Some(1)), Val::Text(fields), Val::Int(Some(0)), Val::Text(r.created_by.to_string()), Val::Int(Some(r.at))]);
         }
-        insert_rows(&mut tx, "changes (seq, record_kind, record_id, version, fields, deleted, user_id, at)", changes).await?;
+        insert_rows(&mut tx, db.kind, "changes (seq, record_kind, record_id, version, fields, deleted, user_id, at)", changes).await?;
         tx.commit().await?;
         seq += chunk.len() as i64;
     }
@@ -425,18 +427,18 @@ pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow])
 }
 
 /// One multi-row INSERT: `table_and_cols` like "t (a, b)", one `Vec<Val>` per row.
-async fn insert_rows(tx: &mut Transaction<'_, Any>, table_and_cols: &str, rows: Vec<Vec<Val>>) -> AppResult<()> {
-    let (sql, binds) = rows_sql(table_and_cols, rows);
+async fn insert_rows(tx: &mut Transaction<'_, Any>, kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> AppResult<()> {
+    let (sql, binds) = rows_sql(kind, table_and_cols, rows);
     bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
     Ok(())
 }
 
-fn rows_sql(table_and_cols: &str, rows: Vec<Vec<Val>>) -> (String, Vec<Val>) {
+fn rows_sql(kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> (String, Vec<Val>) {
     let mut binds = Vec::new();
     let mut tuples = Vec::with_capacity(rows.len());
     for row in rows {
         let start = binds.len();
-        tuples.push(format!("({})", (1..=row.len()).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", ")));
+        tuples.push(format!("({})", (1..=row.len()).map(|i| kind.placeholder(start + i)).collect::<Vec<_>>().join(", ")));
         binds.extend(row);
     }
     (format!("INSERT INTO {table_and_cols} VALUES {}", tuples.join(", ")), binds)

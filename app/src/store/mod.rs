@@ -29,6 +29,15 @@ impl Kind {
         }
     }
 
+    /// The n-th (1-based) placeholder of a long statement whose parameters appear in order. SQLite looks
+    /// named parameters (`$n`) up by linear scan, which makes a 10,000-parameter insert quadratic.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Kind::Sqlite => "?".to_string(),
+            Kind::Postgres => format!("${n}"),
+        }
+    }
+
     /// Held until commit by every writer of the change feed, so feed numbers follow commit order and a
     /// client that pulls "after n" never misses a change committed late. SQLite writers are serial already.
     pub fn lock_change_feed(self) -> Option<&'static str> {
