@@ -3,8 +3,14 @@ import { expect, Page } from '@playwright/test';
 export const admin = { name: 'Alba Admin', email: 'alba@e2e.example', password: 'correct horse 1' };
 export const manager = { name: 'Marco Manager', email: 'marco@e2e.example', password: 'battery staple 2' };
 
+/** Opens a page and waits until it is interactive (hydrated), as a person would before typing. */
+export async function open(page: Page, url: string) {
+  await page.goto(url);
+  await page.locator('body[data-hydrated]').waitFor();
+}
+
 export async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto('/sign-in');
+  await open(page, '/sign-in');
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -13,7 +19,7 @@ export async function signIn(page: Page, who: { email: string; password: string 
 
 /** Creates a lead through the form and returns its page URL. */
 export async function createLead(page: Page, f: { topic: string; last: string; company: string; email?: string }) {
-  await page.goto('/leads/new');
+  await open(page, '/leads/new');
   await page.getByLabel('Topic').fill(f.topic);
   await page.getByLabel('Last name').fill(f.last);
   await page.getByLabel('Company').fill(f.company);

@@ -1,8 +1,8 @@
 import { test, expect } from './fixtures';
-import { admin, signIn, createLead, expectNoSidewaysScroll, expectTouchTargets } from './helpers';
+import { admin, open, signIn, createLead, expectNoSidewaysScroll, expectTouchTargets } from './helpers';
 
 test('a wrong password is refused with a message', async ({ page }) => {
-  await page.goto('/sign-in');
+  await open(page, '/sign-in');
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -43,6 +43,7 @@ test('edit a lead and the change stays', async ({ page }, info) => {
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByRole('status')).toContainText('Saved.');
   await page.reload();
+  await page.locator('body[data-hydrated]').waitFor();
   await expect(page.getByLabel('City')).toHaveValue('Sevilla');
   await expect(page.getByLabel('Rating')).toHaveValue('Hot');
 });
@@ -51,7 +52,7 @@ test('search and switch views', async ({ page }, info) => {
   await signIn(page, admin);
   const company = `Coworking Brisa ${info.project.name}`;
   await createLead(page, { topic: 'Vending for floors', last: 'Clarke', company });
-  await page.goto('/leads');
+  await open(page, '/leads');
   await page.getByRole('searchbox', { name: 'Search leads' }).fill('brisa');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/q=brisa/);

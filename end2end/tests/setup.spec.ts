@@ -1,10 +1,10 @@
 import { test, expect } from './fixtures';
-import { admin, manager } from './helpers';
+import { admin, manager, open } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
 test('first start creates the workspace and its admin', async ({ page }) => {
-  await page.goto('/');
+  await open(page, '/');
   await expect(page).toHaveURL(/\/setup$/);
   await page.getByLabel('Company name').fill('Cafeteras Test');
   await page.getByLabel('Your name').fill(admin.name);
@@ -23,7 +23,7 @@ test('first start creates the workspace and its admin', async ({ page }) => {
 });
 
 test('the admin adds a sales manager', async ({ page }) => {
-  await page.goto('/sign-in');
+  await open(page, '/sign-in');
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password').fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

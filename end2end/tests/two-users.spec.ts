@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { admin, manager, signIn, createLead } from './helpers';
+import { admin, manager, open, signIn, createLead } from './helpers';
 
 test('two people edit one lead: different fields merge, the same field asks the later one', async ({ browser }) => {
   const a = await browser.newPage();
@@ -7,7 +7,7 @@ test('two people edit one lead: different fields merge, the same field asks the 
   await signIn(a, admin);
   const leadUrl = await createLead(a, { topic: 'Leasing of 10 machines', last: 'Smith', company: 'Harbour Hostel' });
   await signIn(b, manager);
-  await b.goto(leadUrl);
+  await open(b, leadUrl);
   await expect(b.getByLabel('Topic')).toHaveValue('Leasing of 10 machines');
 
   // Different fields: both survive.
@@ -19,6 +19,7 @@ test('two people edit one lead: different fields merge, the same field asks the 
   await expect(b.getByRole('status')).toContainText('Saved.');
   await expect(b.getByLabel('City')).toHaveValue('Dublin');
   await a.reload();
+  await a.locator('body[data-hydrated]').waitFor();
   await expect(a.getByLabel('City')).toHaveValue('Dublin');
   await expect(a.getByLabel('Job title')).toHaveValue('Owner');
 
@@ -35,5 +36,6 @@ test('two people edit one lead: different fields merge, the same field asks the 
   await b.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(b.getByRole('status')).toContainText('Saved.');
   await a.reload();
+  await a.locator('body[data-hydrated]').waitFor();
   await expect(a.getByLabel('Topic')).toHaveValue('Buying 10 machines');
 });

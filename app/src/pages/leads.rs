@@ -18,6 +18,18 @@ pub fn LeadsPage() -> impl IntoView {
     let list = Resource::new(move || query.get(), list_leads);
     let owners = Resource::new(|| (), |_| owner_options());
     let href = |q: &LeadQuery| format!("/leads?{}", q.to_query_string());
+    // The box follows the URL (back button) but is never overwritten when the page becomes interactive,
+    // so text typed while the app loads is kept.
+    let search = NodeRef::<leptos::html::Input>::new();
+    Effect::watch(
+        move || query.get().q,
+        move |q, _, _| {
+            if let Some(input) = search.get_untracked() {
+                input.set_value(q);
+            }
+        },
+        false,
+    );
     view! {
         <div class="list-head">
             <h1>{move || query.get().view.label()}</h1>
@@ -33,7 +45,7 @@ pub fn LeadsPage() -> impl IntoView {
             <input type="hidden" name="view" prop:value=move || query.get().view.slug()/>
             <div class="field grow">
                 <label for="q">"Search leads"</label>
-                <input id="q" type="search" name="q" placeholder="Name, company, email or topic" prop:value=move || query.get().q/>
+                <input id="q" type="search" name="q" placeholder="Name, company, email or topic" node_ref=search value=query.get_untracked().q/>
             </div>
             <Choice id="status" label="Status" options=STATUSES current=Signal::derive(move || query.get().status)/>
             <Choice id="source" label="Source" options=SOURCES current=Signal::derive(move || query.get().source)/>
