@@ -257,7 +257,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
     Ok(LeadList { rows, total, more, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
 }
 
-/// Where a mutation is in its life. Tests use `FailAfterWrite` to prove nothing half-written survives.
+/// A failure to inject into `apply`: tests use `BeforeCommit` to prove nothing half-written survives.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FaultPoint {
     #[default]
