@@ -49,6 +49,13 @@ impl AppError {
             _ => &[],
         }
     }
+    /// One line for a terminal or a log: field problems as "field: message".
+    pub fn describe(&self) -> String {
+        match self.field_errors() {
+            [] => self.to_string(),
+            errs => errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        }
+    }
     pub fn field_error(&self, key: &str) -> Option<String> {
         self.field_errors().iter().find(|e| e.field == key).map(|e| e.message.clone())
     }

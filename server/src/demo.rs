@@ -69,7 +69,7 @@ pub fn lead_values(rng: &mut StdRng, owner: Uuid) -> BTreeMap<String, String> {
 }
 
 pub async fn load(db: &Db, leads: usize) -> Result<(), String> {
-    let err = |e: app::error::AppError| format!("{e}: {:?}", e.field_errors());
+    let err = |e: app::error::AppError| e.describe();
     if users::workspace_name(db).await.map_err(err)?.is_some() {
         return Err("this database already has a workspace; use an empty one for the demo (e.g. DATABASE_URL=sqlite://data/demo.db)".into());
     }

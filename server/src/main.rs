@@ -70,14 +70,6 @@ async fn main() {
     }
 }
 
-/// An error as a line for the terminal: field problems as "field: message".
-fn explain(e: app::error::AppError) -> String {
-    match e.field_errors() {
-        [] => e.to_string(),
-        errs => errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
-    }
-}
-
 async fn run(cli: Cli) -> Result<(), String> {
     let db = Db::open(&cli.database_url).await.map_err(|e| format!("cannot open the database {}: {e}", cli.database_url))?;
     match cli.cmd.unwrap_or(Cmd::Serve) {
@@ -91,18 +83,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password).map_err(|e| e.to_string())?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
-            app::api::auth::check_person(&name, &email, &password).map_err(explain)?;
-            if users::workspace_name(&db).await.map_err(explain)?.is_none() {
+            app::api::auth::check_person(&name, &email, &password).map_err(|e| e.describe())?;
+            if users::workspace_name(&db).await.map_err(|e| e.describe())?.is_none() {
                 return Err("set up the workspace first (open the app, or run `prospecta demo`)".into());
             }
-            let team = match users::find_team_by_name(&db, &team).await.map_err(explain)? {
+            let team = match users::find_team_by_name(&db, &team).await.map_err(|e| e.describe())? {
                 Some(t) => t,
-                None => users::create_team(&db, &team).await.map_err(explain)?,
+                None => users::create_team(&db, &team).await.map_err(|e| e.describe())?,
             };
-            let hash = app::api::session::hash_password(&password).map_err(explain)?;
+            let hash = app::api::session::hash_password(&password).map_err(|e| e.describe())?;
             let u = users::create_user(&db, users::NewUser { name: &name, email: &email, role, team_id: team.id, password_hash: &hash, time_zone: "Europe/Madrid" })
                 .await
-                .map_err(explain)?;
+                .map_err(|e| e.describe())?;
             println!("added {} <{}> as {} in team {}", u.name, u.email, u.role.as_str(), u.team_name);
             Ok(())
         }

@@ -20,8 +20,8 @@ impl Kind {
             Kind::Postgres => "postgres",
         }
     }
-    /// Row lock for read-then-write inside a transaction. SQLite has one writer at a time, and our
-    /// transactions write first, so it needs none.
+    /// Row lock for read-then-write inside a transaction, on the leads row aliased `l`. SQLite has one
+    /// writer at a time, and our transactions write first, so it needs none.
     pub fn for_update(self) -> &'static str {
         match self {
             Kind::Sqlite => "",
