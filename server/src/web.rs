@@ -29,7 +29,10 @@ pub fn router(db: Db, leptos: LeptosOptions) -> Router {
     let state = AppState { leptos: leptos.clone(), db: db.clone() };
     let ctx = {
         let db = db.clone();
-        move || provide_context(db.clone())
+        move || {
+            provide_context(db.clone());
+            provide_context(app::api::session::SessionCache::default());
+        }
     };
     let fn_ctx = ctx.clone();
     let err_ctx = ctx.clone();

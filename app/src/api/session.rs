@@ -34,10 +34,23 @@ pub fn hash_token(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// One session lookup per request, however many server functions and resources the page asks for.
+#[derive(Clone, Default)]
+pub struct SessionCache(std::sync::Arc<tokio::sync::OnceCell<users::SessionLookup>>);
+
+async fn lookup() -> AppResult<users::SessionLookup> {
+    let Some(token) = session_token() else { return Ok(users::SessionLookup::Unknown) };
+    let db = db()?;
+    let find = || async { users::session_user(&db, &hash_token(&token)).await };
+    match use_context::<SessionCache>() {
+        Some(cache) => cache.0.get_or_try_init(find).await.cloned(),
+        None => find().await,
+    }
+}
+
 /// The signed-in user, or None when there is no valid session.
 pub async fn optional_user() -> AppResult<Option<users::User>> {
-    let Some(token) = session_token() else { return Ok(None) };
-    match users::session_user(&db()?, &hash_token(&token)).await? {
+    match lookup().await? {
         users::SessionLookup::Valid(u) => Ok(Some(u)),
         _ => Ok(None),
     }
@@ -45,11 +58,12 @@ pub async fn optional_user() -> AppResult<Option<users::User>> {
 
 /// The signed-in user, or a clear error saying to sign in (again).
 pub async fn require_user() -> AppResult<users::User> {
-    let Some(token) = session_token() else { return Err(AppError::SignInRequired) };
-    match users::session_user(&db()?, &hash_token(&token)).await? {
+    if session_token().is_none() {
+        return Err(AppError::SignInRequired);
+    }
+    match lookup().await? {
         users::SessionLookup::Valid(u) => Ok(u),
-        users::SessionLookup::Expired => Err(AppError::SessionExpired),
-        users::SessionLookup::Unknown => Err(AppError::SessionExpired),
+        users::SessionLookup::Expired | users::SessionLookup::Unknown => Err(AppError::SessionExpired),
     }
 }
 

@@ -1,7 +1,6 @@
 //! The one shape every change to a record takes, and the per-field merge that decides what a change does.
 //! Online saves and (later) replayed offline edits are both `Mutation`s applied by `store::leads::apply`.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -37,7 +36,8 @@ pub struct FieldState {
     pub value: String,
     pub version: i64,
     pub changed_by: Option<Uuid>,
-    pub changed_at: Option<DateTime<Utc>>,
+    /// UTC milliseconds since 1970 (kept as a number so the browser build needs no date library).
+    pub changed_at: Option<i64>,
 }
 
 /// Two people changed the same field: `theirs` is on the record, `yours` was just sent.
@@ -48,7 +48,7 @@ pub struct Conflict {
     pub theirs: String,
     pub their_version: i64,
     pub changed_by: Option<Uuid>,
-    pub changed_at: Option<DateTime<Utc>>,
+    pub changed_at: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

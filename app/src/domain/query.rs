@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZE: i64 = 25;
-/// Lists count matches up to this many and then say "more than".
-pub const COUNT_CAP: i64 = 10_000;
+/// Lists count matches up to this many (or to the page asked for, if further) and then say "more than":
+/// counting every one of 100,000 matches would cost more than rendering the page.
+pub const COUNT_CAP: i64 = 1_000;
 pub const MAX_SEARCH_LEN: usize = 100;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +184,11 @@ impl LeadQuery {
     pub fn offset(&self) -> i64 {
         (self.page() - 1) * PAGE_SIZE
     }
+
+    /// How far to count matches: the cap, or further when the page asked for lies beyond it.
+    pub fn count_limit(&self) -> i64 {
+        COUNT_CAP.max(self.offset() + PAGE_SIZE)
+    }
 }
 
 /// Percent-encodes a URL query value.
@@ -240,6 +246,13 @@ mod tests {
         assert_eq!((q.page(), q.offset()), (1, 0));
         assert_eq!(LeadQuery::default().to_query_string(), "view=mine");
         assert_eq!(q.at_page(3).offset(), 50);
+    }
+
+    #[test]
+    fn counting_reaches_at_least_the_page_asked_for() {
+        let q = LeadQuery::default();
+        assert_eq!(q.count_limit(), COUNT_CAP);
+        assert_eq!(q.at_page(4000).count_limit(), 4000 * PAGE_SIZE);
     }
 
     #[test]

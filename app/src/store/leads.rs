@@ -6,11 +6,10 @@ use crate::domain::access::{self, Actor, LeadRef, ReadScope};
 use crate::domain::fields::{self, FieldSpec, Kind, FIELDS};
 use crate::domain::lead::{full_name, search_text, LeadState};
 use crate::domain::mutation::{merge, Conflict, ConflictPolicy, FieldState, Mutation, Op};
-use crate::domain::query::{LeadQuery, SortKey, View, COUNT_CAP, PAGE_SIZE};
+use crate::domain::query::{LeadQuery, SortKey, View, PAGE_SIZE};
 use crate::domain::validate::{self, check_required, format_cents, normalize_all, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::model::{LeadDetail, LeadList, LeadRow, Saved};
-use chrono::{TimeZone, Utc};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
@@ -90,10 +89,6 @@ impl LeadRecord {
     }
 }
 
-fn ms_to_utc(ms: i64) -> Option<chrono::DateTime<Utc>> {
-    Utc.timestamp_millis_opt(ms).single()
-}
-
 /// Loads a lead inside a transaction (locking its row on Postgres), or None.
 async fn load(tx: &mut Transaction<'_, Any>, lock: Option<DbKind>, id: Uuid) -> AppResult<Option<LeadRecord>> {
     let cols: Vec<String> = FIELDS.iter().map(|s| format!("l.{}", s.key)).collect();
@@ -120,7 +115,7 @@ async fn load(tx: &mut Transaction<'_, Any>, lock: Option<DbKind>, id: Uuid) -> 
         let (version, by, at) = known.get(spec.key).copied().unwrap_or((1, created_by, created_at));
         fields.insert(
             spec.key.to_string(),
-            FieldState { value: from_db(spec, &row)?, version, changed_by: Some(by), changed_at: ms_to_utc(at) },
+            FieldState { value: from_db(spec, &row)?, version, changed_by: Some(by), changed_at: Some(at) },
         );
     }
     let state: String = row.try_get("state")?;
@@ -215,24 +210,30 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
         SortKey::Created => format!("l.created_at {dir}"),
         SortKey::Updated => format!("l.updated_at {dir}"),
     };
-    // Counting stops past COUNT_CAP: an exact count of 100,000 rows costs more than the page itself.
-    let counted: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM leads l {where_sql} LIMIT {}) c", COUNT_CAP + 1)), &binds)
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("n")?;
-    let (total, more) = if counted > COUNT_CAP { (COUNT_CAP, true) } else { (counted, false) };
+    // The count rides along with the page as a scalar subquery (one round trip instead of two); it reuses
+    // the page's placeholders.
+    let limit = q.count_limit();
+    let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM leads l {where_sql} LIMIT {}) c", limit + 1);
     let n = binds.len();
     let sql = format!(
         "SELECT l.id, l.first_name, l.last_name, l.company_name, l.topic, l.email, l.status_reason, l.source, l.rating,
-                u.name AS owner_name, l.city, l.budget_amount, l.created_at, l.updated_at
+                u.name AS owner_name, l.city, l.budget_amount, l.created_at, l.updated_at, ({count_sql}) AS matches
          FROM leads l JOIN users u ON u.id = l.owner_id {where_sql}
          ORDER BY {order}, l.id {dir} LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    binds.push(Val::Int(Some(PAGE_SIZE)));
-    binds.push(Val::Int(Some(q.offset())));
-    let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
+    let mut page_binds = binds.clone();
+    page_binds.push(Val::Int(Some(PAGE_SIZE)));
+    page_binds.push(Val::Int(Some(q.offset())));
+    let rows = bind_all(sqlx::query(&sql), &page_binds).fetch_all(&db.pool).await?;
+    let counted: i64 = match rows.first() {
+        Some(r) => r.try_get("matches")?,
+        None if q.offset() == 0 => 0,
+        // A page past the end: count on its own so the pager can lead back.
+        None => bind_all(sqlx::query(&count_sql), &binds).fetch_one(&db.pool).await?.try_get(0)?,
+    };
+    let (total, more) = if counted > limit { (limit, true) } else { (counted, false) };
     let rows = rows
         .iter()
         .map(|r| {

@@ -52,6 +52,9 @@ impl Kind {
 pub struct Db {
     pub pool: AnyPool,
     pub kind: Kind,
+    /// The workspace name, once set up. It is written once at first start and never renamed, so every
+    /// process may keep it; until set up, each call asks the database.
+    workspace_name: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 pub const DEFAULT_URL: &str = "sqlite://data/prospecta.db";
@@ -78,8 +81,11 @@ impl Db {
                 url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
             }
         }
+        // SQLite serves reads from a few threads best; Postgres gains from more parallel sessions.
+        let default_size = if kind == Kind::Sqlite { 4 } else { 16 };
+        let size = std::env::var("PROSPECTA_DB_CONNECTIONS").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default_size);
         let pool = AnyPoolOptions::new()
-            .max_connections(if kind == Kind::Sqlite { 8 } else { 16 })
+            .max_connections(size)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if kind == Kind::Sqlite {
@@ -91,7 +97,7 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Db { pool, kind })
+        Ok(Db { pool, kind, workspace_name: Default::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {

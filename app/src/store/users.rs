@@ -43,7 +43,14 @@ impl<'a> NewUser<'a> {
 }
 
 pub async fn workspace_name(db: &Db) -> AppResult<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT name FROM workspace WHERE id = 1").fetch_optional(&db.pool).await?)
+    if let Some(name) = db.workspace_name.get() {
+        return Ok(Some(name.clone()));
+    }
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM workspace WHERE id = 1").fetch_optional(&db.pool).await?;
+    if let Some(n) = &name {
+        let _ = db.workspace_name.set(n.clone());
+    }
+    Ok(name)
 }
 
 /// First start: the workspace, its first team and its first admin, all or nothing.
@@ -164,6 +171,7 @@ pub async fn create_session(db: &Db, token_hash: &str, user_id: Uuid, ttl_ms: i6
     Ok(())
 }
 
+#[derive(Clone, Debug)]
 pub enum SessionLookup {
     Valid(User),
     Expired,
