@@ -103,3 +103,21 @@ pub struct Team {
     pub id: Uuid,
     pub name: String,
 }
+
+/// A value of yours that a later synced edit replaced, for the conflicts list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictItem {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub lead_name: String,
+    pub company: String,
+    pub field: String,
+    pub label: String,
+    /// Your value, which lost.
+    pub yours: String,
+    /// The value on the lead now, and who wrote it when.
+    pub theirs: String,
+    pub by_name: String,
+    pub at: i64,
+    pub at_shown: String,
+}

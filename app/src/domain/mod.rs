@@ -5,4 +5,5 @@ pub mod lead;
 pub mod mutation;
 pub mod query;
 pub mod sign_in;
+pub mod sync;
 pub mod validate;

@@ -91,46 +91,57 @@ impl LeadRecord {
 
 /// Loads a lead inside a transaction (locking its row on Postgres), or None.
 async fn load(tx: &mut Transaction<'_, Any>, lock: Option<DbKind>, id: Uuid) -> AppResult<Option<LeadRecord>> {
+    let cond = format!("l.id = $1{}", lock.map(DbKind::for_update).unwrap_or(""));
+    Ok(load_where(tx, &cond, &[Val::Text(id.to_string())]).await?.pop())
+}
+
+/// Loads the leads matching a condition on `l` (ordered by id), each with the state of every field.
+pub(crate) async fn load_where(tx: &mut Transaction<'_, Any>, cond: &str, binds: &[Val]) -> AppResult<Vec<LeadRecord>> {
     let cols: Vec<String> = FIELDS.iter().map(|s| format!("l.{}", s.key)).collect();
     let sql = format!(
         "SELECT l.id, l.team_id, l.state, l.version, l.created_by, l.created_at, l.updated_at, u.name AS owner_name, {}
-         FROM leads l JOIN users u ON u.id = l.owner_id WHERE l.id = $1{}",
+         FROM leads l JOIN users u ON u.id = l.owner_id WHERE {cond}",
         cols.join(", "),
-        lock.map(DbKind::for_update).unwrap_or("")
     );
-    let Some(row) = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await? else { return Ok(None) };
-    let created_by = uuid_of(&row, "created_by")?;
-    let created_at: i64 = row.try_get("created_at")?;
+    let rows = bind_all(sqlx::query(&sql), binds).fetch_all(&mut **tx).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
     // Fields without a row here were last set when the lead was created (version 1).
-    let versions = sqlx::query("SELECT field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id = $1")
-        .bind(id.to_string())
-        .fetch_all(&mut **tx)
-        .await?;
-    let mut known: BTreeMap<String, (i64, Uuid, i64)> = BTreeMap::new();
-    for v in &versions {
-        known.insert(v.try_get("field")?, (v.try_get("version")?, uuid_of(v, "changed_by")?, v.try_get("changed_at")?));
+    let mut known: BTreeMap<(String, String), (i64, Uuid, i64)> = BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+        let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.clone())).collect();
+        let q = format!("SELECT lead_id, field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id IN ({list})");
+        for v in bind_all(sqlx::query(&q), &binds).fetch_all(&mut **tx).await? {
+            known.insert((v.try_get("lead_id")?, v.try_get("field")?), (v.try_get("version")?, uuid_of(&v, "changed_by")?, v.try_get("changed_at")?));
+        }
     }
-    let mut fields = BTreeMap::new();
-    for spec in FIELDS {
-        let (version, by, at) = known.get(spec.key).copied().unwrap_or((1, created_by, created_at));
-        fields.insert(
-            spec.key.to_string(),
-            FieldState { value: from_db(spec, &row)?, version, changed_by: Some(by), changed_at: Some(at) },
-        );
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, id) in rows.iter().zip(ids) {
+        let created_by = uuid_of(row, "created_by")?;
+        let created_at: i64 = row.try_get("created_at")?;
+        let mut fields = BTreeMap::new();
+        for spec in FIELDS {
+            let (version, by, at) = known.get(&(id.clone(), spec.key.to_string())).copied().unwrap_or((1, created_by, created_at));
+            fields.insert(spec.key.to_string(), FieldState { value: from_db(spec, row)?, version, changed_by: Some(by), changed_at: Some(at) });
+        }
+        let state: String = row.try_get("state")?;
+        out.push(LeadRecord {
+            id: Uuid::parse_str(&id).map_err(AppError::internal)?,
+            team_id: uuid_of(row, "team_id")?,
+            owner_id: Uuid::parse_str(&fields["owner_id"].value).map_err(AppError::internal)?,
+            owner_name: row.try_get("owner_name")?,
+            state: LeadState::parse(&state).ok_or_else(|| AppError::internal(format!("bad state {state}")))?,
+            version: row.try_get("version")?,
+            created_by,
+            created_at,
+            updated_at: row.try_get("updated_at")?,
+            fields,
+        });
     }
-    let state: String = row.try_get("state")?;
-    Ok(Some(LeadRecord {
-        id,
-        team_id: uuid_of(&row, "team_id")?,
-        owner_id: Uuid::parse_str(&fields["owner_id"].value).map_err(AppError::internal)?,
-        owner_name: row.try_get("owner_name")?,
-        state: LeadState::parse(&state).ok_or_else(|| AppError::internal(format!("bad state {state}")))?,
-        version: row.try_get("version")?,
-        created_by,
-        created_at,
-        updated_at: row.try_get("updated_at")?,
-        fields,
-    }))
+    Ok(out)
 }
 
 /// Reads one lead for `actor`: a lead outside their reach is "not found", as if it did not exist.
@@ -275,6 +286,16 @@ pub async fn apply(db: &Db, actor: &Actor, m: &Mutation, policy: ConflictPolicy)
 
 pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: ConflictPolicy, fault: FaultPoint) -> AppResult<Saved> {
     let mut tx = db.pool.begin().await?;
+    let saved = apply_in(&mut tx, db.kind, actor, m, policy).await?;
+    if fault == FaultPoint::BeforeCommit {
+        return Err(AppError::internal("injected fault before commit"));
+    }
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// The one write path, inside a transaction the caller commits: a single save or a whole pushed batch.
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<Saved> {
     let now = now_ms();
     // Writing the mutation first takes SQLite's write lock at once, so the reads below cannot go stale.
     let fresh = sqlx::query(
@@ -286,28 +307,24 @@ pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: Conf
     .bind(m.record_id.to_string())
     .bind(actor.user_id.to_string())
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if fresh == 0 {
         return Ok(Saved::Duplicate);
     }
     let (version, changed) = match &m.op {
-        Op::Create { fields } => (1, create(&mut tx, db.kind, actor, m.record_id, fields, now).await?),
-        Op::Update { changes } => update(&mut tx, db.kind, actor, m.record_id, changes, policy, now).await?,
+        Op::Create { fields } => (1, create(tx, kind, actor, m.record_id, fields, now).await?),
+        Op::Update { changes } => update(tx, kind, actor, m.record_id, changes, policy, now).await?,
         Op::Delete => {
-            delete(&mut tx, db.kind, actor, m.record_id).await?;
-            record_change(&mut tx, db.kind, m.record_id, 0, &BTreeMap::new(), true, actor.user_id, now).await?;
+            delete(tx, kind, actor, m.record_id).await?;
+            record_change(tx, kind, m.record_id, 0, &BTreeMap::new(), true, actor.user_id, now).await?;
             (0, BTreeMap::new())
         }
     };
     if !changed.is_empty() {
-        record_change(&mut tx, db.kind, m.record_id, version, &changed, false, actor.user_id, now).await?;
+        record_change(tx, kind, m.record_id, version, &changed, false, actor.user_id, now).await?;
     }
-    if fault == FaultPoint::BeforeCommit {
-        return Err(AppError::internal("injected fault before commit"));
-    }
-    tx.commit().await?;
     Ok(Saved::Applied { version })
 }
 
@@ -471,6 +488,12 @@ async fn update(
     let merged = merge(&rec.fields, &normalized, policy);
     if policy == ConflictPolicy::Reject && !merged.conflicts.is_empty() {
         return Err(conflict_error(tx, &merged.conflicts).await?);
+    }
+    // Last write wins: whoever's value was replaced finds it in their conflicts list.
+    for c in &merged.conflicts {
+        if let Some(loser) = c.changed_by.filter(|u| *u != actor.user_id) {
+            crate::store::sync::record_conflict(tx, loser, id, c, actor.user_id, now).await?;
+        }
     }
     if merged.apply.is_empty() {
         return Ok((rec.version, BTreeMap::new()));

@@ -2,6 +2,7 @@
 //! `$n` placeholders (both engines accept them); the few dialect differences live in `Kind` below.
 
 pub mod leads;
+pub mod sync;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

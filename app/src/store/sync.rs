@@ -1,0 +1,286 @@
+//! Offline sync on the server: push (a batch of a client's mutations, through the one write path) and pull
+//! (what changed since the client's cursor), plus the conflicts list of values lost to a later write.
+
+use super::leads::{apply_in, load_where, LeadRecord, Val};
+use super::{now_ms, Db, Kind};
+use crate::domain::access::{self, Actor};
+use crate::domain::fields;
+use crate::domain::mutation::{Conflict, ConflictPolicy};
+use crate::domain::sync::{LeadCopy, Outcome, PullPage, PullRequest, PushRequest, PushResult, PULL_PAGE, RECENT_LEADS};
+use crate::error::{AppError, AppResult};
+use crate::model::{ConflictItem, Saved};
+use sqlx::{Any, Row, Transaction};
+use uuid::Uuid;
+
+/// Where a push should stop for tests: after all writes, just before commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PushFault {
+    #[default]
+    None,
+    BeforeCommit,
+}
+
+/// The client's row, created on its first push; a client id belongs to one user for ever.
+async fn client_last_applied(tx: &mut Transaction<'_, Any>, actor: &Actor, client_id: Uuid, create: bool) -> AppResult<i64> {
+    let row = sqlx::query("SELECT user_id, last_applied FROM clients WHERE id = $1").bind(client_id.to_string()).fetch_optional(&mut **tx).await?;
+    match row {
+        Some(r) => {
+            let owner: String = r.try_get("user_id")?;
+            if owner != actor.user_id.to_string() {
+                return Err(AppError::Forbidden);
+            }
+            Ok(r.try_get("last_applied")?)
+        }
+        None if create => {
+            let now = now_ms();
+            sqlx::query("INSERT INTO clients (id, user_id, last_applied, created_at, seen_at) VALUES ($1, $2, 0, $3, $3)")
+                .bind(client_id.to_string())
+                .bind(actor.user_id.to_string())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(0)
+        }
+        None => Ok(0),
+    }
+}
+
+/// Why a mutation is refused for good, in words for the person who made it.
+fn reason(e: &AppError) -> Option<String> {
+    match e {
+        AppError::NotFound => Some("This lead no longer exists or is no longer yours to see.".into()),
+        AppError::Forbidden => Some("You are not allowed to change this lead.".into()),
+        AppError::Invalid(errs) => Some(
+            errs.iter()
+                .map(|f| format!("{}: {}", fields::spec(&f.field).map(|s| s.label).unwrap_or(f.field.as_str()), f.message))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        AppError::BadRequest(m) => Some(m.clone()),
+        // Everything else (the database is down, ...) is worth retrying.
+        _ => None,
+    }
+}
+
+/// Applies a client's batch in order, in one transaction: already-finished numbers are skipped, a gap
+/// stops the batch, refusals are recorded with their reason. Repeating a push changes nothing.
+pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -> AppResult<PushResult> {
+    let mut tx = db.pool.begin().await?;
+    if db.kind == Kind::Postgres {
+        // Two pushes of one client (two tabs) must not interleave: lock its row first.
+        sqlx::query("SELECT 1 FROM clients WHERE id = $1 FOR UPDATE").bind(req.client_id.to_string()).execute(&mut *tx).await?;
+    }
+    let mut last = client_last_applied(&mut tx, actor, req.client_id, true).await?;
+    let mut outcomes = Vec::new();
+    let mut mutations: Vec<_> = req.mutations.iter().filter(|m| m.client_id == req.client_id).collect();
+    mutations.sort_by_key(|m| m.seq);
+    for m in mutations {
+        if m.seq <= last {
+            outcomes.push((m.seq, Outcome::Duplicate));
+            continue;
+        }
+        if m.seq != last + 1 {
+            break;
+        }
+        // A savepoint per mutation: a refused one leaves no trace but its refusal.
+        let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+        match apply_in(&mut sp, db.kind, actor, m, ConflictPolicy::LastWriteWins).await {
+            Ok(Saved::Applied { .. }) => {
+                sp.commit().await?;
+                outcomes.push((m.seq, Outcome::Applied));
+            }
+            Ok(Saved::Duplicate) => {
+                sp.commit().await?;
+                outcomes.push((m.seq, Outcome::Duplicate));
+            }
+            Err(e) => {
+                let Some(why) = reason(&e) else { return Err(e) };
+                sp.rollback().await?;
+                sqlx::query(
+                    "INSERT INTO mutations (client_id, seq, record_id, user_id, status, reason, applied_at)
+                     VALUES ($1, $2, $3, $4, 'rejected', $5, $6) ON CONFLICT DO NOTHING",
+                )
+                .bind(m.client_id.to_string())
+                .bind(m.seq)
+                .bind(m.record_id.to_string())
+                .bind(actor.user_id.to_string())
+                .bind(&why)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+                outcomes.push((m.seq, Outcome::Rejected { reason: why }));
+            }
+        }
+        last = m.seq;
+    }
+    sqlx::query("UPDATE clients SET last_applied = $1, seen_at = $2 WHERE id = $3")
+        .bind(last)
+        .bind(now_ms())
+        .bind(req.client_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    if fault == PushFault::BeforeCommit {
+        return Err(AppError::internal("injected fault before commit"));
+    }
+    tx.commit().await?;
+    Ok(PushResult { last_applied: last, outcomes })
+}
+
+fn copy_of(r: &LeadRecord) -> LeadCopy {
+    LeadCopy {
+        id: r.id,
+        version: r.version,
+        fields: r.fields.iter().map(|(k, s)| (k.clone(), (s.value.clone(), s.version))).collect(),
+        state: r.state.as_str().to_string(),
+        updated_at: r.updated_at,
+    }
+}
+
+/// Leads in the local copy's scope: one's own open leads, plus the recently opened ones, within reach.
+fn in_scope(actor: &Actor, extra: &[Uuid], r: &LeadRecord) -> bool {
+    access::can_read(actor, r.lead_ref()) && ((r.owner_id == actor.user_id && r.state.as_str() == "open") || extra.contains(&r.id))
+}
+
+/// What changed since the client's cursor, from one consistent snapshot. An empty copy (cursor 0) gets
+/// the whole scope page by page; later pulls read the change feed.
+pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPage> {
+    let mut tx = db.pool.begin().await?;
+    if db.kind == Kind::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+    }
+    let extra: Vec<Uuid> = req.extra.iter().take(RECENT_LEADS).copied().collect();
+    let last_applied = client_last_applied(&mut tx, actor, req.client_id, false).await?;
+    let mut page = PullPage { from: (req.cursor, req.resume), last_applied, ..Default::default() };
+    if req.first_waiting > 0 {
+        let rows = sqlx::query("SELECT seq, reason FROM mutations WHERE client_id = $1 AND status = 'rejected' AND seq >= $2 ORDER BY seq")
+            .bind(req.client_id.to_string())
+            .bind(req.first_waiting)
+            .fetch_all(&mut *tx)
+            .await?;
+        for r in rows {
+            page.rejected.push((r.try_get("seq")?, r.try_get("reason")?));
+        }
+    }
+    if req.cursor == 0 || req.resume.is_some() {
+        // The snapshot's feed position is taken first, so anything committed later comes by the feed.
+        let cursor = if req.resume.is_some() {
+            req.cursor
+        } else {
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes").fetch_one(&mut *tx).await?.unwrap_or(0)
+        };
+        let mut binds = vec![Val::Text(actor.user_id.to_string()), Val::Text(req.resume.map(|u| u.to_string()).unwrap_or_default())];
+        let mut extra_sql = String::new();
+        if !extra.is_empty() {
+            let start = binds.len();
+            extra_sql = format!(" OR l.id IN ({})", (1..=extra.len()).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", "));
+            binds.extend(extra.iter().map(|u| Val::Text(u.to_string())));
+        }
+        let cond = format!("((l.owner_id = $1 AND l.state = 'open'){extra_sql}) AND l.id > $2 ORDER BY l.id LIMIT {}", PULL_PAGE + 1);
+        let mut leads = load_where(&mut tx, &cond, &binds).await?;
+        let more = leads.len() > PULL_PAGE;
+        leads.truncate(PULL_PAGE);
+        page.resume = if more { leads.last().map(|l| l.id) } else { None };
+        page.leads = leads.iter().filter(|r| in_scope(actor, &extra, r)).map(copy_of).collect();
+        page.cursor = cursor;
+        page.more = more;
+    } else {
+        let feed_page = (PULL_PAGE * 4) as i64;
+        let rows = sqlx::query("SELECT seq, record_id FROM changes WHERE seq > $1 AND record_kind = 'lead' ORDER BY seq LIMIT $2")
+            .bind(req.cursor)
+            .bind(feed_page)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut ids: Vec<String> = Vec::new();
+        let mut cursor = req.cursor;
+        for r in &rows {
+            cursor = r.try_get("seq")?;
+            let id: String = r.try_get("record_id")?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let mut found = Vec::new();
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.clone())).collect();
+            found.extend(load_where(&mut tx, &format!("l.id IN ({list})"), &binds).await?);
+        }
+        for id in &ids {
+            let id = Uuid::parse_str(id).map_err(AppError::internal)?;
+            match found.iter().find(|r| r.id == id) {
+                Some(r) if in_scope(actor, &extra, r) => page.leads.push(copy_of(r)),
+                _ => page.removed.push(id),
+            }
+        }
+        page.cursor = cursor;
+        page.more = rows.len() as i64 == feed_page;
+    }
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// Called by the write path when a synced edit replaced someone else's value.
+pub(crate) async fn record_conflict(tx: &mut Transaction<'_, Any>, loser: Uuid, lead: Uuid, c: &Conflict, winner: Uuid, now: i64) -> AppResult<()> {
+    sqlx::query("INSERT INTO conflicts (id, user_id, lead_id, field, lost_value, won_value, won_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(Uuid::now_v7().to_string())
+        .bind(loser.to_string())
+        .bind(lead.to_string())
+        .bind(&c.field)
+        .bind(&c.theirs)
+        .bind(&c.yours)
+        .bind(winner.to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The user's open conflicts, newest first, on leads they can still read.
+pub async fn conflicts(db: &Db, actor: &Actor) -> AppResult<Vec<ConflictItem>> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.lead_id, c.field, c.lost_value, c.won_value, c.at, w.name AS won_by_name, l.first_name, l.last_name, l.company_name, l.team_id, l.owner_id
+         FROM conflicts c JOIN users w ON w.id = c.won_by JOIN leads l ON l.id = c.lead_id
+         WHERE c.user_id = $1 AND c.resolved = 0 ORDER BY c.at DESC, c.id DESC LIMIT 200",
+    )
+    .bind(actor.user_id.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let team: String = r.try_get("team_id")?;
+        let owner: String = r.try_get("owner_id")?;
+        let lead_ref = access::LeadRef { team_id: Uuid::parse_str(&team).map_err(AppError::internal)?, owner_id: Uuid::parse_str(&owner).map_err(AppError::internal)? };
+        if !access::can_read(actor, lead_ref) {
+            continue;
+        }
+        let field: String = r.try_get("field")?;
+        out.push(ConflictItem {
+            id: Uuid::parse_str(&r.try_get::<String, _>("id")?).map_err(AppError::internal)?,
+            lead_id: Uuid::parse_str(&r.try_get::<String, _>("lead_id")?).map_err(AppError::internal)?,
+            lead_name: crate::domain::lead::full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
+            company: r.try_get("company_name")?,
+            label: fields::spec(&field).map(|s| s.label).unwrap_or("Field").to_string(),
+            field,
+            yours: r.try_get("lost_value")?,
+            theirs: r.try_get("won_value")?,
+            by_name: r.try_get("won_by_name")?,
+            at: r.try_get("at")?,
+            at_shown: String::new(),
+        });
+    }
+    Ok(out)
+}
+
+/// Marks a conflict handled (re-applied or let go); only its owner can.
+pub async fn resolve_conflict(db: &Db, actor: &Actor, id: Uuid) -> AppResult<()> {
+    let n = sqlx::query("UPDATE conflicts SET resolved = 1 WHERE id = $1 AND user_id = $2")
+        .bind(id.to_string())
+        .bind(actor.user_id.to_string())
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
