@@ -7,6 +7,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod model;
+pub mod offline;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -38,12 +39,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    offline::provide();
     // Pages render fully on the server before they are sent (SsrMode::Async): they work without
     // JavaScript, and redirects (sign-in required) are real HTTP redirects.
     let ssr = SsrMode::Async;
     view! {
         <Stylesheet id="leptos" href="/pkg/prospecta.css"/>
         <Link rel="icon" href="/favicon.svg"/>
+        <Link rel="manifest" href="/manifest.webmanifest"/>
+        <Link rel="apple-touch-icon" href="/icon-192.png"/>
         <Meta name="theme-color" content="#1f4e79"/>
         <Title text="Prospecta"/>
         <Router>
@@ -56,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/leads/new") view=pages::new_lead::NewLeadPage ssr=ssr.clone()/>
                     <Route path=path!("/leads/:id") view=pages::lead::LeadPage ssr=ssr.clone()/>
                     <Route path=path!("/admin") view=pages::admin::AdminPage ssr=ssr.clone()/>
+                    <Route path=path!("/sync") view=pages::sync::SyncPage ssr=ssr.clone()/>
                 </ParentRoute>
             </Routes>
         </Router>

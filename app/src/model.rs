@@ -79,6 +79,8 @@ pub enum Saved {
     Applied { version: i64 },
     /// This exact mutation was applied before (a retry); nothing changed.
     Duplicate,
+    /// Kept on this device (no network); it syncs later.
+    Queued,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

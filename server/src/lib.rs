@@ -1,4 +1,5 @@
 //! The server's pieces, as a library so that the HTTP tests can build the same router.
 pub mod bench;
 pub mod demo;
+pub mod offline;
 pub mod web;

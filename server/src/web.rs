@@ -35,9 +35,12 @@ pub fn router(db: Db, leptos: LeptosOptions) -> Router {
         }
     };
     let fn_ctx = ctx.clone();
+    let version = crate::offline::release_version(&leptos.site_root, &leptos.site_pkg_dir);
     let err_ctx = ctx.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/sw.js", get(move || std::future::ready(crate::offline::service_worker(&version))))
+        .route("/app-shell", get(|| std::future::ready(crate::offline::app_shell())))
         .route(
             "/api/{*fn_name}",
             axum::routing::post(move |req: Request| leptos_axum::handle_server_fns_with_context(fn_ctx.clone(), req)),

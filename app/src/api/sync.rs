@@ -1,14 +1,14 @@
 //! Sync server functions: the browser pushes its waiting mutations and pulls what changed. Both go through
 //! `store::sync`, whose push applies each mutation by the same write path as an online save.
 
-use crate::domain::sync::{PullPage, PullRequest, PushRequest, PushResult, PUSH_BATCH};
+use crate::domain::sync::{PullPage, PullRequest, PushRequest, PushResult};
 use crate::error::AppError;
 use crate::model::ConflictItem;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::store::sync};
+use {super::session::*, crate::domain::sync::PUSH_BATCH, crate::store::sync};
 
 #[server(input = Json, output = Json)]
 pub async fn sync_push(request: PushRequest) -> Result<PushResult, AppError> {

@@ -1,15 +1,31 @@
-//! The frame of every signed-in page: header with navigation and sign-out, then the page.
+//! The frame of every signed-in page: header with navigation, the sync indicator and sign-out, then the page.
 
 use crate::api::auth::{current_user, SignOut};
 use crate::components::message::ErrorMessage;
 use crate::domain::access::Role;
 use crate::model::Me;
+use crate::offline::{self, is_network, use_offline};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 #[component]
 pub fn SignedIn() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
+    // Without a network, the user last seen on this device stands in, so offline pages still open.
+    let me = Resource::new(
+        || (),
+        |_| async {
+            match current_user().await {
+                Err(e) if is_network(&e) => offline::cached_me().map(Some).ok_or(e),
+                other => other,
+            }
+        },
+    );
+    let o = use_offline();
+    Effect::new(move |_| {
+        if let Some(Ok(Some(m))) = me.get() {
+            offline::start(o, m);
+        }
+    });
     // The page (Outlet) stays outside the Suspense: resources created inside a Suspend get different ids
     // on the server and in the browser, which breaks hydration.
     view! {
@@ -37,10 +53,35 @@ fn Header(me: Me) -> impl IntoView {
                 <A href="/leads/new">"New lead"</A>
                 {(me.role == Role::Admin).then(|| view! { <A href="/admin">"Users"</A> })}
             </nav>
+            <SyncStatus/>
             <span class="who" title=me.email.clone()>{me.name.clone()}</span>
             <ActionForm action=sign_out>
                 <button type="submit" class="link">"Sign out"</button>
             </ActionForm>
         </header>
+    }
+}
+
+/// Online or offline, and how many changes wait to be synced; links to the sync page.
+#[component]
+fn SyncStatus() -> impl IntoView {
+    let o = use_offline();
+    // Nothing is known until the browser has loaded its local data, so the server renders the same.
+    let label = move || {
+        if !o.ready.get() {
+            return String::new();
+        }
+        let state = if o.online.get() { "Online" } else { "Offline" };
+        match (o.waiting(), o.refused()) {
+            (0, 0) => state.to_string(),
+            (1, 0) => format!("{state} · 1 change waiting"),
+            (n, 0) => format!("{state} · {n} changes waiting"),
+            (n, r) => format!("{state} · {n} waiting · {r} refused"),
+        }
+    };
+    view! {
+        <span class="sync" aria-live="polite">
+            {move || o.ready.get().then(|| view! { <a href="/sync" class:offline=move || !o.online.get()>{label}</a> })}
+        </span>
     }
 }

@@ -8,6 +8,8 @@ use crate::domain::lead::full_name;
 use crate::domain::mutation::{FieldChange, Mutation, Op};
 use crate::error::{AppError, ConflictView};
 use crate::model::{LeadDetail, Saved, UserOption};
+use crate::domain::sync::LeadCopy;
+use crate::offline::{self, is_network, use_offline};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use std::collections::BTreeMap;
@@ -16,8 +18,31 @@ use std::collections::BTreeMap;
 pub fn LeadPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let lead = Resource::new(id, get_lead);
-    let owners = Resource::new(|| (), |_| owner_options());
+    let o = use_offline();
+    let local = move || o.ready.get() && !o.online.get();
+    let lead = Resource::new(
+        move || (id(), local()),
+        move |(id, _)| async move {
+            match get_lead(id.clone()).await {
+                Err(e) if is_network(&e) && o.has_copy() => uuid::Uuid::parse_str(&id).ok().and_then(|id| o.detail(id)).ok_or(e),
+                other => other,
+            }
+        },
+    );
+    let owners = Resource::new(local, move |_| async move {
+        match owner_options().await {
+            Err(e) if is_network(&e) => Ok(o.owners.get_untracked()),
+            other => other,
+        }
+    });
+    // A lead opened online joins this device's copy, so it still opens offline.
+    Effect::new(move |_| {
+        if let Some(Ok(d)) = lead.get() {
+            if o.online.get_untracked() {
+                offline::opened(o, copy_of(&d));
+            }
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading lead…"</p> }>
             {move || Suspend::new(async move {
@@ -35,6 +60,7 @@ pub fn LeadPage() -> impl IntoView {
 
 #[component]
 fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
+    let o = use_offline();
     let base = RwSignal::new(detail.clone());
     let edited = RwSignal::new(detail.values.clone());
     let result: RwSignal<Option<Result<Saved, AppError>>> = RwSignal::new(None);
@@ -62,7 +88,19 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
         let m = Mutation { client_id, seq, record_id: b.id, op: Op::Update { changes } };
         saving.set(true);
         leptos::task::spawn_local(async move {
-            let r = save_lead(m).await;
+            let r = match save_lead(m.clone()).await {
+                // No network: the change waits in this device's outbox and syncs later.
+                Err(e) if is_network(&e) => match offline::enqueue(o, b.id, m.op) {
+                    Ok(_) => {
+                        base.update(|b| edited.with_untracked(|e| b.values.extend(e.clone())));
+                        saving.set(false);
+                        result.set(Some(Ok(Saved::Queued)));
+                        return;
+                    }
+                    Err(msg) => Err(AppError::BadRequest(msg)),
+                },
+                other => other,
+            };
             // Show the record as it now is, with what others changed meanwhile merged in.
             if r.is_ok() {
                 if let Ok(fresh) = get_lead(b.id.to_string()).await {
@@ -92,6 +130,7 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
         <section class="lead-body">
             <form class="lead-form" novalidate="" on:submit=move |ev| { ev.prevent_default(); save(); }>
                 {move || match result.get() {
+                    Some(Ok(Saved::Queued)) => Some(view! { <p class="ok-box" role="status">"Saved on this device. It will sync when the network is back."</p> }.into_any()),
                     Some(Ok(_)) => Some(view! { <p class="ok-box" role="status">"Saved."</p> }.into_any()),
                     Some(Err(AppError::Conflict(list))) => Some(view! { <Conflicts list=list base=base edited=edited/> }.into_any()),
                     Some(Err(AppError::Invalid(_))) => Some(view! { <p class="error-box" role="alert">"Please correct the highlighted fields."</p> }.into_any()),
@@ -168,5 +207,15 @@ fn Conflicts(list: Vec<ConflictView>, base: RwSignal<LeadDetail>, edited: RwSign
                 }).collect_view()}
             </ul>
         </div>
+    }
+}
+
+fn copy_of(d: &LeadDetail) -> LeadCopy {
+    LeadCopy {
+        id: d.id,
+        version: d.version,
+        fields: d.values.iter().map(|(k, v)| (k.clone(), (v.clone(), d.versions.get(k).copied().unwrap_or(1)))).collect(),
+        state: d.state.as_str().to_string(),
+        updated_at: d.updated_at,
     }
 }

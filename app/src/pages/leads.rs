@@ -4,6 +4,7 @@ use crate::api::leads::{list_leads, owner_options};
 use crate::components::message::ErrorMessage;
 use crate::domain::fields::{RATINGS, SOURCES};
 use crate::domain::query::{LeadQuery, SortKey, View};
+use crate::offline::{self, is_network, use_offline};
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -15,8 +16,29 @@ const COLUMNS: [SortKey; 7] = [SortKey::Name, SortKey::Company, SortKey::Topic, 
 pub fn LeadsPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| LeadQuery::from_params(|k| p.get(k))));
-    let list = Resource::new(move || query.get(), list_leads);
-    let owners = Resource::new(|| (), |_| owner_options());
+    let o = use_offline();
+    // Offline, the list comes from this device's copy; `local` turns true only in the browser when the
+    // network is gone, so server and browser start from the same request.
+    let local = move || o.ready.get() && !o.online.get();
+    let list = Resource::new(
+        move || (query.get(), local()),
+        move |(q, _)| async move {
+            match list_leads(q.clone()).await {
+                Err(e) if is_network(&e) && o.has_copy() => Ok(o.list(&q)),
+                other => other,
+            }
+        },
+    );
+    let owners = Resource::new(local, move |_| async move {
+        match owner_options().await {
+            Ok(list) => {
+                offline::remember_owners(o, &list);
+                Ok(list)
+            }
+            Err(e) if is_network(&e) => Ok(o.owners.get_untracked()),
+            Err(e) => Err(e),
+        }
+    });
     let href = |q: &LeadQuery| format!("/leads?{}", q.to_query_string());
     // The box follows the URL (back button) but is never overwritten when the page becomes interactive,
     // so text typed while the app loads is kept.

@@ -5,3 +5,4 @@ pub mod leads;
 pub mod new_lead;
 pub mod setup;
 pub mod sign_in;
+pub mod sync;

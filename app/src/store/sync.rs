@@ -89,7 +89,7 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
                 sp.commit().await?;
                 outcomes.push((m.seq, Outcome::Applied));
             }
-            Ok(Saved::Duplicate) => {
+            Ok(Saved::Duplicate | Saved::Queued) => {
                 sp.commit().await?;
                 outcomes.push((m.seq, Outcome::Duplicate));
             }
