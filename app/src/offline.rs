@@ -121,7 +121,8 @@ impl Offline {
             updated_at: lead.updated_at,
             created_shown: shown(lead.updated_at),
             updated_shown: if lead.waiting.is_empty() { shown(lead.updated_at) } else { "waiting to sync".into() },
-            values: lead.values,
+            // Every field present, as from the server (a lead made here only has the ones typed).
+            values: crate::domain::fields::FIELDS.iter().map(|f| (f.key.to_string(), lead.value(f.key).to_string())).collect(),
             versions,
             can_edit: mine || me.role != Role::Seller,
             can_reassign: me.role != Role::Seller,

@@ -55,7 +55,7 @@ async fn health_check_names_the_database_and_schema() {
     assert_eq!(res.status(), StatusCode::OK);
     let body: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], 1);
+    assert_eq!(body["schema_version"], 2);
 }
 
 #[tokio::test]
@@ -138,4 +138,20 @@ async fn the_demo_workspace_is_alive() {
     let sources: std::collections::HashSet<_> = list.rows.iter().map(|r| r.source.clone()).collect();
     assert!(sources.len() > 3, "varied sources: {sources:?}");
     assert!(prospecta_server::demo::load(&db, 10).await.is_err(), "refuses a database that is already set up");
+}
+
+#[tokio::test]
+async fn the_service_worker_and_app_shell_are_served() {
+    let (app, _) = app().await;
+    let res = app.clone().oneshot(Request::get("/sw.js").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()[http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
+    assert_eq!(res.headers()[http::header::CACHE_CONTROL], "no-cache", "a new release must be noticed at once");
+    let sw = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(!sw.contains("__VERSION__"), "the release version is filled in");
+    assert!(sw.contains("/app-shell") && sw.contains("/pkg/prospecta.wasm"));
+    let res = app.oneshot(Request::get("/app-shell").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let shell = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(shell.contains("start_offline") && shell.contains("/manifest.webmanifest"));
 }

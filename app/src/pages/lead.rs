@@ -117,11 +117,11 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
     let delete = ServerAction::<DeleteLead>::new();
     view! {
         <header class="lead-head">
-            <h1>{move || base.with(|b| full_name(&b.values["first_name"], &b.values["last_name"]))}</h1>
-            <p class="sub">{move || base.with(|b| format!("{} · {}", b.values["company_name"], b.values["topic"]))}</p>
+            <h1>{move || base.with(|b| full_name(v(b, "first_name"), v(b, "last_name")))}</h1>
+            <p class="sub">{move || base.with(|b| format!("{} · {}", v(b, "company_name"), v(b, "topic")))}</p>
             <dl class="facts">
-                <div><dt>"Status"</dt><dd>{move || base.with(|b| format!("{} ({})", b.state.label(), b.values["status_reason"]))}</dd></div>
-                <div><dt>"Rating"</dt><dd>{move || base.with(|b| if b.values["rating"].is_empty() { "—".to_string() } else { b.values["rating"].clone() })}</dd></div>
+                <div><dt>"Status"</dt><dd>{move || base.with(|b| format!("{} ({})", b.state.label(), v(b, "status_reason")))}</dd></div>
+                <div><dt>"Rating"</dt><dd>{move || base.with(|b| if v(b, "rating").is_empty() { "—".to_string() } else { v(b, "rating").to_string() })}</dd></div>
                 <div><dt>"Owner"</dt><dd>{move || base.with(|b| b.owner_name.clone())}</dd></div>
                 <div><dt>"Updated"</dt><dd>{move || base.with(|b| b.updated_shown.clone())}</dd></div>
             </dl>
@@ -218,4 +218,9 @@ fn copy_of(d: &LeadDetail) -> LeadCopy {
         state: d.state.as_str().to_string(),
         updated_at: d.updated_at,
     }
+}
+
+/// A field's text; missing reads as empty.
+fn v<'a>(d: &'a LeadDetail, key: &str) -> &'a str {
+    d.values.get(key).map(String::as_str).unwrap_or("")
 }

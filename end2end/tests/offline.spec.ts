@@ -1,0 +1,95 @@
+import { test, expect } from './fixtures';
+import { Page } from '@playwright/test';
+import { admin, manager, open, signIn, createLead } from './helpers';
+
+/** Waits until the service worker controls the page and this device's copy holds the lead. */
+async function readyForOffline(page: Page, leadId: string) {
+  await open(page, '/leads');
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.waitForFunction(
+    (id) => Object.keys(localStorage).some((k) => k.endsWith('.copy') && (localStorage.getItem(k) ?? '').includes(id)),
+    leadId,
+  );
+}
+
+/** Cuts the network for real and reloads: the service worker's shell must open the app. */
+async function goOfflineAndReload(page: Page) {
+  await page.context().setOffline(true);
+  await page.reload();
+  await page.locator('body[data-hydrated]').waitFor();
+  await expect(page.getByRole('link', { name: /^Offline/ })).toBeVisible();
+}
+
+test('offline: the app opens, a new lead and an edit wait, then sync by themselves', async ({ page, browser }) => {
+  await signIn(page, admin);
+  const editUrl = await createLead(page, { topic: 'Offline edit target', last: 'Navarro', company: 'Kiosco Norte' });
+  await readyForOffline(page, editUrl.split('/').pop()!);
+  await goOfflineAndReload(page);
+  await expect(page.getByRole('link', { name: 'Navarro' })).toBeVisible();
+
+  // The trade-show case: a new lead, Trade Show by default.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New lead' }).click();
+  await expect(page.getByLabel('Lead source')).toHaveValue('Trade Show');
+  await page.getByLabel('Topic').fill('Met at the fair');
+  await page.getByLabel('Last name').fill('Quintero');
+  await page.getByLabel('Company').fill('Feria Café');
+  await page.getByRole('button', { name: 'Save lead' }).click();
+  await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { name: 'Quintero' })).toBeVisible();
+
+  // An edit of a lead kept on the device.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads' }).click();
+  await expect(page.getByRole('link', { name: 'Quintero' })).toBeVisible();
+  await page.getByRole('link', { name: 'Navarro' }).click();
+  await page.getByLabel('City').fill('Zaragoza');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Saved on this device');
+  await expect(page.getByRole('link', { name: 'Offline · 2 changes waiting' })).toBeVisible();
+  await page.getByRole('link', { name: 'Offline · 2 changes waiting' }).click();
+  await expect(page.getByText('New lead: Quintero (Feria Café)')).toBeVisible();
+  await expect(page.getByText('Edit: City → “Zaragoza”')).toBeVisible();
+
+  // Back online: nothing to do but wait.
+  await page.context().setOffline(false);
+  await expect(page.getByRole('link', { name: 'Online', exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText('Nothing is waiting.')).toBeVisible();
+
+  const other = await browser.newPage();
+  await signIn(other, manager);
+  await open(other, '/leads?view=team');
+  await expect(other.getByRole('link', { name: 'Quintero' })).toBeVisible();
+  await open(other, editUrl);
+  await expect(other.getByLabel('City')).toHaveValue('Zaragoza');
+  await other.close();
+});
+
+test('offline conflict: the later synced write wins and the other person finds their value under conflicts', async ({ page, browser }) => {
+  await signIn(page, admin);
+  const url = await createLead(page, { topic: 'Conflict target', last: 'Ibarra', company: 'Bar Puerto' });
+  await readyForOffline(page, url.split('/').pop()!);
+  const other = await browser.newPage();
+  await signIn(other, manager);
+  await open(other, url);
+
+  await goOfflineAndReload(page);
+  await page.getByRole('link', { name: 'Ibarra' }).click();
+  await page.getByLabel('City').fill('Teruel');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Saved on this device');
+
+  // Meanwhile the manager changes the same field online.
+  await other.getByLabel('City').fill('Soria');
+  await other.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(other.getByRole('status')).toContainText('Saved.');
+
+  await page.context().setOffline(false);
+  await expect(page.getByRole('link', { name: 'Online', exact: true })).toBeVisible({ timeout: 20_000 });
+
+  await open(other, '/sync');
+  await expect(other.getByText(`City: your value “Soria” was replaced by ${admin.name}'s “Teruel”`)).toBeVisible();
+  await other.getByRole('button', { name: 'Use my value again (City)' }).click();
+  await expect(other.getByText('No conflicts.')).toBeVisible();
+  await open(other, url);
+  await expect(other.getByLabel('City')).toHaveValue('Soria');
+  await other.close();
+});
