@@ -107,7 +107,10 @@ impl Offline {
     pub fn detail(&self, id: Uuid) -> Option<LeadDetail> {
         let me = self.me.get_untracked()?;
         let lead = self.view().remove(&id)?;
-        let versions: BTreeMap<String, i64> = self.replica.with_untracked(|r| r.leads.get(&id).map(|c| c.fields.iter().map(|(k, (_, v))| (k.clone(), *v)).collect()).unwrap_or_default());
+        let versions: BTreeMap<String, i64> = self.replica.with_untracked(|r| match r.leads.get(&id) {
+            Some(c) => crate::domain::fields::FIELDS.iter().map(|f| (f.key.to_string(), c.version_of(f.key))).collect(),
+            None => BTreeMap::new(),
+        });
         let owner_id = Uuid::parse_str(lead.value("owner_id")).unwrap_or(me.id);
         let mine = owner_id == me.id;
         Some(LeadDetail {

@@ -93,3 +93,33 @@ test('offline conflict: the later synced write wins and the other person finds t
   await expect(other.getByLabel('City')).toHaveValue('Soria');
   await other.close();
 });
+
+test('offline with full storage: the person is told, and what was queued before is kept and syncs', async ({ page }) => {
+  await signIn(page, admin);
+  const url = await createLead(page, { topic: 'Storage target', last: 'Lozano', company: 'Hostal Mar' });
+  await readyForOffline(page, url.split('/').pop()!);
+  await goOfflineAndReload(page);
+  await page.getByRole('link', { name: 'Lozano' }).click();
+  await page.getByLabel('City').fill('Cuenca');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Saved on this device');
+
+  // Fill this site's storage to the brim (the local copy too is gone).
+  await page.evaluate(() => {
+    for (const k of Object.keys(localStorage)) if (k.endsWith('.copy')) localStorage.removeItem(k);
+    let i = 0;
+    for (const size of [1 << 20, 1 << 14, 1 << 8, 1]) {
+      try { for (;;) localStorage.setItem(`junk-${i++}`, 'x'.repeat(size)); } catch { /* full at this size */ }
+    }
+  });
+  await page.getByLabel('Job title').fill('Owner');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('alert')).toContainText("storage is full");
+  await expect(page.getByRole('link', { name: 'Offline · 1 change waiting' })).toBeVisible();
+
+  await page.evaluate(() => { for (const k of Object.keys(localStorage)) if (k.startsWith('junk-')) localStorage.removeItem(k); });
+  await page.context().setOffline(false);
+  await expect(page.getByRole('link', { name: 'Online', exact: true })).toBeVisible({ timeout: 20_000 });
+  await open(page, url);
+  await expect(page.getByLabel('City')).toHaveValue('Cuenca');
+});

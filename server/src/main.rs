@@ -43,6 +43,9 @@ enum Cmd {
         #[arg(long, default_value = "127.0.0.1:3300")]
         addr: String,
     },
+    /// For `./run bench`: push and pull figures of offline sync, on an empty database.
+    #[command(hide = true)]
+    BenchSync,
 }
 
 #[derive(Subcommand)]
@@ -104,5 +107,6 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Cmd::Demo { leads } => demo::load(&db, leads).await,
         Cmd::BenchBaseline { addr } => bench::serve_baseline(db, &addr).await,
+        Cmd::BenchSync => bench::sync_figures(db).await,
     }
 }

@@ -13,6 +13,9 @@ pub const PUSH_BATCH: usize = 200;
 pub const PULL_PAGE: usize = 500;
 /// Recently opened leads (besides one's own) the browser keeps a copy of.
 pub const RECENT_LEADS: usize = 100;
+/// A fresh copy takes one's newest open leads up to this many (about 0.5 KB each in storage); later
+/// changes to one's leads still arrive by the feed. See ARCHITECTURE.md for the storage budget.
+pub const MAX_COPY: usize = 2_000;
 
 // --- What travels between browser and server.
 
@@ -58,10 +61,18 @@ pub struct PullRequest {
 pub struct LeadCopy {
     pub id: Uuid,
     pub version: i64,
-    /// Field values (canonical text) and the version each field had after its last change.
+    /// Field values (canonical text) and the version each field had after its last change. A field left
+    /// out is empty and untouched since the lead was made (version 1), which keeps the copy small.
     pub fields: BTreeMap<String, (String, i64)>,
     pub state: String,
     pub updated_at: i64,
+}
+
+impl LeadCopy {
+    /// A field's version; one left out of the copy is at version 1 (see `fields`).
+    pub fn version_of(&self, field: &str) -> i64 {
+        self.fields.get(field).map(|(_, v)| *v).unwrap_or(1)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,7 +181,8 @@ impl Replica {
             }
         }
         self.cursor = page.cursor;
-        self.resume = page.resume;
+        // A full copy stops at MAX_COPY leads; from here on the feed keeps it current.
+        self.resume = page.resume.filter(|_| self.leads.len() < MAX_COPY);
         true
     }
 
@@ -221,7 +233,7 @@ impl Replica {
         let changes: Vec<FieldChange> = values
             .iter()
             .filter(|(k, v)| now.values.get(*k).map(String::as_str).unwrap_or("") != v.as_str())
-            .map(|(k, v)| FieldChange { field: k.clone(), value: v.clone(), base_version: base.and_then(|b| b.fields.get(k)).map(|(_, ver)| *ver).unwrap_or(0) })
+            .map(|(k, v)| FieldChange { field: k.clone(), value: v.clone(), base_version: base.map(|b| b.version_of(k)).unwrap_or(0) })
             .collect();
         (!changes.is_empty()).then_some(Op::Update { changes })
     }
@@ -339,6 +351,14 @@ mod tests {
         let v = r.view(&o);
         assert!(v[&id].matches("garcía hotel"));
         assert!(!v[&id].matches("lyon"));
+    }
+
+    #[test]
+    fn a_fresh_copy_stops_at_its_bound() {
+        let mut r = Replica::default();
+        let leads: Vec<LeadCopy> = (0..MAX_COPY).map(|_| copy(Uuid::now_v7(), 1, &[])).collect();
+        assert!(r.apply(&PullPage { leads, cursor: 7, resume: Some(Uuid::now_v7()), more: true, ..Default::default() }));
+        assert_eq!((r.resume, r.cursor), (None, 7), "no more snapshot pages; the feed takes over");
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn copy_of(r: &LeadRecord) -> LeadCopy {
     LeadCopy {
         id: r.id,
         version: r.version,
-        fields: r.fields.iter().map(|(k, s)| (k.clone(), (s.value.clone(), s.version))).collect(),
+        fields: r.fields.iter().filter(|(_, s)| !(s.value.is_empty() && s.version == 1)).map(|(k, s)| (k.clone(), (s.value.clone(), s.version))).collect(),
         state: r.state.as_str().to_string(),
         updated_at: r.updated_at,
     }
@@ -168,14 +168,20 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
         } else {
             sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes").fetch_one(&mut *tx).await?.unwrap_or(0)
         };
-        let mut binds = vec![Val::Text(actor.user_id.to_string()), Val::Text(req.resume.map(|u| u.to_string()).unwrap_or_default())];
+        // Newest first (ids are UUID v7, so by creation), resuming below the last id sent.
+        let mut binds = vec![Val::Text(actor.user_id.to_string())];
+        let mut below = String::new();
+        if let Some(r) = req.resume {
+            binds.push(Val::Text(r.to_string()));
+            below = format!(" AND l.id < ${}", binds.len());
+        }
         let mut extra_sql = String::new();
         if !extra.is_empty() {
             let start = binds.len();
             extra_sql = format!(" OR l.id IN ({})", (1..=extra.len()).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", "));
             binds.extend(extra.iter().map(|u| Val::Text(u.to_string())));
         }
-        let cond = format!("((l.owner_id = $1 AND l.state = 'open'){extra_sql}) AND l.id > $2 ORDER BY l.id LIMIT {}", PULL_PAGE + 1);
+        let cond = format!("((l.owner_id = $1 AND l.state = 'open'){extra_sql}){below} ORDER BY l.id DESC LIMIT {}", PULL_PAGE + 1);
         let mut leads = load_where(&mut tx, &cond, &binds).await?;
         let more = leads.len() > PULL_PAGE;
         leads.truncate(PULL_PAGE);
