@@ -246,7 +246,7 @@ async fn fresh_like(w: &World) -> app::store::Db {
 
 async fn simulate(w: &World, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let actors = [w.ana.clone(), w.ana.clone(), w.luis.clone(), w.manager.clone(), w.otto.clone()];
+    let actors = [w.ana.clone(), w.ana.clone(), w.luis.clone(), w.manager.clone(), w.otto.clone(), w.admin.clone()];
     let mut clients: Vec<Client> = actors
         .iter()
         .map(|a| {
@@ -274,6 +274,12 @@ async fn simulate(w: &World, seed: u64) {
                     let ids: Vec<Uuid> = view.keys().copied().collect();
                     let id = ids[rng.gen_range(0..ids.len())];
                     let mut values = BTreeMap::new();
+                    if cl.actor.role == app::domain::access::Role::Admin && rng.gen_bool(0.3) {
+                        let m = cl.outbox.enqueue(id, Op::Delete);
+                        all_made.push((m.client_id, m.seq));
+                        cl.save();
+                        continue;
+                    }
                     match rng.gen_range(0..10) {
                         0 => {
                             values.insert("topic".to_string(), "x".repeat(201)); // refused: too long

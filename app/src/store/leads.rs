@@ -5,7 +5,7 @@ use super::{now_ms, Db, Kind as DbKind};
 use crate::domain::access::{self, Actor, LeadRef, ReadScope};
 use crate::domain::fields::{self, FieldSpec, Kind, FIELDS};
 use crate::domain::lead::{full_name, search_text, LeadState};
-use crate::domain::mutation::{merge, Conflict, ConflictPolicy, FieldState, Mutation, Op};
+use crate::domain::mutation::{merge, Conflict, ConflictPolicy, FieldChange, FieldState, Mutation, Op};
 use crate::domain::query::{LeadQuery, SortKey, View, PAGE_SIZE};
 use crate::domain::validate::{self, check_required, format_cents, normalize_all, FieldError};
 use crate::error::{AppError, AppResult};
@@ -13,7 +13,7 @@ use crate::model::{LeadDetail, LeadList, LeadRow, Saved};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// A value ready to bind: texts are '' when empty, numbers NULL.
@@ -286,18 +286,9 @@ pub async fn apply(db: &Db, actor: &Actor, m: &Mutation, policy: ConflictPolicy)
 
 pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: ConflictPolicy, fault: FaultPoint) -> AppResult<Saved> {
     let mut tx = db.pool.begin().await?;
-    let saved = apply_in(&mut tx, db.kind, actor, m, policy).await?;
-    if fault == FaultPoint::BeforeCommit {
-        return Err(AppError::internal("injected fault before commit"));
-    }
-    tx.commit().await?;
-    Ok(saved)
-}
-
-/// The one write path, inside a transaction the caller commits: a single save or a whole pushed batch.
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<Saved> {
     let now = now_ms();
-    // Writing the mutation first takes SQLite's write lock at once, so the reads below cannot go stale.
+    // Writing the mutation first takes SQLite's write lock at once (so the reads below cannot go stale)
+    // and makes a repeat a no-op.
     let fresh = sqlx::query(
         "INSERT INTO mutations (client_id, seq, record_id, user_id, status, reason, applied_at)
          VALUES ($1, $2, $3, $4, 'applied', '', $5) ON CONFLICT DO NOTHING",
@@ -307,25 +298,297 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
     .bind(m.record_id.to_string())
     .bind(actor.user_id.to_string())
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if fresh == 0 {
         return Ok(Saved::Duplicate);
     }
-    let (version, changed) = match &m.op {
-        Op::Create { fields } => (1, create(tx, kind, actor, m.record_id, fields, now).await?),
-        Op::Update { changes } => update(tx, kind, actor, m.record_id, changes, policy, now).await?,
-        Op::Delete => {
-            delete(tx, kind, actor, m.record_id).await?;
-            record_change(tx, kind, m.record_id, 0, &BTreeMap::new(), true, actor.user_id, now).await?;
-            (0, BTreeMap::new())
-        }
-    };
-    if !changed.is_empty() {
-        record_change(tx, kind, m.record_id, version, &changed, false, actor.user_id, now).await?;
+    let mut ws = WorkingSet::new(db.kind, now);
+    let version = ws.apply(&mut tx, actor, m, policy).await?;
+    ws.flush(&mut tx).await?;
+    if fault == FaultPoint::BeforeCommit {
+        return Err(AppError::internal("injected fault before commit"));
     }
+    tx.commit().await?;
     Ok(Saved::Applied { version })
+}
+
+/// The one write path. Mutations are decided against leads held in memory (read once per transaction,
+/// locked on Postgres), and everything they write goes to the database in a few multi-row statements at
+/// `flush`: one save is a working set of one mutation, a pushed batch one of up to 200.
+/// `apply` changes the set only once a mutation is accepted, so a refused one leaves no trace.
+pub(crate) struct WorkingSet {
+    kind: DbKind,
+    now: i64,
+    /// Leads read in this transaction (None: no such lead), kept current as mutations apply.
+    records: HashMap<Uuid, Option<LeadRecord>>,
+    owner_teams: HashMap<String, Option<Uuid>>,
+    /// Leads to write as they now are, and leads to delete.
+    dirty: BTreeSet<Uuid>,
+    deleted: BTreeSet<Uuid>,
+    /// The last version of each changed field: (lead, field) -> (version, who).
+    field_versions: BTreeMap<(Uuid, String), (i64, Uuid)>,
+    /// Feed rows, numbered under the feed lock (taken at the first one, held to commit).
+    changes: Vec<Vec<Val>>,
+    next_seq: Option<i64>,
+    mutations: Vec<Vec<Val>>,
+    conflicts: Vec<Vec<Val>>,
+}
+
+impl WorkingSet {
+    pub(crate) fn new(kind: DbKind, now: i64) -> Self {
+        WorkingSet {
+            kind,
+            now,
+            records: HashMap::new(),
+            owner_teams: HashMap::new(),
+            dirty: BTreeSet::new(),
+            deleted: BTreeSet::new(),
+            field_versions: BTreeMap::new(),
+            changes: Vec::new(),
+            next_seq: None,
+            mutations: Vec::new(),
+            conflicts: Vec::new(),
+        }
+    }
+
+    /// Reads (and on Postgres locks, in id order) the leads a batch will touch, in one go.
+    pub(crate) async fn preload(&mut self, tx: &mut Transaction<'_, Any>, ids: &[Uuid]) -> AppResult<()> {
+        let mut ids: Vec<Uuid> = ids.iter().filter(|id| !self.records.contains_key(id)).copied().collect();
+        ids.sort();
+        ids.dedup();
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.to_string())).collect();
+            let cond = format!("l.id IN ({list}) ORDER BY l.id{}", self.kind.for_update());
+            let found = load_where(tx, &cond, &binds).await?;
+            for id in chunk {
+                self.records.insert(*id, None);
+            }
+            for r in found {
+                self.records.insert(r.id, Some(r));
+            }
+        }
+        Ok(())
+    }
+
+    async fn team_of(&mut self, tx: &mut Transaction<'_, Any>, owner: &str) -> AppResult<Option<Uuid>> {
+        if let Some(t) = self.owner_teams.get(owner) {
+            return Ok(*t);
+        }
+        let team: Option<String> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1 AND active = 1").bind(owner).fetch_optional(&mut **tx).await?;
+        let team = team.and_then(|t| Uuid::parse_str(&t).ok());
+        self.owner_teams.insert(owner.to_string(), team);
+        Ok(team)
+    }
+
+    /// Decides one mutation and, when accepted, takes its effect into the set. Returns the lead's version.
+    pub(crate) async fn apply(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<i64> {
+        self.preload(tx, &[m.record_id]).await?;
+        let (version, changed, deleted) = match &m.op {
+            Op::Create { fields } => (1, self.create(tx, actor, m.record_id, fields).await?, false),
+            Op::Update { changes } => {
+                let (v, c) = self.update(tx, actor, m.record_id, changes, policy).await?;
+                (v, c, false)
+            }
+            Op::Delete => {
+                self.delete(actor, m.record_id)?;
+                (0, BTreeMap::new(), true)
+            }
+        };
+        if deleted || !changed.is_empty() {
+            let seq = match self.next_seq {
+                Some(n) => n,
+                // The feed lock, then the last feed number: held until commit, so numbers follow commit order.
+                None => next_change_seq(tx, self.kind).await?,
+            };
+            self.next_seq = Some(seq + 1);
+            let fields = serde_json::to_string(&changed).map_err(AppError::internal)?;
+            self.changes.push(vec![
+                Val::Int(Some(seq)),
+                Val::Text("lead".into()),
+                Val::Text(m.record_id.to_string()),
+                Val::Int(Some(version)),
+                Val::Text(fields),
+                Val::Int(Some(deleted as i64)),
+                Val::Text(actor.user_id.to_string()),
+                Val::Int(Some(self.now)),
+            ]);
+        }
+        Ok(version)
+    }
+
+    /// Records a pushed mutation's fate (a single save records its own before anything else).
+    pub(crate) fn log(&mut self, m: &Mutation, actor: &Actor, reason: Option<&str>) {
+        self.mutations.push(vec![
+            Val::Text(m.client_id.to_string()),
+            Val::Int(Some(m.seq)),
+            Val::Text(m.record_id.to_string()),
+            Val::Text(actor.user_id.to_string()),
+            Val::Text(if reason.is_some() { "rejected" } else { "applied" }.into()),
+            Val::Text(reason.unwrap_or("").into()),
+            Val::Int(Some(self.now)),
+        ]);
+    }
+
+    async fn create(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, raw: &BTreeMap<String, String>) -> AppResult<BTreeMap<String, String>> {
+        let mut values = normalize_all(raw).map_err(AppError::Invalid)?;
+        let missing = check_required(&values);
+        if !missing.is_empty() {
+            return Err(AppError::Invalid(missing));
+        }
+        let owner = values.get("owner_id").filter(|o| !o.is_empty()).cloned().unwrap_or_else(|| actor.user_id.to_string());
+        let Some(team) = self.team_of(tx, &owner).await? else {
+            return Err(AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]));
+        };
+        let owner_id = Uuid::parse_str(&owner).map_err(|_| AppError::Invalid(vec![FieldError::new("owner_id", "Choose a user from the list.")]))?;
+        if !access::can_create_for(actor, owner_id, team) {
+            return Err(AppError::Invalid(vec![FieldError::new("owner_id", "You cannot create leads for this owner.")]));
+        }
+        values.insert("owner_id".into(), owner.clone());
+        if values.get("status_reason").is_none_or(|s| s.is_empty()) {
+            values.insert("status_reason".into(), "New".into());
+        }
+        if matches!(self.records.get(&id), Some(Some(_))) || self.deleted.contains(&id) {
+            return Err(AppError::BadRequest("A lead with this id already exists.".into()));
+        }
+        let fields = FIELDS
+            .iter()
+            .map(|s| (s.key.to_string(), FieldState { value: values.get(s.key).cloned().unwrap_or_default(), version: 1, changed_by: Some(actor.user_id), changed_at: Some(self.now) }))
+            .collect();
+        let rec = LeadRecord { id, team_id: team, owner_id, owner_name: String::new(), state: LeadState::Open, version: 1, created_by: actor.user_id, created_at: self.now, updated_at: self.now, fields };
+        self.records.insert(id, Some(rec));
+        self.dirty.insert(id);
+        Ok(values)
+    }
+
+    async fn update(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, changes: &[FieldChange], policy: ConflictPolicy) -> AppResult<(i64, BTreeMap<String, String>)> {
+        let rec = match self.records.get(&id) {
+            Some(Some(r)) if access::can_read(actor, r.lead_ref()) => r.clone(),
+            _ => return Err(AppError::NotFound),
+        };
+        if !access::can_edit(actor, rec.lead_ref()) {
+            return Err(AppError::Forbidden);
+        }
+        if rec.state != LeadState::Open {
+            return Err(AppError::BadRequest("This lead is closed; reactivate it to make changes.".into()));
+        }
+        // Validate every sent value; a bad one refuses the whole change with a message per field.
+        let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+        let clean = normalize_all(&raw).map_err(AppError::Invalid)?;
+        let normalized: Vec<_> = changes.iter().map(|c| FieldChange { value: clean[&c.field].clone(), ..c.clone() }).collect();
+        let merged = merge(&rec.fields, &normalized, policy);
+        if policy == ConflictPolicy::Reject && !merged.conflicts.is_empty() {
+            return Err(conflict_error(tx, &merged.conflicts).await?);
+        }
+        if merged.apply.is_empty() {
+            return Ok((rec.version, BTreeMap::new()));
+        }
+        let mut rec = rec;
+        if let Some(owner) = merged.apply.get("owner_id") {
+            let new_team = self.team_of(tx, owner).await?.ok_or_else(|| AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]))?;
+            if !access::can_reassign(actor, rec.lead_ref(), new_team) {
+                return Err(AppError::Invalid(vec![FieldError::new("owner_id", "You cannot reassign this lead to that person.")]));
+            }
+            rec.team_id = new_team;
+            rec.owner_id = Uuid::parse_str(owner).map_err(AppError::internal)?;
+        }
+        // Accepted: from here on the set changes. With last write wins, whoever's value was replaced
+        // finds it in their conflicts list.
+        for c in &merged.conflicts {
+            if let Some(loser) = c.changed_by.filter(|u| *u != actor.user_id) {
+                self.conflicts.push(crate::store::sync::conflict_row(loser, id, c, actor.user_id, self.now));
+            }
+        }
+        let version = rec.version + 1;
+        rec.version = version;
+        rec.updated_at = self.now;
+        for (k, v) in &merged.apply {
+            rec.fields.insert(k.clone(), FieldState { value: v.clone(), version, changed_by: Some(actor.user_id), changed_at: Some(self.now) });
+            self.field_versions.insert((id, k.clone()), (version, actor.user_id));
+        }
+        self.records.insert(id, Some(rec));
+        self.dirty.insert(id);
+        Ok((version, merged.apply))
+    }
+
+    fn delete(&mut self, actor: &Actor, id: Uuid) -> AppResult<()> {
+        match self.records.get(&id) {
+            Some(Some(r)) if access::can_read(actor, r.lead_ref()) => {
+                if !access::can_delete(actor) {
+                    return Err(AppError::Forbidden);
+                }
+            }
+            _ => return Err(AppError::NotFound),
+        }
+        self.records.insert(id, None);
+        self.dirty.remove(&id);
+        self.deleted.insert(id);
+        self.field_versions.retain(|(lead, _), _| *lead != id);
+        Ok(())
+    }
+
+    /// Writes everything the accepted mutations did, in a handful of statements.
+    pub(crate) async fn flush(self, tx: &mut Transaction<'_, Any>) -> AppResult<()> {
+        let kind = self.kind;
+        let deleted: Vec<Val> = self.deleted.iter().map(|id| Val::Text(id.to_string())).collect();
+        for chunk in deleted.chunks(500) {
+            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            bind_all(sqlx::query(&format!("DELETE FROM leads WHERE id IN ({list})")), chunk).execute(&mut **tx).await?;
+        }
+        let dirty: Vec<&LeadRecord> = self.dirty.iter().filter_map(|id| self.records.get(id).and_then(|r| r.as_ref())).collect();
+        for chunk in dirty.chunks(100) {
+            let (sql, binds) = upsert_sql(kind, chunk);
+            bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+        }
+        let versions: Vec<Vec<Val>> = self
+            .field_versions
+            .iter()
+            .map(|((lead, field), (version, by))| vec![Val::Text(lead.to_string()), Val::Text(field.clone()), Val::Int(Some(*version)), Val::Text(by.to_string()), Val::Int(Some(self.now))])
+            .collect();
+        for chunk in versions.chunks(500) {
+            let (sql, binds) = rows_sql(kind, "lead_field_versions (lead_id, field, version, changed_by, changed_at)", chunk.to_vec());
+            let sql = format!("{sql} ON CONFLICT (lead_id, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at");
+            bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+        }
+        for (table, rows) in [
+            ("changes (seq, record_kind, record_id, version, fields, deleted, user_id, at)", self.changes),
+            ("mutations (client_id, seq, record_id, user_id, status, reason, applied_at)", self.mutations),
+            ("conflicts (id, user_id, lead_id, field, lost_value, won_value, won_by, at)", self.conflicts),
+        ] {
+            for chunk in rows.chunks(500) {
+                insert_rows(tx, kind, table, chunk.to_vec()).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes leads as they now are: inserted when new, every column replaced when not.
+fn upsert_sql(kind: DbKind, recs: &[&LeadRecord]) -> (String, Vec<Val>) {
+    let mut cols = vec!["id", "team_id", "state", "version", "created_by", "created_at", "updated_at", "search_text"];
+    cols.extend(FIELDS.iter().map(|s| s.key));
+    let rows = recs
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                Val::Text(r.id.to_string()),
+                Val::Text(r.team_id.to_string()),
+                Val::Text(r.state.as_str().into()),
+                Val::Int(Some(r.version)),
+                Val::Text(r.created_by.to_string()),
+                Val::Int(Some(r.created_at)),
+                Val::Int(Some(r.updated_at)),
+                Val::Text(search_text(r.value("first_name"), r.value("last_name"), r.value("company_name"), r.value("email"), r.value("topic"))),
+            ];
+            row.extend(FIELDS.iter().map(|s| to_db(s, r.value(s.key))));
+            row
+        })
+        .collect();
+    let (sql, binds) = rows_sql(kind, &format!("leads ({})", cols.join(", ")), rows);
+    let set: Vec<String> = cols.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
+    (format!("{sql} ON CONFLICT (id) DO UPDATE SET {}", set.join(", ")), binds)
 }
 
 /// The next feed number, taking the feed lock first (held until this transaction ends).
@@ -335,54 +598,6 @@ async fn next_change_seq(tx: &mut Transaction<'_, Any>, kind: DbKind) -> AppResu
     }
     let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes").fetch_one(&mut **tx).await?;
     Ok(last.unwrap_or(0) + 1)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn record_change(tx: &mut Transaction<'_, Any>, kind: DbKind, id: Uuid, version: i64, fields: &BTreeMap<String, String>, deleted: bool, by: Uuid, now: i64) -> AppResult<()> {
-    let seq = next_change_seq(tx, kind).await?;
-    sqlx::query("INSERT INTO changes (seq, record_kind, record_id, version, fields, deleted, user_id, at) VALUES ($1, 'lead', $2, $3, $4, $5, $6, $7)")
-        .bind(seq)
-        .bind(id.to_string())
-        .bind(version)
-        .bind(serde_json::to_string(fields).map_err(AppError::internal)?)
-        .bind(deleted as i64)
-        .bind(by.to_string())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-async fn owner_team(tx: &mut Transaction<'_, Any>, owner: &str) -> AppResult<Option<Uuid>> {
-    let team: Option<String> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1 AND active = 1").bind(owner).fetch_optional(&mut **tx).await?;
-    Ok(team.and_then(|t| Uuid::parse_str(&t).ok()))
-}
-
-async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: Uuid, raw: &BTreeMap<String, String>, now: i64) -> AppResult<BTreeMap<String, String>> {
-    let mut values = normalize_all(raw).map_err(AppError::Invalid)?;
-    let missing = check_required(&values);
-    if !missing.is_empty() {
-        return Err(AppError::Invalid(missing));
-    }
-    let owner = values.get("owner_id").filter(|o| !o.is_empty()).cloned().unwrap_or_else(|| actor.user_id.to_string());
-    let Some(team) = owner_team(tx, &owner).await? else {
-        return Err(AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]));
-    };
-    let owner_id = Uuid::parse_str(&owner).map_err(|_| AppError::Invalid(vec![FieldError::new("owner_id", "Choose a user from the list.")]))?;
-    if !access::can_create_for(actor, owner_id, team) {
-        return Err(AppError::Invalid(vec![FieldError::new("owner_id", "You cannot create leads for this owner.")]));
-    }
-    values.insert("owner_id".into(), owner.clone());
-    if values.get("status_reason").is_none_or(|s| s.is_empty()) {
-        values.insert("status_reason".into(), "New".into());
-    }
-    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM leads WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
-    if exists.is_some() {
-        return Err(AppError::BadRequest("A lead with this id already exists.".into()));
-    }
-    let (sql, binds) = insert_sql(kind, 1, &[NewLeadRow { id, team_id: team, created_by: actor.user_id, at: now, values: values.clone() }]);
-    bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
-    Ok(values)
 }
 
 /// A lead as first written.
@@ -462,79 +677,6 @@ fn rows_sql(kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> (String,
     (format!("INSERT INTO {table_and_cols} VALUES {}", tuples.join(", ")), binds)
 }
 
-async fn update(
-    tx: &mut Transaction<'_, Any>,
-    kind: DbKind,
-    actor: &Actor,
-    id: Uuid,
-    changes: &[crate::domain::mutation::FieldChange],
-    policy: ConflictPolicy,
-    now: i64,
-) -> AppResult<(i64, BTreeMap<String, String>)> {
-    let rec = match load(tx, Some(kind), id).await? {
-        Some(r) if access::can_read(actor, r.lead_ref()) => r,
-        _ => return Err(AppError::NotFound),
-    };
-    if !access::can_edit(actor, rec.lead_ref()) {
-        return Err(AppError::Forbidden);
-    }
-    if rec.state != LeadState::Open {
-        return Err(AppError::BadRequest("This lead is closed; reactivate it to make changes.".into()));
-    }
-    // Validate every sent value; a bad one refuses the whole save with a message per field.
-    let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
-    let clean = normalize_all(&raw).map_err(AppError::Invalid)?;
-    let normalized: Vec<_> = changes.iter().map(|c| crate::domain::mutation::FieldChange { value: clean[&c.field].clone(), ..c.clone() }).collect();
-    let merged = merge(&rec.fields, &normalized, policy);
-    if policy == ConflictPolicy::Reject && !merged.conflicts.is_empty() {
-        return Err(conflict_error(tx, &merged.conflicts).await?);
-    }
-    // Last write wins: whoever's value was replaced finds it in their conflicts list.
-    for c in &merged.conflicts {
-        if let Some(loser) = c.changed_by.filter(|u| *u != actor.user_id) {
-            crate::store::sync::record_conflict(tx, loser, id, c, actor.user_id, now).await?;
-        }
-    }
-    if merged.apply.is_empty() {
-        return Ok((rec.version, BTreeMap::new()));
-    }
-    let mut team = rec.team_id;
-    if let Some(owner) = merged.apply.get("owner_id") {
-        let new_team = owner_team(tx, owner).await?.ok_or_else(|| AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]))?;
-        if !access::can_reassign(actor, rec.lead_ref(), new_team) {
-            return Err(AppError::Invalid(vec![FieldError::new("owner_id", "You cannot reassign this lead to that person.")]));
-        }
-        team = new_team;
-    }
-    let version = rec.version + 1;
-    let value = |k: &str| merged.apply.get(k).map(String::as_str).unwrap_or_else(|| rec.value(k)).to_string();
-    let mut binds = vec![Val::Int(Some(version)), Val::Int(Some(now)), Val::Text(team.to_string())];
-    binds.push(Val::Text(search_text(&value("first_name"), &value("last_name"), &value("company_name"), &value("email"), &value("topic"))));
-    let mut sets = vec!["version = $1".to_string(), "updated_at = $2".into(), "team_id = $3".into(), "search_text = $4".into()];
-    for (k, v) in &merged.apply {
-        let spec = fields::spec(k).ok_or_else(|| AppError::internal(format!("unknown field {k}")))?;
-        binds.push(to_db(spec, v));
-        sets.push(format!("{} = ${}", spec.key, binds.len()));
-    }
-    binds.push(Val::Text(id.to_string()));
-    let sql = format!("UPDATE leads SET {} WHERE id = ${}", sets.join(", "), binds.len());
-    bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
-    for k in merged.apply.keys() {
-        sqlx::query(
-            "INSERT INTO lead_field_versions (lead_id, field, version, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (lead_id, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-        )
-        .bind(id.to_string())
-        .bind(k.as_str())
-        .bind(version)
-        .bind(actor.user_id.to_string())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok((version, merged.apply))
-}
-
 async fn conflict_error(tx: &mut Transaction<'_, Any>, conflicts: &[Conflict]) -> AppResult<AppError> {
     let mut views = Vec::new();
     for c in conflicts {
@@ -552,19 +694,6 @@ async fn conflict_error(tx: &mut Transaction<'_, Any>, conflicts: &[Conflict]) -
         });
     }
     Ok(AppError::Conflict(views))
-}
-
-async fn delete(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: Uuid) -> AppResult<()> {
-    match load(tx, Some(kind), id).await? {
-        Some(r) if access::can_read(actor, r.lead_ref()) => {
-            if !access::can_delete(actor) {
-                return Err(AppError::Forbidden);
-            }
-        }
-        _ => return Err(AppError::NotFound),
-    }
-    sqlx::query("DELETE FROM leads WHERE id = $1").bind(id.to_string()).execute(&mut **tx).await?;
-    Ok(())
 }
 
 /// How many changes the pull feed holds for a record (tests and diagnostics).

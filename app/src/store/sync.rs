@@ -1,14 +1,14 @@
 //! Offline sync on the server: push (a batch of a client's mutations, through the one write path) and pull
 //! (what changed since the client's cursor), plus the conflicts list of values lost to a later write.
 
-use super::leads::{apply_in, load_where, LeadRecord, Val};
+use super::leads::{load_where, LeadRecord, Val, WorkingSet};
 use super::{now_ms, Db, Kind};
 use crate::domain::access::{self, Actor};
 use crate::domain::fields;
 use crate::domain::mutation::{Conflict, ConflictPolicy};
 use crate::domain::sync::{LeadCopy, Outcome, PullPage, PullRequest, PushRequest, PushResult, PULL_PAGE, RECENT_LEADS};
 use crate::error::{AppError, AppResult};
-use crate::model::{ConflictItem, Saved};
+use crate::model::ConflictItem;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
@@ -20,27 +20,12 @@ pub enum PushFault {
     BeforeCommit,
 }
 
-/// The client's row, created on its first push; a client id belongs to one user for ever.
-async fn client_last_applied(tx: &mut Transaction<'_, Any>, actor: &Actor, client_id: Uuid, create: bool) -> AppResult<i64> {
+/// The client's last finished number, or 0 when it never pushed. A client id belongs to one user.
+async fn client_last_applied(tx: &mut Transaction<'_, Any>, actor: &Actor, client_id: Uuid) -> AppResult<i64> {
     let row = sqlx::query("SELECT user_id, last_applied FROM clients WHERE id = $1").bind(client_id.to_string()).fetch_optional(&mut **tx).await?;
     match row {
-        Some(r) => {
-            let owner: String = r.try_get("user_id")?;
-            if owner != actor.user_id.to_string() {
-                return Err(AppError::Forbidden);
-            }
-            Ok(r.try_get("last_applied")?)
-        }
-        None if create => {
-            let now = now_ms();
-            sqlx::query("INSERT INTO clients (id, user_id, last_applied, created_at, seen_at) VALUES ($1, $2, 0, $3, $3)")
-                .bind(client_id.to_string())
-                .bind(actor.user_id.to_string())
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-            Ok(0)
-        }
+        Some(r) if r.try_get::<String, _>("user_id")? != actor.user_id.to_string() => Err(AppError::Forbidden),
+        Some(r) => Ok(r.try_get("last_applied")?),
         None => Ok(0),
     }
 }
@@ -66,14 +51,27 @@ fn reason(e: &AppError) -> Option<String> {
 /// stops the batch, refusals are recorded with their reason. Repeating a push changes nothing.
 pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -> AppResult<PushResult> {
     let mut tx = db.pool.begin().await?;
-    if db.kind == Kind::Postgres {
-        // Two pushes of one client (two tabs) must not interleave: lock its row first.
-        sqlx::query("SELECT 1 FROM clients WHERE id = $1 FOR UPDATE").bind(req.client_id.to_string()).execute(&mut *tx).await?;
-    }
-    let mut last = client_last_applied(&mut tx, actor, req.client_id, true).await?;
+    let now = now_ms();
+    // A write first: it takes SQLite's write lock (reads below cannot go stale) and on Postgres locks the
+    // client's row, so two pushes of one client (two tabs) cannot interleave.
+    sqlx::query(
+        "INSERT INTO clients (id, user_id, last_applied, created_at, seen_at) VALUES ($1, $2, 0, $3, $3)
+         ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+    )
+    .bind(req.client_id.to_string())
+    .bind(actor.user_id.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let mut last = client_last_applied(&mut tx, actor, req.client_id).await?;
     let mut outcomes = Vec::new();
     let mut mutations: Vec<_> = req.mutations.iter().filter(|m| m.client_id == req.client_id).collect();
     mutations.sort_by_key(|m| m.seq);
+    mutations.dedup_by_key(|m| m.seq);
+    let mut ws = WorkingSet::new(db.kind, now);
+    // The leads the new mutations touch, read (and locked) at once.
+    let fresh: Vec<_> = mutations.iter().filter(|m| m.seq > last).map(|m| m.record_id).collect();
+    ws.preload(&mut tx, &fresh).await?;
     for m in mutations {
         if m.seq <= last {
             outcomes.push((m.seq, Outcome::Duplicate));
@@ -82,43 +80,22 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
         if m.seq != last + 1 {
             break;
         }
-        // A savepoint per mutation: a refused one leaves no trace but its refusal.
-        let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
-        match apply_in(&mut sp, db.kind, actor, m, ConflictPolicy::LastWriteWins).await {
-            Ok(Saved::Applied { .. }) => {
-                sp.commit().await?;
+        // `apply` changes nothing unless it accepts, so a refusal leaves only its record.
+        match ws.apply(&mut tx, actor, m, ConflictPolicy::LastWriteWins).await {
+            Ok(_) => {
+                ws.log(m, actor, None);
                 outcomes.push((m.seq, Outcome::Applied));
-            }
-            Ok(Saved::Duplicate | Saved::Queued) => {
-                sp.commit().await?;
-                outcomes.push((m.seq, Outcome::Duplicate));
             }
             Err(e) => {
                 let Some(why) = reason(&e) else { return Err(e) };
-                sp.rollback().await?;
-                sqlx::query(
-                    "INSERT INTO mutations (client_id, seq, record_id, user_id, status, reason, applied_at)
-                     VALUES ($1, $2, $3, $4, 'rejected', $5, $6) ON CONFLICT DO NOTHING",
-                )
-                .bind(m.client_id.to_string())
-                .bind(m.seq)
-                .bind(m.record_id.to_string())
-                .bind(actor.user_id.to_string())
-                .bind(&why)
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?;
+                ws.log(m, actor, Some(&why));
                 outcomes.push((m.seq, Outcome::Rejected { reason: why }));
             }
         }
         last = m.seq;
     }
-    sqlx::query("UPDATE clients SET last_applied = $1, seen_at = $2 WHERE id = $3")
-        .bind(last)
-        .bind(now_ms())
-        .bind(req.client_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+    ws.flush(&mut tx).await?;
+    sqlx::query("UPDATE clients SET last_applied = $1 WHERE id = $2").bind(last).bind(req.client_id.to_string()).execute(&mut *tx).await?;
     if fault == PushFault::BeforeCommit {
         return Err(AppError::internal("injected fault before commit"));
     }
@@ -149,7 +126,7 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
     }
     let extra: Vec<Uuid> = req.extra.iter().take(RECENT_LEADS).copied().collect();
-    let last_applied = client_last_applied(&mut tx, actor, req.client_id, false).await?;
+    let last_applied = client_last_applied(&mut tx, actor, req.client_id).await?;
     let mut page = PullPage { from: (req.cursor, req.resume), last_applied, ..Default::default() };
     if req.first_waiting > 0 {
         let rows = sqlx::query("SELECT seq, reason FROM mutations WHERE client_id = $1 AND status = 'rejected' AND seq >= $2 ORDER BY seq")
@@ -225,20 +202,18 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
     Ok(page)
 }
 
-/// Called by the write path when a synced edit replaced someone else's value.
-pub(crate) async fn record_conflict(tx: &mut Transaction<'_, Any>, loser: Uuid, lead: Uuid, c: &Conflict, winner: Uuid, now: i64) -> AppResult<()> {
-    sqlx::query("INSERT INTO conflicts (id, user_id, lead_id, field, lost_value, won_value, won_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(Uuid::now_v7().to_string())
-        .bind(loser.to_string())
-        .bind(lead.to_string())
-        .bind(&c.field)
-        .bind(&c.theirs)
-        .bind(&c.yours)
-        .bind(winner.to_string())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// A conflicts row for the write path: a synced edit replaced `loser`'s value.
+pub(crate) fn conflict_row(loser: Uuid, lead: Uuid, c: &Conflict, winner: Uuid, now: i64) -> Vec<Val> {
+    vec![
+        Val::Text(Uuid::now_v7().to_string()),
+        Val::Text(loser.to_string()),
+        Val::Text(lead.to_string()),
+        Val::Text(c.field.clone()),
+        Val::Text(c.theirs.clone()),
+        Val::Text(c.yours.clone()),
+        Val::Text(winner.to_string()),
+        Val::Int(Some(now)),
+    ]
 }
 
 /// The user's open conflicts, newest first, on leads they can still read.
