@@ -37,9 +37,15 @@ test('offline: the app opens, a new lead and an edit wait, then sync by themselv
   await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { name: 'Quintero' })).toBeVisible();
 
-  // An edit of a lead kept on the device.
+  // The list and its search work from the device's copy.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads' }).click();
   await expect(page.getByRole('link', { name: 'Quintero' })).toBeVisible();
+  await page.getByLabel('Search leads').fill('kiosco');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/q=kiosco/);
+  await expect(page.getByRole('link', { name: 'Navarro' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Quintero' })).toHaveCount(0);
+  // An edit of a lead kept on the device.
   await page.getByRole('link', { name: 'Navarro' }).click();
   await page.getByLabel('City').fill('Zaragoza');
   await page.getByRole('button', { name: 'Save', exact: true }).click();

@@ -49,3 +49,21 @@ init({ module_or_path: "/pkg/prospecta.wasm" }).then(() => start_offline());
     )
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_release_gets_a_new_service_worker_version() {
+        let dir = std::env::temp_dir().join(format!("prospecta-sw-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::write(dir.join("pkg/prospecta.wasm"), b"release 1").unwrap();
+        let root = dir.to_string_lossy().to_string();
+        let v1 = release_version(&root, "pkg");
+        assert_eq!(v1, release_version(&root, "pkg"), "same files, same version");
+        std::fs::write(dir.join("pkg/prospecta.wasm"), b"release 2").unwrap();
+        assert_ne!(v1, release_version(&root, "pkg"), "changed files replace the cached shell");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
