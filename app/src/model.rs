@@ -44,6 +44,8 @@ pub struct LeadList {
     pub more: bool,
     pub page: i64,
     pub pages: i64,
+    /// The people the viewer may filter by (and pick as owner): sent with the page to save a request.
+    pub owners: Vec<UserOption>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -100,7 +100,7 @@ impl Offline {
                 updated_shown: if l.waiting.is_empty() { shown(l.updated_at) } else { "waiting to sync".into() },
             })
             .collect();
-        LeadList { rows, total, more: false, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) }
+        LeadList { rows, total, more: false, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), owners: self.owners.get_untracked() }
     }
 
     /// One lead from the local copy, as the lead page shows it.

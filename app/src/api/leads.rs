@@ -19,7 +19,11 @@ use {
 #[server]
 pub async fn list_leads(query: LeadQuery) -> Result<LeadList, AppError> {
     let user = require_user().await?;
-    let mut list = leads::list(&db()?, &user.actor(), &query).await?;
+    let db = db()?;
+    let actor = user.actor();
+    let (list, owners) = tokio::join!(leads::list(&db, &actor, &query), owners_for(&db, &user));
+    let mut list = list?;
+    list.owners = owners?;
     for r in &mut list.rows {
         r.updated_shown = shown(r.updated_at, &user.time_zone);
     }
@@ -81,9 +85,14 @@ pub async fn delete_lead(id: String) -> Result<(), AppError> {
 /// People the signed-in user may pick as a lead's owner.
 #[server]
 pub async fn owner_options() -> Result<Vec<UserOption>, AppError> {
-    use crate::domain::access::Role;
     let user = require_user().await?;
-    let all = users::list(&db()?).await?;
+    owners_for(&db()?, &user).await
+}
+
+#[cfg(feature = "ssr")]
+async fn owners_for(db: &crate::store::Db, user: &users::User) -> Result<Vec<UserOption>, AppError> {
+    use crate::domain::access::Role;
+    let all = users::list(db).await?;
     Ok(all
         .into_iter()
         .filter(|u| match user.role {

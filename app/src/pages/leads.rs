@@ -1,6 +1,6 @@
 //! The lead list: views, search, filters, sorting and paging, all kept in the URL.
 
-use crate::api::leads::{list_leads, owner_options};
+use crate::api::leads::list_leads;
 use crate::components::message::ErrorMessage;
 use crate::domain::fields::{RATINGS, SOURCES};
 use crate::domain::query::{LeadQuery, SortKey, View};
@@ -24,21 +24,15 @@ pub fn LeadsPage() -> impl IntoView {
         move || (query.get(), local()),
         move |(q, _)| async move {
             match list_leads(q.clone()).await {
+                Ok(list) => {
+                    offline::remember_owners(o, &list.owners);
+                    Ok(list)
+                }
                 Err(e) if is_network(&e) && o.has_copy() => Ok(o.list(&q)),
-                other => other,
+                Err(e) => Err(e),
             }
         },
     );
-    let owners = Resource::new(local, move |_| async move {
-        match owner_options().await {
-            Ok(list) => {
-                offline::remember_owners(o, &list);
-                Ok(list)
-            }
-            Err(e) if is_network(&e) => Ok(o.owners.get_untracked()),
-            Err(e) => Err(e),
-        }
-    });
     let href = |q: &LeadQuery| format!("/leads?{}", q.to_query_string());
     // The box follows the URL (back button) but is never overwritten when the page becomes interactive,
     // so text typed while the app loads is kept.
@@ -75,7 +69,7 @@ pub fn LeadsPage() -> impl IntoView {
             // The select is rendered whole once the owners are known: markers inside <select> do not survive parsing.
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let owners = owners.await.unwrap_or_default();
+                    let owners = list.await.map(|l| l.owners).unwrap_or_default();
                     view! {
                         <div class="field">
                             <label for="owner">"Owner"</label>

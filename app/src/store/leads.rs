@@ -266,7 +266,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(LeadList { rows, total, more, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1) })
+    Ok(LeadList { rows, total, more, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), owners: Vec::new() })
 }
 
 /// A failure to inject into `apply`: tests use `BeforeCommit` to prove nothing half-written survives.
