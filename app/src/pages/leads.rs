@@ -34,6 +34,8 @@ pub fn LeadsPage() -> impl IntoView {
         },
     );
     let href = |q: &LeadQuery| format!("/leads?{}", q.to_query_string());
+    // The request as first rendered; selects follow later changes through `prop:value`.
+    let q0 = query.get_untracked();
     // The box follows the URL (back button) but is never overwritten when the page becomes interactive,
     // so text typed while the app loads is kept.
     let search = NodeRef::<leptos::html::Input>::new();
@@ -70,6 +72,7 @@ pub fn LeadsPage() -> impl IntoView {
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let owners = list.await.map(|l| l.owners).unwrap_or_default();
+                    let chosen = query.get_untracked().owner;
                     view! {
                         <div class="field">
                             <label for="owner">"Owner"</label>
@@ -78,7 +81,7 @@ pub fn LeadsPage() -> impl IntoView {
                                 {owners.into_iter().map(|u| {
                                     let id = u.id.to_string();
                                     let mine = id.clone();
-                                    view! { <option value=id selected=move || query.get().owner == mine>{u.name}</option> }
+                                    view! { <option value=id selected=chosen == mine>{u.name}</option> }
                                 }).collect_view()}
                             </select>
                         </div>
@@ -88,14 +91,14 @@ pub fn LeadsPage() -> impl IntoView {
             <div class="field">
                 <label for="sort">"Sort by"</label>
                 <select id="sort" name="sort" prop:value=move || query.get().sort.slug()>
-                    {SortKey::ALL.into_iter().map(|k| view! { <option value=k.slug() selected=move || query.get().sort == k>{k.label()}</option> }).collect_view()}
+                    {SortKey::ALL.into_iter().map(|k| view! { <option value=k.slug() selected=q0.sort == k>{k.label()}</option> }).collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="dir">"Order"</label>
                 <select id="dir" name="dir" prop:value=move || if query.get().desc { "desc" } else { "asc" }>
-                    <option value="asc" selected=move || !query.get().desc>"Ascending"</option>
-                    <option value="desc" selected=move || query.get().desc>"Descending"</option>
+                    <option value="asc" selected=!q0.desc>"Ascending"</option>
+                    <option value="desc" selected=q0.desc>"Descending"</option>
                 </select>
             </div>
             <button type="submit">"Search"</button>
@@ -144,12 +147,15 @@ pub fn LeadsPage() -> impl IntoView {
 
 #[component]
 fn Choice(id: &'static str, label: &'static str, options: &'static [&'static str], current: Signal<String>) -> impl IntoView {
+    // `selected` gives the first render (and pages without JavaScript) the choice; `prop:value` keeps it
+    // in step afterwards, so the options need no reactive attributes of their own.
+    let now = current.get_untracked();
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <select id=id name=id prop:value=move || current.get()>
-                <option value="" selected=move || current.get().is_empty()>"Any"</option>
-                {options.iter().map(|o| view! { <option value=*o selected=move || current.get() == *o>{*o}</option> }).collect_view()}
+                <option value="" selected=now.is_empty()>"Any"</option>
+                {options.iter().map(|o| view! { <option value=*o selected=now == *o>{*o}</option> }).collect_view()}
             </select>
         </div>
     }
