@@ -95,6 +95,26 @@ async fn load(tx: &mut Transaction<'_, Any>, lock: Option<DbKind>, id: Uuid) -> 
     Ok(load_where(tx, &cond, &[Val::Text(id.to_string())]).await?.pop())
 }
 
+/// "$1, $2, ..., $n": placeholders for a list of `n` values bound on their own.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Loads these leads (those that exist), 500 ids per statement, in id order; with `lock`, rows are locked
+/// for the transaction on Postgres.
+pub(crate) async fn load_ids(tx: &mut Transaction<'_, Any>, ids: &[Uuid], lock: Option<DbKind>) -> AppResult<Vec<LeadRecord>> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.to_string())).collect();
+        let cond = format!("l.id IN ({}) ORDER BY l.id{}", placeholders(chunk.len()), lock.map(DbKind::for_update).unwrap_or(""));
+        out.extend(load_where(tx, &cond, &binds).await?);
+    }
+    Ok(out)
+}
+
 /// Loads the leads matching a condition on `l` (ordered by id), each with the state of every field.
 pub(crate) async fn load_where(tx: &mut Transaction<'_, Any>, cond: &str, binds: &[Val]) -> AppResult<Vec<LeadRecord>> {
     let cols: Vec<String> = FIELDS.iter().map(|s| format!("l.{}", s.key)).collect();
@@ -111,9 +131,8 @@ pub(crate) async fn load_where(tx: &mut Transaction<'_, Any>, cond: &str, binds:
     // Fields without a row here were last set when the lead was created (version 1).
     let mut known: BTreeMap<(String, String), (i64, Uuid, i64)> = BTreeMap::new();
     for chunk in ids.chunks(500) {
-        let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
         let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.clone())).collect();
-        let q = format!("SELECT lead_id, field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id IN ({list})");
+        let q = format!("SELECT lead_id, field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id IN ({})", placeholders(chunk.len()));
         for v in bind_all(sqlx::query(&q), &binds).fetch_all(&mut **tx).await? {
             known.insert((v.try_get("lead_id")?, v.try_get("field")?), (v.try_get("version")?, uuid_of(&v, "changed_by")?, v.try_get("changed_at")?));
         }
@@ -355,20 +374,13 @@ impl WorkingSet {
 
     /// Reads (and on Postgres locks, in id order) the leads a batch will touch, in one go.
     pub(crate) async fn preload(&mut self, tx: &mut Transaction<'_, Any>, ids: &[Uuid]) -> AppResult<()> {
-        let mut ids: Vec<Uuid> = ids.iter().filter(|id| !self.records.contains_key(id)).copied().collect();
-        ids.sort();
-        ids.dedup();
-        for chunk in ids.chunks(500) {
-            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-            let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.to_string())).collect();
-            let cond = format!("l.id IN ({list}) ORDER BY l.id{}", self.kind.for_update());
-            let found = load_where(tx, &cond, &binds).await?;
-            for id in chunk {
-                self.records.insert(*id, None);
-            }
-            for r in found {
-                self.records.insert(r.id, Some(r));
-            }
+        let ids: Vec<Uuid> = ids.iter().filter(|id| !self.records.contains_key(id)).copied().collect();
+        let found = load_ids(tx, &ids, Some(self.kind)).await?;
+        for id in ids {
+            self.records.insert(id, None);
+        }
+        for r in found {
+            self.records.insert(r.id, Some(r));
         }
         Ok(())
     }
@@ -534,8 +546,7 @@ impl WorkingSet {
         let kind = self.kind;
         let deleted: Vec<Val> = self.deleted.iter().map(|id| Val::Text(id.to_string())).collect();
         for chunk in deleted.chunks(500) {
-            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-            bind_all(sqlx::query(&format!("DELETE FROM leads WHERE id IN ({list})")), chunk).execute(&mut **tx).await?;
+            bind_all(sqlx::query(&format!("DELETE FROM leads WHERE id IN ({})", placeholders(chunk.len()))), chunk).execute(&mut **tx).await?;
         }
         let dirty: Vec<&LeadRecord> = self.dirty.iter().filter_map(|id| self.records.get(id).and_then(|r| r.as_ref())).collect();
         for chunk in dirty.chunks(100) {

@@ -1,7 +1,7 @@
 //! Offline sync on the server: push (a batch of a client's mutations, through the one write path) and pull
 //! (what changed since the client's cursor), plus the conflicts list of values lost to a later write.
 
-use super::leads::{load_where, LeadRecord, Val, WorkingSet};
+use super::leads::{load_ids, load_where, LeadRecord, Val, WorkingSet};
 use super::{now_ms, Db, Kind};
 use crate::domain::access::{self, Actor};
 use crate::domain::fields;
@@ -173,24 +173,20 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
             .bind(feed_page)
             .fetch_all(&mut *tx)
             .await?;
-        let mut ids: Vec<String> = Vec::new();
+        // Each changed lead once, in feed order.
+        let mut ids: Vec<Uuid> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut cursor = req.cursor;
         for r in &rows {
             cursor = r.try_get("seq")?;
-            let id: String = r.try_get("record_id")?;
-            if !ids.contains(&id) {
+            let id = Uuid::parse_str(&r.try_get::<String, _>("record_id")?).map_err(AppError::internal)?;
+            if seen.insert(id) {
                 ids.push(id);
             }
         }
-        let mut found = Vec::new();
-        for chunk in ids.chunks(500) {
-            let list = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-            let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.clone())).collect();
-            found.extend(load_where(&mut tx, &format!("l.id IN ({list})"), &binds).await?);
-        }
-        for id in &ids {
-            let id = Uuid::parse_str(id).map_err(AppError::internal)?;
-            match found.iter().find(|r| r.id == id) {
+        let found: std::collections::HashMap<Uuid, LeadRecord> = load_ids(&mut tx, &ids, None).await?.into_iter().map(|r| (r.id, r)).collect();
+        for id in ids {
+            match found.get(&id) {
                 Some(r) if in_scope(actor, &extra, r) => page.leads.push(copy_of(r)),
                 _ => page.removed.push(id),
             }
