@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { Page } from '@playwright/test';
+import { Browser, Page } from '@playwright/test';
 import { admin, manager, open, signIn, createLead } from './helpers';
 
 /** Waits until the service worker controls the page and this device's copy holds the lead. */
@@ -18,6 +18,26 @@ async function goOfflineAndReload(page: Page) {
   await page.reload();
   await page.locator('body[data-hydrated]').waitFor();
   await expect(page.getByRole('link', { name: /^Offline/ })).toBeVisible();
+}
+
+/** A new lead of `who`, kept on this device, and a second person's browser open on it. */
+async function leadWithSecondViewer(page: Page, browser: Browser, who: typeof admin, second: typeof admin, lead: { topic: string; last: string; company: string }) {
+  await signIn(page, who);
+  const url = await createLead(page, lead);
+  await readyForOffline(page, url.split('/').pop()!);
+  const other = await browser.newPage();
+  await signIn(other, second);
+  await open(other, url);
+  return { url, other };
+}
+
+/** Without a network: reload, open the lead from the list and save a new city on the device. */
+async function saveCityOffline(page: Page, last: string, city: string) {
+  await goOfflineAndReload(page);
+  await page.getByRole('link', { name: last }).click();
+  await page.getByLabel('City').fill(city);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Saved on this device');
 }
 
 test('offline: the app opens, a new lead and an edit wait, then sync by themselves', async ({ page, browser }) => {
@@ -70,18 +90,8 @@ test('offline: the app opens, a new lead and an edit wait, then sync by themselv
 });
 
 test('offline conflict: the later synced write wins and the other person finds their value under conflicts', async ({ page, browser }) => {
-  await signIn(page, admin);
-  const url = await createLead(page, { topic: 'Conflict target', last: 'Ibarra', company: 'Bar Puerto' });
-  await readyForOffline(page, url.split('/').pop()!);
-  const other = await browser.newPage();
-  await signIn(other, manager);
-  await open(other, url);
-
-  await goOfflineAndReload(page);
-  await page.getByRole('link', { name: 'Ibarra' }).click();
-  await page.getByLabel('City').fill('Teruel');
-  await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(page.getByRole('status')).toContainText('Saved on this device');
+  const { url, other } = await leadWithSecondViewer(page, browser, admin, manager, { topic: 'Conflict target', last: 'Ibarra', company: 'Bar Puerto' });
+  await saveCityOffline(page, 'Ibarra', 'Teruel');
 
   // Meanwhile the manager changes the same field online.
   await other.getByLabel('City').fill('Soria');
@@ -128,4 +138,24 @@ test('offline with full storage: the person is told, and what was queued before 
   await expect(page.getByRole('link', { name: 'Online', exact: true })).toBeVisible({ timeout: 20_000 });
   await open(page, url);
   await expect(page.getByLabel('City')).toHaveValue('Cuenca');
+});
+
+test('offline: a change the server refuses is listed with its reason and not sent again', async ({ page, browser }) => {
+  const { other } = await leadWithSecondViewer(page, browser, manager, admin, { topic: 'Refusal target', last: 'Cordero', company: 'Bodega Sur' });
+  await saveCityOffline(page, 'Cordero', 'Jerez');
+
+  // Meanwhile the admin deletes the lead.
+  await other.getByRole('button', { name: 'Delete lead' }).click();
+  await expect(other).toHaveURL(/\/leads$/);
+  await other.close();
+
+  await page.context().setOffline(false);
+  const refused = page.getByRole('link', { name: 'Online · 0 waiting · 1 refused' });
+  await expect(refused).toBeVisible({ timeout: 20_000 });
+  await refused.click();
+  await expect(page.getByText('Edit: City → “Jerez”')).toBeVisible();
+  await expect(page.getByText('This lead no longer exists or is no longer yours to see.')).toBeVisible();
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(page.getByText('Nothing was refused.')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Online', exact: true })).toBeVisible();
 });
