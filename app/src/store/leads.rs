@@ -95,9 +95,9 @@ async fn load(tx: &mut Transaction<'_, Any>, lock: Option<DbKind>, id: Uuid) -> 
     Ok(load_where(tx, &cond, &[Val::Text(id.to_string())]).await?.pop())
 }
 
-/// "$1, $2, ..., $n": placeholders for a list of `n` values bound on their own.
-pub(crate) fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+/// "$s+1, ..., $s+n": placeholders for a list of `n` values bound after `start` others.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start + 1..=start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Loads these leads (those that exist), 500 ids per statement, in id order; with `lock`, rows are locked
@@ -109,7 +109,7 @@ pub(crate) async fn load_ids(tx: &mut Transaction<'_, Any>, ids: &[Uuid], lock: 
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.to_string())).collect();
-        let cond = format!("l.id IN ({}) ORDER BY l.id{}", placeholders(chunk.len()), lock.map(DbKind::for_update).unwrap_or(""));
+        let cond = format!("l.id IN ({}) ORDER BY l.id{}", placeholders(0, chunk.len()), lock.map(DbKind::for_update).unwrap_or(""));
         out.extend(load_where(tx, &cond, &binds).await?);
     }
     Ok(out)
@@ -132,7 +132,7 @@ pub(crate) async fn load_where(tx: &mut Transaction<'_, Any>, cond: &str, binds:
     let mut known: BTreeMap<(String, String), (i64, Uuid, i64)> = BTreeMap::new();
     for chunk in ids.chunks(500) {
         let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.clone())).collect();
-        let q = format!("SELECT lead_id, field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id IN ({})", placeholders(chunk.len()));
+        let q = format!("SELECT lead_id, field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id IN ({})", placeholders(0, chunk.len()));
         for v in bind_all(sqlx::query(&q), &binds).fetch_all(&mut **tx).await? {
             known.insert((v.try_get("lead_id")?, v.try_get("field")?), (v.try_get("version")?, uuid_of(&v, "changed_by")?, v.try_get("changed_at")?));
         }
@@ -546,7 +546,7 @@ impl WorkingSet {
         let kind = self.kind;
         let deleted: Vec<Val> = self.deleted.iter().map(|id| Val::Text(id.to_string())).collect();
         for chunk in deleted.chunks(500) {
-            bind_all(sqlx::query(&format!("DELETE FROM leads WHERE id IN ({})", placeholders(chunk.len()))), chunk).execute(&mut **tx).await?;
+            bind_all(sqlx::query(&format!("DELETE FROM leads WHERE id IN ({})", placeholders(0, chunk.len()))), chunk).execute(&mut **tx).await?;
         }
         let dirty: Vec<&LeadRecord> = self.dirty.iter().filter_map(|id| self.records.get(id).and_then(|r| r.as_ref())).collect();
         for chunk in dirty.chunks(100) {
@@ -578,28 +578,34 @@ impl WorkingSet {
 
 /// Writes leads as they now are: inserted when new, every column replaced when not.
 fn upsert_sql(kind: DbKind, recs: &[&LeadRecord]) -> (String, Vec<Val>) {
-    let mut cols = vec!["id", "team_id", "state", "version", "created_by", "created_at", "updated_at", "search_text"];
-    cols.extend(FIELDS.iter().map(|s| s.key));
-    let rows = recs
-        .iter()
-        .map(|r| {
-            let mut row = vec![
-                Val::Text(r.id.to_string()),
-                Val::Text(r.team_id.to_string()),
-                Val::Text(r.state.as_str().into()),
-                Val::Int(Some(r.version)),
-                Val::Text(r.created_by.to_string()),
-                Val::Int(Some(r.created_at)),
-                Val::Int(Some(r.updated_at)),
-                Val::Text(search_text(r.value("first_name"), r.value("last_name"), r.value("company_name"), r.value("email"), r.value("topic"))),
-            ];
-            row.extend(FIELDS.iter().map(|s| to_db(s, r.value(s.key))));
-            row
-        })
-        .collect();
+    let cols = lead_columns();
+    let rows = recs.iter().map(|r| lead_row(r.id, r.team_id, r.state, r.version, r.created_by, r.created_at, r.updated_at, |k| r.value(k).to_string())).collect();
     let (sql, binds) = rows_sql(kind, &format!("leads ({})", cols.join(", ")), rows);
     let set: Vec<String> = cols.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
     (format!("{sql} ON CONFLICT (id) DO UPDATE SET {}", set.join(", ")), binds)
+}
+
+/// The columns of a lead row, in the order `lead_row` gives its values.
+fn lead_columns() -> Vec<&'static str> {
+    let mut cols = vec!["id", "team_id", "state", "version", "created_by", "created_at", "updated_at", "search_text"];
+    cols.extend(FIELDS.iter().map(|s| s.key));
+    cols
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lead_row(id: Uuid, team: Uuid, state: LeadState, version: i64, created_by: Uuid, created_at: i64, updated_at: i64, value: impl Fn(&str) -> String) -> Vec<Val> {
+    let mut row = vec![
+        Val::Text(id.to_string()),
+        Val::Text(team.to_string()),
+        Val::Text(state.as_str().into()),
+        Val::Int(Some(version)),
+        Val::Text(created_by.to_string()),
+        Val::Int(Some(created_at)),
+        Val::Int(Some(updated_at)),
+        Val::Text(search_text(&value("first_name"), &value("last_name"), &value("company_name"), &value("email"), &value("topic"))),
+    ];
+    row.extend(FIELDS.iter().map(|s| to_db(s, &value(s.key))));
+    row
 }
 
 /// The next feed number, taking the feed lock first (held until this transaction ends).
@@ -622,27 +628,11 @@ pub struct NewLeadRow {
 }
 
 fn insert_sql(kind: DbKind, version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
-    let mut cols = vec!["id", "team_id", "state", "version", "created_by", "created_at", "updated_at", "search_text"];
-    cols.extend(FIELDS.iter().map(|s| s.key));
     let rows = rows
         .iter()
-        .map(|r| {
-            let v = |k: &str| r.values.get(k).cloned().unwrap_or_default();
-            let mut row = vec![
-                Val::Text(r.id.to_string()),
-                Val::Text(r.team_id.to_string()),
-                Val::Text("open".into()),
-                Val::Int(Some(version)),
-                Val::Text(r.created_by.to_string()),
-                Val::Int(Some(r.at)),
-                Val::Int(Some(r.at)),
-                Val::Text(search_text(&v("first_name"), &v("last_name"), &v("company_name"), &v("email"), &v("topic"))),
-            ];
-            row.extend(FIELDS.iter().map(|s| to_db(s, &v(s.key))));
-            row
-        })
+        .map(|r| lead_row(r.id, r.team_id, LeadState::Open, version, r.created_by, r.at, r.at, |k| r.values.get(k).cloned().unwrap_or_default()))
         .collect();
-    rows_sql(kind, &format!("leads ({})", cols.join(", ")), rows)
+    rows_sql(kind, &format!("leads ({})", lead_columns().join(", ")), rows)
 }
 
 /// Writes many new leads quickly, for demo data, benchmarks and tests: rows are already validated and

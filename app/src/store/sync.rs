@@ -1,7 +1,7 @@
 //! Offline sync on the server: push (a batch of a client's mutations, through the one write path) and pull
 //! (what changed since the client's cursor), plus the conflicts list of values lost to a later write.
 
-use super::leads::{load_ids, load_where, LeadRecord, Val, WorkingSet};
+use super::leads::{load_ids, load_where, placeholders, LeadRecord, Val, WorkingSet};
 use super::{now_ms, Db, Kind};
 use crate::domain::access::{self, Actor};
 use crate::domain::fields;
@@ -154,8 +154,7 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
         }
         let mut extra_sql = String::new();
         if !extra.is_empty() {
-            let start = binds.len();
-            extra_sql = format!(" OR l.id IN ({})", (1..=extra.len()).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", "));
+            extra_sql = format!(" OR l.id IN ({})", placeholders(binds.len(), extra.len()));
             binds.extend(extra.iter().map(|u| Val::Text(u.to_string())));
         }
         let cond = format!("((l.owner_id = $1 AND l.state = 'open'){extra_sql}){below} ORDER BY l.id DESC LIMIT {}", PULL_PAGE + 1);
