@@ -15,7 +15,7 @@ pub mod store;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around the app (server side only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,14 +53,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1><a href="/leads">"Go to leads"</a></main> }>
                 <Route path=path!("/") view=pages::home::Home ssr=ssr.clone()/>
-                <Route path=path!("/setup") view=pages::setup::SetupPage ssr=ssr.clone()/>
-                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage ssr=ssr.clone()/>
+                <Route path=path!("/setup") view={Lazy::<pages::split::SetupRoute>::new()} ssr=ssr.clone()/>
+                <Route path=path!("/sign-in") view={Lazy::<pages::split::SignInRoute>::new()} ssr=ssr.clone()/>
                 <ParentRoute path=path!("") view=components::layout::SignedIn ssr=ssr.clone()>
                     <Route path=path!("/leads") view=pages::leads::LeadsPage ssr=ssr.clone()/>
-                    <Route path=path!("/leads/new") view=pages::new_lead::NewLeadPage ssr=ssr.clone()/>
-                    <Route path=path!("/leads/:id") view=pages::lead::LeadPage ssr=ssr.clone()/>
-                    <Route path=path!("/admin") view=pages::admin::AdminPage ssr=ssr.clone()/>
-                    <Route path=path!("/sync") view=pages::sync::SyncPage ssr=ssr.clone()/>
+                    <Route path=path!("/leads/new") view={Lazy::<pages::split::NewLeadRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/leads/:id") view={Lazy::<pages::split::LeadRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/admin") view={Lazy::<pages::split::AdminRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/sync") view={Lazy::<pages::split::SyncRoute>::new()} ssr=ssr.clone()/>
                 </ParentRoute>
             </Routes>
         </Router>

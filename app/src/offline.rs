@@ -149,6 +149,12 @@ impl Offline {
     }
 }
 
+/// The lead list answered from this device, for when the network is gone; its code loads on first use.
+#[leptos::lazy]
+pub async fn local_list(o: Offline, q: LeadQuery) -> LeadList {
+    o.list(&q)
+}
+
 /// Times in the local copy are shown in the browser's own zone.
 fn shown(ms: i64) -> String {
     if ms <= 0 {
@@ -256,21 +262,31 @@ mod browser {
             return;
         }
         let _ = LocalStorage::set(ME_KEY, &me);
+        leptos::task::spawn_local(async move {
+            let (outbox, replica, owners, stored) = load(me.clone()).await;
+            if !stored {
+                o.problem.set(Some(full_message()));
+            }
+            o.me.set(Some(me));
+            o.outbox.set(Some(outbox));
+            o.replica.set(replica);
+            o.owners.set(owners);
+            o.online.set(!browser_offline());
+            o.ready.set(true);
+            install_once(o);
+            sync_now(o);
+        });
+    }
+
+    /// Reads this user's outbox, copy and owner names; loaded after the page is interactive, as its own chunk.
+    #[leptos::lazy]
+    async fn load(me: Me) -> (Outbox, Replica, Vec<UserOption>, bool) {
         let outbox: Outbox = LocalStorage::get(key(&me, "outbox")).unwrap_or_else(|_| Outbox::new(Uuid::now_v7()));
         let replica: Replica = LocalStorage::get(key(&me, "copy")).unwrap_or_default();
         let owners: Vec<UserOption> = LocalStorage::get(key(&me, "owners")).unwrap_or_default();
         // A fresh client id is stored before anything is queued under it.
-        if LocalStorage::set(key(&me, "outbox"), &outbox).is_err() {
-            o.problem.set(Some(full_message()));
-        }
-        o.me.set(Some(me));
-        o.outbox.set(Some(outbox));
-        o.replica.set(replica);
-        o.owners.set(owners);
-        o.online.set(!browser_offline());
-        o.ready.set(true);
-        install_once(o);
-        sync_now(o);
+        let stored = LocalStorage::set(key(&me, "outbox"), &outbox).is_ok();
+        (outbox, replica, owners, stored)
     }
 
     fn full_message() -> String {
@@ -400,6 +416,8 @@ mod browser {
         });
     }
 
+    // Loaded on first use, after the page is interactive: the sync engine is not part of the first download.
+    #[leptos::lazy]
     async fn round(o: Offline) -> Result<(), AppError> {
         loop {
             let Some(outbox) = o.outbox.get_untracked() else { return Ok(()) };

@@ -5,8 +5,14 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    ready();
+    // Pages after the lead list are code-split: hydration waits for the current page's chunk.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        if let Some(body) = leptos::prelude::document().body() {
+            leptos::mount::hydrate_from_async(body, app::App).await.forget();
+            ready();
+        }
+    });
 }
 
 #[wasm_bindgen]

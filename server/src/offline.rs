@@ -7,20 +7,37 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 const SW_TEMPLATE: &str = include_str!("sw.js");
 
-/// The release's version for the service worker: a hash of the browser files the server will send.
-pub fn release_version(site_root: &str, pkg_dir: &str) -> String {
-    let mut h = DefaultHasher::new();
-    env!("CARGO_PKG_VERSION").hash(&mut h);
-    for f in ["prospecta.wasm", "prospecta.js", "prospecta.css"] {
-        std::fs::read(format!("{site_root}/{pkg_dir}/{f}")).unwrap_or_default().hash(&mut h);
-    }
-    format!("{:016x}", h.finish())
+/// One release's browser files: every file in the package folder (the main wasm and js, the css, and the
+/// code-split chunks that later pages load) and a version that changes whenever any of them does.
+pub struct Release {
+    pub version: String,
+    pub files: Vec<String>,
 }
 
-pub fn service_worker(version: &str) -> Response {
+impl Release {
+    pub fn read(site_root: &str, pkg_dir: &str) -> Release {
+        let dir = std::path::Path::new(site_root).join(pkg_dir);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        // Type declarations are not served to browsers; precompressed twins are the same file.
+        names.retain(|n| !n.ends_with(".d.ts") && !n.ends_with(".br") && !n.ends_with(".gz"));
+        names.sort();
+        let mut h = DefaultHasher::new();
+        env!("CARGO_PKG_VERSION").hash(&mut h);
+        for n in &names {
+            n.hash(&mut h);
+            std::fs::read(dir.join(n)).unwrap_or_default().hash(&mut h);
+        }
+        Release { version: format!("{:016x}", h.finish()), files: names.iter().map(|n| format!("/{pkg_dir}/{n}")).collect() }
+    }
+}
+
+pub fn service_worker(release: &Release) -> Response {
+    let files = serde_json::to_string(&release.files).unwrap_or_else(|_| "[]".into());
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
-        SW_TEMPLATE.replace("__VERSION__", version),
+        SW_TEMPLATE.replace("__VERSION__", &release.version).replace("[\"__FILES__\"]", &files),
     )
         .into_response()
 }
@@ -55,15 +72,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_release_gets_a_new_service_worker_version() {
+    fn a_new_release_gets_a_new_service_worker_version_and_caches_every_chunk() {
         let dir = std::env::temp_dir().join(format!("prospecta-sw-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         std::fs::write(dir.join("pkg/prospecta.wasm"), b"release 1").unwrap();
+        std::fs::write(dir.join("pkg/chunk_7.wasm"), b"lazy page").unwrap();
+        std::fs::write(dir.join("pkg/prospecta.d.ts"), b"types").unwrap();
         let root = dir.to_string_lossy().to_string();
-        let v1 = release_version(&root, "pkg");
-        assert_eq!(v1, release_version(&root, "pkg"), "same files, same version");
-        std::fs::write(dir.join("pkg/prospecta.wasm"), b"release 2").unwrap();
-        assert_ne!(v1, release_version(&root, "pkg"), "changed files replace the cached shell");
+        let r1 = Release::read(&root, "pkg");
+        assert_eq!(r1.files, vec!["/pkg/chunk_7.wasm", "/pkg/prospecta.wasm"]);
+        assert_eq!(r1.version, Release::read(&root, "pkg").version, "same files, same version");
+        let sw = service_worker(&r1);
+        assert!(sw.status().is_success());
+        std::fs::write(dir.join("pkg/chunk_7.wasm"), b"lazy page, changed").unwrap();
+        assert_ne!(r1.version, Release::read(&root, "pkg").version, "a changed chunk replaces the cached shell");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -4,8 +4,9 @@
 // installs its own cache and deletes the old one.
 const VERSION = "__VERSION__";
 const CACHE = "prospecta-" + VERSION;
-const SHELL = ["/app-shell", "/pkg/prospecta.js", "/pkg/prospecta.wasm", "/pkg/prospecta.css",
-  "/manifest.webmanifest", "/favicon.svg", "/icon-192.png", "/icon-512.png"];
+// Every browser file of the release, including the code-split chunks of pages not visited yet.
+const FILES = ["__FILES__"];
+const SHELL = ["/app-shell", ...FILES, "/manifest.webmanifest", "/favicon.svg", "/icon-192.png", "/icon-512.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

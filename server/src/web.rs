@@ -35,11 +35,11 @@ pub fn router(db: Db, leptos: LeptosOptions) -> Router {
         }
     };
     let fn_ctx = ctx.clone();
-    let version = crate::offline::release_version(&leptos.site_root, &leptos.site_pkg_dir);
+    let release = std::sync::Arc::new(crate::offline::Release::read(&leptos.site_root, &leptos.site_pkg_dir));
     let err_ctx = ctx.clone();
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/sw.js", get(move || std::future::ready(crate::offline::service_worker(&version))))
+        .route("/sw.js", get(move || std::future::ready(crate::offline::service_worker(&release))))
         .route("/app-shell", get(|| std::future::ready(crate::offline::app_shell())))
         .route(
             "/api/{*fn_name}",

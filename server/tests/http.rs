@@ -149,7 +149,8 @@ async fn the_service_worker_and_app_shell_are_served() {
     assert_eq!(res.headers()[http::header::CACHE_CONTROL], "no-cache", "a new release must be noticed at once");
     let sw = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
     assert!(!sw.contains("__VERSION__"), "the release version is filled in");
-    assert!(sw.contains("/app-shell") && sw.contains("/pkg/prospecta.wasm"));
+    assert!(!sw.contains("__FILES__"), "the release's files (listed from its pkg folder) are filled in");
+    assert!(sw.contains("/app-shell") && sw.contains("/manifest.webmanifest"));
     let res = app.oneshot(Request::get("/app-shell").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let shell = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();

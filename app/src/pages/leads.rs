@@ -28,7 +28,7 @@ pub fn LeadsPage() -> impl IntoView {
                     offline::remember_owners(o, &list.owners);
                     Ok(list)
                 }
-                Err(e) if is_network(&e) && o.has_copy() => Ok(o.list(&q)),
+                Err(e) if is_network(&e) && o.has_copy() => Ok(crate::offline::local_list(o, q).await),
                 Err(e) => Err(e),
             }
         },

@@ -6,3 +6,4 @@ pub mod new_lead;
 pub mod setup;
 pub mod sign_in;
 pub mod sync;
+pub mod split;
