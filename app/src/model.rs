@@ -34,6 +34,11 @@ pub struct LeadRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub updated_shown: String,
+    /// 0 when nothing was logged yet.
+    #[serde(default)]
+    pub last_activity_at: i64,
+    #[serde(default)]
+    pub last_activity_shown: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,4 +129,59 @@ pub struct ConflictItem {
     pub by_name: String,
     pub at: i64,
     pub at_shown: String,
+}
+
+/// A file attached to a note.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub id: Uuid,
+    pub name: String,
+    pub size: i64,
+}
+
+/// One item of a lead's timeline as shown, with its replies when it is a post.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineItem {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub kind: crate::domain::timeline::ItemKind,
+    pub status: Option<crate::domain::timeline::Status>,
+    pub author_id: Option<Uuid>,
+    pub author_name: String,
+    pub subject: String,
+    /// For the app's events, the sentence describing them.
+    pub body: String,
+    pub details: BTreeMap<String, String>,
+    /// People mentioned in the text, to show as links.
+    pub mentions: Vec<(Uuid, String)>,
+    pub created_at: i64,
+    pub created_shown: String,
+    /// Times in `details` (start, end, due) as the viewer reads them.
+    pub times_shown: BTreeMap<String, String>,
+    pub edited: bool,
+    pub deleted: bool,
+    pub can_edit: bool,
+    pub can_change_status: bool,
+    pub attachment: Option<AttachmentInfo>,
+    pub replies: Vec<TimelineItem>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelinePage {
+    pub items: Vec<TimelineItem>,
+    /// Where the next (older) page starts; None at the end.
+    pub next: Option<crate::domain::timeline::Cursor>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationItem {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub item_id: Uuid,
+    pub lead_name: String,
+    pub actor_name: String,
+    pub excerpt: String,
+    pub created_shown: String,
+    pub read: bool,
 }

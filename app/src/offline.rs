@@ -71,7 +71,7 @@ impl Offline {
                 SortKey::City => l.value("city").to_lowercase(),
                 SortKey::Budget => format!("{:>20}", l.value("budget_amount")),
                 // Leads made here are newest of all until the server has them.
-                SortKey::Created | SortKey::Updated => format!("{:020}", if l.updated_at == 0 { i64::MAX } else { l.updated_at }),
+                SortKey::Created | SortKey::Updated | SortKey::LastActivity => format!("{:020}", if l.updated_at == 0 { i64::MAX } else { l.updated_at }),
             }
         };
         rows.sort_by_key(|l| (key(l), l.id));
@@ -98,6 +98,9 @@ impl Offline {
                 created_at: l.updated_at,
                 updated_at: l.updated_at,
                 updated_shown: if l.waiting.is_empty() { shown(l.updated_at) } else { "waiting to sync".into() },
+                // The device's copy does not carry timelines.
+                last_activity_at: 0,
+                last_activity_shown: String::new(),
             })
             .collect();
         LeadList { rows, total, more: false, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), owners: self.owners.get_untracked() }

@@ -138,7 +138,7 @@ async fn access_rules(w: World) {
     assert_eq!(moved.team_id, w.otto.team_id, "the lead follows its owner's team");
     assert!(matches!(leads::get(&w.db, &w.ana, anas).await, Err(AppError::NotFound)));
     // Deleting is for admins.
-    let del = Mutation { client_id: Uuid::now_v7(), seq: 1, record_id: ottos, op: Op::Delete };
+    let del = Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: ottos, op: Op::Delete };
     assert!(matches!(apply(&w.db, &w.otto, &del, ConflictPolicy::Reject).await, Err(AppError::Forbidden)));
     apply(&w.db, &w.admin, &del, ConflictPolicy::Reject).await.unwrap();
     assert!(matches!(leads::get(&w.db, &w.admin, ottos).await, Err(AppError::NotFound)));

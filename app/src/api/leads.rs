@@ -48,7 +48,7 @@ pub async fn create_lead(id: String, fields: BTreeMap<String, String>) -> Result
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::BadRequest("The form is out of date; reload the page.".into()))?;
     let fields: BTreeMap<String, String> = fields.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
     // The lead id doubles as the client id: one form, one mutation.
-    let m = Mutation { client_id: id, seq: 1, record_id: id, op: Op::Create { fields } };
+    let m = Mutation { entity: Default::default(), client_id: id, seq: 1, record_id: id, op: Op::Create { fields } };
     leads::apply(&db()?, &user.actor(), &m, ConflictPolicy::Reject).await?;
     leptos_axum::redirect(&format!("/leads/{id}"));
     Ok(())
@@ -76,7 +76,7 @@ pub async fn save_lead(mutation: Mutation) -> Result<Saved, AppError> {
 pub async fn delete_lead(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
-    let m = Mutation { client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Delete };
+    let m = Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Delete };
     leads::apply(&db()?, &user.actor(), &m, ConflictPolicy::Reject).await?;
     leptos_axum::redirect("/leads");
     Ok(())

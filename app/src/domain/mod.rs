@@ -7,3 +7,4 @@ pub mod query;
 pub mod sign_in;
 pub mod sync;
 pub mod validate;
+pub mod timeline;

@@ -5,8 +5,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// Which kind of record a mutation changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Entity {
+    #[default]
+    Lead,
+    /// An item on a lead's timeline (activity, note, post); its fields are `domain::timeline`'s.
+    TimelineItem,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mutation {
+    /// Absent in mutations queued before timelines existed: those are lead edits.
+    #[serde(default)]
+    pub entity: Entity,
     /// The browser (or tab, or tool) that made the change; minted once by the client.
     pub client_id: Uuid,
     /// Rises by one per mutation of that client; (client_id, seq) is applied at most once.

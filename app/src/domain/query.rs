@@ -50,12 +50,15 @@ pub enum SortKey {
     Created,
     #[default]
     Updated,
+    /// When the lead's timeline last gained an activity, note or post.
+    LastActivity,
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 12] = [
+    pub const ALL: [SortKey; 13] = [
         SortKey::Name, SortKey::Company, SortKey::Topic, SortKey::Status, SortKey::Source, SortKey::Rating,
         SortKey::Owner, SortKey::Email, SortKey::City, SortKey::Budget, SortKey::Created, SortKey::Updated,
+        SortKey::LastActivity,
     ];
     pub fn slug(self) -> &'static str {
         match self {
@@ -71,6 +74,7 @@ impl SortKey {
             SortKey::Budget => "budget",
             SortKey::Created => "created",
             SortKey::Updated => "updated",
+            SortKey::LastActivity => "activity",
         }
     }
     pub fn label(self) -> &'static str {
@@ -87,6 +91,7 @@ impl SortKey {
             SortKey::Budget => "Budget",
             SortKey::Created => "Created",
             SortKey::Updated => "Updated",
+            SortKey::LastActivity => "Last activity",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the view the user sees (the server snapshot with the waiting mutations replayed on top). Plain Rust:
 //! the browser keeps these in localStorage, the tests in memory; only storage and network differ.
 
-use crate::domain::mutation::{FieldChange, Mutation, Op};
+use crate::domain::mutation::{Entity, FieldChange, Mutation, Op};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -113,7 +113,11 @@ impl Outbox {
 
     /// Queues a change and returns it; the caller stores the outbox before showing the change.
     pub fn enqueue(&mut self, record_id: Uuid, op: Op) -> Mutation {
-        let m = Mutation { client_id: self.client_id, seq: self.next_seq, record_id, op };
+        self.enqueue_for(Entity::Lead, record_id, op)
+    }
+
+    pub fn enqueue_for(&mut self, entity: Entity, record_id: Uuid, op: Op) -> Mutation {
+        let m = Mutation { entity, client_id: self.client_id, seq: self.next_seq, record_id, op };
         self.next_seq += 1;
         self.waiting.push(m.clone());
         m
@@ -203,7 +207,8 @@ impl Replica {
             .values()
             .map(|l| (l.id, LocalLead { id: l.id, values: l.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect(), state: l.state.clone(), waiting: BTreeSet::new(), updated_at: l.updated_at }))
             .collect();
-        for m in &outbox.waiting {
+        // Timeline items are shown by the timeline, not replayed onto leads.
+        for m in outbox.waiting.iter().filter(|m| m.entity == Entity::Lead) {
             match &m.op {
                 Op::Create { fields } => {
                     out.entry(m.record_id).or_insert_with(|| LocalLead { id: m.record_id, values: fields.clone(), state: "open".into(), waiting: fields.keys().cloned().collect(), updated_at: 0 });

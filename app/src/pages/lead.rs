@@ -85,7 +85,7 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
         }
         client.update_value(|c| c.1 += 1);
         let (client_id, seq) = client.get_value();
-        let m = Mutation { client_id, seq, record_id: b.id, op: Op::Update { changes } };
+        let m = Mutation { entity: Default::default(), client_id, seq, record_id: b.id, op: Op::Update { changes } };
         saving.set(true);
         leptos::task::spawn_local(async move {
             let r = match save_lead(m.clone()).await {

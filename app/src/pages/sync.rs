@@ -101,7 +101,7 @@ fn ConflictRow(c: ConflictItem, on_done: Callback<()>) -> impl IntoView {
             let r = async {
                 let now = get_lead(lead.to_string()).await?;
                 let base = now.versions.get(&field).copied().unwrap_or(1);
-                let m = Mutation { client_id: uuid::Uuid::now_v7(), seq: 1, record_id: lead, op: Op::Update { changes: vec![FieldChange { field, value: yours, base_version: base }] } };
+                let m = Mutation { entity: Default::default(), client_id: uuid::Uuid::now_v7(), seq: 1, record_id: lead, op: Op::Update { changes: vec![FieldChange { field, value: yours, base_version: base }] } };
                 save_lead(m).await?;
                 resolve_conflict(id.to_string()).await
             }

@@ -1,6 +1,7 @@
 //! Leads: reading lists and records, and `apply`, the one function through which every change to a lead
 //! is written (online saves now, replayed offline edits later).
 
+use super::live::{self, LiveEvent};
 use super::{now_ms, Db, Kind as DbKind};
 use crate::domain::access::{self, Actor, LeadRef, ReadScope};
 use crate::domain::fields::{self, FieldSpec, Kind, FIELDS};
@@ -23,7 +24,7 @@ pub enum Val {
     Int(Option<i64>),
 }
 
-fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, vals: &'q [Val]) -> Query<'q, Any, AnyArguments<'q>> {
+pub(crate) fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, vals: &'q [Val]) -> Query<'q, Any, AnyArguments<'q>> {
     for v in vals {
         q = match v {
             Val::Text(s) => q.bind(s.as_str()),
@@ -239,6 +240,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
         SortKey::Budget => format!("(l.budget_amount IS NULL) ASC, l.budget_amount {dir}"),
         SortKey::Created => format!("l.created_at {dir}"),
         SortKey::Updated => format!("l.updated_at {dir}"),
+        SortKey::LastActivity => format!("l.last_activity_at {dir}"),
     };
     // The count rides along with the page as a scalar subquery (one round trip instead of two); it reuses
     // the page's placeholders.
@@ -247,7 +249,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
     let n = binds.len();
     let sql = format!(
         "SELECT l.id, l.first_name, l.last_name, l.company_name, l.topic, l.email, l.status_reason, l.source, l.rating,
-                u.name AS owner_name, l.city, l.budget_amount, l.created_at, l.updated_at, ({count_sql}) AS matches
+                u.name AS owner_name, l.city, l.budget_amount, l.created_at, l.updated_at, l.last_activity_at, ({count_sql}) AS matches
          FROM leads l JOIN users u ON u.id = l.owner_id {where_sql}
          ORDER BY {order}, l.id {dir} LIMIT ${} OFFSET ${}",
         n + 1,
@@ -282,6 +284,8 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
                 updated_shown: String::new(),
+                last_activity_at: r.try_get("last_activity_at")?,
+                last_activity_shown: String::new(),
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -306,8 +310,24 @@ pub async fn apply(db: &Db, actor: &Actor, m: &Mutation, policy: ConflictPolicy)
 pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: ConflictPolicy, fault: FaultPoint) -> AppResult<Saved> {
     let mut tx = db.pool.begin().await?;
     let now = now_ms();
-    // Writing the mutation first takes SQLite's write lock at once (so the reads below cannot go stale)
-    // and makes a repeat a no-op.
+    if !claim(&mut tx, actor, m, now).await? {
+        return Ok(Saved::Duplicate);
+    }
+    let mut ws = WorkingSet::new(db.kind, now);
+    let version = ws.apply(&mut tx, actor, m, policy).await?;
+    let news = ws.flush(&mut tx).await?;
+    live::announce(&mut tx, db.kind, &news).await?;
+    if fault == FaultPoint::BeforeCommit {
+        return Err(AppError::internal("injected fault before commit"));
+    }
+    tx.commit().await?;
+    live::committed(db, &news);
+    Ok(Saved::Applied { version })
+}
+
+/// Records a single save's mutation before anything else. Writing first takes SQLite's write lock at once
+/// (so the reads that follow cannot go stale) and makes a repeat a no-op: false when already recorded.
+pub(crate) async fn claim(tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Mutation, now: i64) -> AppResult<bool> {
     let fresh = sqlx::query(
         "INSERT INTO mutations (client_id, seq, record_id, user_id, status, reason, applied_at)
          VALUES ($1, $2, $3, $4, 'applied', '', $5) ON CONFLICT DO NOTHING",
@@ -317,20 +337,10 @@ pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: Conf
     .bind(m.record_id.to_string())
     .bind(actor.user_id.to_string())
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
-    if fresh == 0 {
-        return Ok(Saved::Duplicate);
-    }
-    let mut ws = WorkingSet::new(db.kind, now);
-    let version = ws.apply(&mut tx, actor, m, policy).await?;
-    ws.flush(&mut tx).await?;
-    if fault == FaultPoint::BeforeCommit {
-        return Err(AppError::internal("injected fault before commit"));
-    }
-    tx.commit().await?;
-    Ok(Saved::Applied { version })
+    Ok(fresh == 1)
 }
 
 /// The one write path. Mutations are decided against leads held in memory (read once per transaction,
@@ -353,6 +363,8 @@ pub(crate) struct WorkingSet {
     next_seq: Option<i64>,
     mutations: Vec<Vec<Val>>,
     conflicts: Vec<Vec<Val>>,
+    /// The app's own timeline posts (lead created, owner or status changed): (lead, row).
+    events: Vec<(Uuid, Vec<Val>)>,
 }
 
 impl WorkingSet {
@@ -369,6 +381,7 @@ impl WorkingSet {
             next_seq: None,
             mutations: Vec::new(),
             conflicts: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -398,6 +411,10 @@ impl WorkingSet {
     /// Decides one mutation and, when accepted, takes its effect into the set. Returns the lead's version.
     pub(crate) async fn apply(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<i64> {
         self.preload(tx, &[m.record_id]).await?;
+        let before = match self.records.get(&m.record_id) {
+            Some(Some(r)) => Some((r.value("owner_id").to_string(), r.value("status_reason").to_string())),
+            _ => None,
+        };
         let (version, changed, deleted) = match &m.op {
             Op::Create { fields } => (1, self.create(tx, actor, m.record_id, fields).await?, false),
             Op::Update { changes } => {
@@ -409,6 +426,22 @@ impl WorkingSet {
                 (0, BTreeMap::new(), true)
             }
         };
+        let mut event = |pairs: &[(&str, &str)]| {
+            let d: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            self.events.push((m.record_id, crate::store::timeline::event_row(m.record_id, actor.user_id, &d, self.now)));
+        };
+        match (&m.op, &before) {
+            (Op::Create { .. }, _) => event(&[("event", "created")]),
+            (Op::Update { .. }, Some((owner, status))) => {
+                if let Some(to) = changed.get("owner_id").filter(|to| *to != owner) {
+                    event(&[("event", "owner"), ("from", owner), ("to", to)]);
+                }
+                if let Some(to) = changed.get("status_reason").filter(|to| *to != status) {
+                    event(&[("event", "status"), ("from", status), ("to", to)]);
+                }
+            }
+            _ => {}
+        }
         if deleted || !changed.is_empty() {
             let seq = match self.next_seq {
                 Some(n) => n,
@@ -541,8 +574,9 @@ impl WorkingSet {
         Ok(())
     }
 
-    /// Writes everything the accepted mutations did, in a handful of statements.
-    pub(crate) async fn flush(self, tx: &mut Transaction<'_, Any>) -> AppResult<()> {
+    /// Writes everything the accepted mutations did, in a handful of statements. Returns the news for
+    /// live listeners (send it with `live::announce` before commit and `live::committed` after).
+    pub(crate) async fn flush(self, tx: &mut Transaction<'_, Any>) -> AppResult<Vec<LiveEvent>> {
         let kind = self.kind;
         let deleted: Vec<Val> = self.deleted.iter().map(|id| Val::Text(id.to_string())).collect();
         for chunk in deleted.chunks(500) {
@@ -572,7 +606,17 @@ impl WorkingSet {
                 insert_rows(tx, kind, table, chunk.to_vec()).await?;
             }
         }
-        Ok(())
+        // A lead deleted later in the same batch takes its events with it.
+        let events: Vec<(Uuid, Vec<Val>)> = self.events.into_iter().filter(|(lead, _)| !self.deleted.contains(lead)).collect();
+        let live = events
+            .iter()
+            .filter_map(|(lead, row)| match &row[0] {
+                Val::Text(id) => Uuid::parse_str(id).ok().map(|item_id| LiveEvent::Timeline { lead_id: *lead, item_id }),
+                Val::Int(_) => None,
+            })
+            .collect();
+        crate::store::timeline::insert_events(tx, kind, events.into_iter().map(|(_, row)| row).collect()).await?;
+        Ok(live)
     }
 }
 
@@ -661,13 +705,13 @@ pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow])
 }
 
 /// One multi-row INSERT: `table_and_cols` like "t (a, b)", one `Vec<Val>` per row.
-async fn insert_rows(tx: &mut Transaction<'_, Any>, kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> AppResult<()> {
+pub(crate) async fn insert_rows(tx: &mut Transaction<'_, Any>, kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> AppResult<()> {
     let (sql, binds) = rows_sql(kind, table_and_cols, rows);
     bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
     Ok(())
 }
 
-fn rows_sql(kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> (String, Vec<Val>) {
+pub(crate) fn rows_sql(kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> (String, Vec<Val>) {
     let mut binds = Vec::new();
     let mut tuples = Vec::with_capacity(rows.len());
     for row in rows {

@@ -1,8 +1,10 @@
 //! Storage: one layer over SQLite and Postgres through sqlx's `Any` driver. SQL is written once with
 //! `$n` placeholders (both engines accept them); the few dialect differences live in `Kind` below.
 
+pub mod live;
 pub mod leads;
 pub mod sync;
+pub mod timeline;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -56,6 +58,8 @@ pub struct Db {
     /// The workspace name, once set up. It is written once at first start and never renamed, so every
     /// process may keep it; until set up, each call asks the database.
     workspace_name: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// Live updates for the people with a lead open (see `live`).
+    pub live: live::Live,
 }
 
 pub const DEFAULT_URL: &str = "sqlite://data/prospecta.db";
@@ -98,7 +102,7 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Db { pool, kind, workspace_name: Default::default() })
+        Ok(Db { pool, kind, workspace_name: Default::default(), live: live::Live::new(&url) })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {

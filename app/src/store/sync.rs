@@ -2,10 +2,12 @@
 //! (what changed since the client's cursor), plus the conflicts list of values lost to a later write.
 
 use super::leads::{load_ids, load_where, placeholders, LeadRecord, Val, WorkingSet};
+use super::live;
+use super::timeline;
 use super::{now_ms, Db, Kind};
 use crate::domain::access::{self, Actor};
 use crate::domain::fields;
-use crate::domain::mutation::{Conflict, ConflictPolicy};
+use crate::domain::mutation::{Conflict, ConflictPolicy, Entity};
 use crate::domain::sync::{LeadCopy, Outcome, PullPage, PullRequest, PushRequest, PushResult, PULL_PAGE, RECENT_LEADS};
 use crate::error::{AppError, AppResult};
 use crate::model::ConflictItem;
@@ -69,6 +71,7 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
     mutations.sort_by_key(|m| m.seq);
     mutations.dedup_by_key(|m| m.seq);
     let mut ws = WorkingSet::new(db.kind, now);
+    let mut news = Vec::new();
     // The leads the new mutations touch, read (and locked) at once.
     let fresh: Vec<_> = mutations.iter().filter(|m| m.seq > last).map(|m| m.record_id).collect();
     ws.preload(&mut tx, &fresh).await?;
@@ -81,7 +84,15 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
             break;
         }
         // `apply` changes nothing unless it accepts, so a refusal leaves only its record.
-        match ws.apply(&mut tx, actor, m, ConflictPolicy::LastWriteWins).await {
+        let result = match m.entity {
+            Entity::Lead => ws.apply(&mut tx, actor, m, ConflictPolicy::LastWriteWins).await.map(|_| ()),
+            Entity::TimelineItem => {
+                // Timeline items are written directly: lead writes before them reach the database first.
+                news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
+                timeline::apply_item(&mut tx, db.kind, actor, m, now).await.map(|events| news.extend(events))
+            }
+        };
+        match result {
             Ok(_) => {
                 ws.log(m, actor, None);
                 outcomes.push((m.seq, Outcome::Applied));
@@ -94,12 +105,14 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
         }
         last = m.seq;
     }
-    ws.flush(&mut tx).await?;
+    news.extend(ws.flush(&mut tx).await?);
+    live::announce(&mut tx, db.kind, &news).await?;
     sqlx::query("UPDATE clients SET last_applied = $1 WHERE id = $2").bind(last).bind(req.client_id.to_string()).execute(&mut *tx).await?;
     if fault == PushFault::BeforeCommit {
         return Err(AppError::internal("injected fault before commit"));
     }
     tx.commit().await?;
+    live::committed(db, &news);
     Ok(PushResult { last_applied: last, outcomes })
 }
 

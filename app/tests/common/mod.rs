@@ -62,12 +62,12 @@ pub fn create_m(extra: &[(&str, &str)]) -> Mutation {
     let id = Uuid::now_v7();
     let mut f = fields(&[("topic", "Espresso machines"), ("last_name", "García"), ("company_name", "Café Central")]);
     f.extend(fields(extra));
-    Mutation { client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Create { fields: f } }
+    Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Create { fields: f } }
 }
 
 pub fn update_m(record: Uuid, client: Uuid, seq: i64, changes: &[(&str, &str, i64)]) -> Mutation {
     let changes = changes.iter().map(|(f, v, b)| FieldChange { field: f.to_string(), value: v.to_string(), base_version: *b }).collect();
-    Mutation { client_id: client, seq, record_id: record, op: Op::Update { changes } }
+    Mutation { entity: Default::default(), client_id: client, seq, record_id: record, op: Op::Update { changes } }
 }
 
 pub async fn create(w: &World, who: &Actor, extra: &[(&str, &str)]) -> Uuid {

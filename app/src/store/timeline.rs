@@ -1,0 +1,501 @@
+//! Timeline items, attachments, mentions' notifications and the filter each person keeps.
+//! Items are written by `apply_item`, inside the same transaction and mutation log as lead edits.
+
+use super::leads::{bind_all, claim, insert_rows, Val};
+use super::live::{self, LiveEvent};
+use super::{now_ms, Db, Kind as DbKind};
+use crate::domain::access::{self, Actor, LeadRef, Role};
+use crate::domain::mutation::{Entity, Mutation, Op};
+use crate::domain::timeline::{self, Cursor, Filter, ItemKind, Status, PAGE};
+use crate::error::{AppError, AppResult};
+use crate::model::{AttachmentInfo, NotificationItem, Saved, TimelineItem, TimelinePage};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+struct LeadFacts {
+    r: LeadRef,
+}
+
+async fn lead_facts(tx: &mut Transaction<'_, Any>, actor: &Actor, lead_id: Uuid) -> AppResult<LeadFacts> {
+    let row = sqlx::query("SELECT team_id, owner_id FROM leads WHERE id = $1").bind(lead_id.to_string()).fetch_optional(&mut **tx).await?;
+    let Some(row) = row else { return Err(AppError::NotFound) };
+    let r = LeadRef { team_id: parse_id(&row, "team_id")?, owner_id: parse_id(&row, "owner_id")? };
+    // Someone who cannot read the lead learns nothing about it, not even that it exists.
+    if !access::can_read(actor, r) {
+        return Err(AppError::NotFound);
+    }
+    Ok(LeadFacts { r })
+}
+
+fn parse_id(row: &AnyRow, col: &str) -> AppResult<Uuid> {
+    let s: String = row.try_get(col)?;
+    Uuid::parse_str(&s).map_err(|e| AppError::internal(format!("bad uuid in {col}: {e}")))
+}
+
+fn opt_id(s: &str) -> Option<Uuid> {
+    Uuid::parse_str(s).ok()
+}
+
+/// The people who may read a lead of this team (its team and the admins), for mentions.
+async fn readers(tx: &mut Transaction<'_, Any>, lead: LeadRef) -> AppResult<Vec<(Uuid, String)>> {
+    let rows = sqlx::query("SELECT id, name, team_id, role FROM users WHERE active = 1").fetch_all(&mut **tx).await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let a = Actor { user_id: parse_id(&r, "id")?, team_id: parse_id(&r, "team_id")?, role: Role::parse(&r.try_get::<String, _>("role")?).unwrap_or(Role::Seller) };
+        if access::can_read(&a, lead) {
+            out.push((a.user_id, r.try_get("name")?));
+        }
+    }
+    Ok(out)
+}
+
+fn details_json(d: &BTreeMap<String, String>) -> AppResult<String> {
+    serde_json::to_string(d).map_err(AppError::internal)
+}
+
+/// Applies one timeline mutation inside the caller's transaction; checks come before any write, so a
+/// refusal leaves nothing. Returns what to tell live listeners once committed.
+pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, now: i64) -> AppResult<Vec<LiveEvent>> {
+    match &m.op {
+        Op::Create { fields } => create(tx, kind, actor, m.record_id, fields, now).await,
+        Op::Update { changes } => {
+            let changes: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+            update(tx, actor, m.record_id, &changes, now).await
+        }
+        Op::Delete => delete(tx, actor, m.record_id, now).await,
+    }
+}
+
+async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: Uuid, fields: &BTreeMap<String, String>, now: i64) -> AppResult<Vec<LiveEvent>> {
+    let mut d = timeline::check_new(fields).map_err(AppError::Invalid)?;
+    let lead = lead_facts(tx, actor, d.lead_id).await?;
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM timeline_items WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
+    if exists.is_some() {
+        return Err(AppError::BadRequest("This was already saved.".into()));
+    }
+    if let Some(parent) = d.parent_id {
+        let row = sqlx::query("SELECT lead_id, kind, parent_id FROM timeline_items WHERE id = $1").bind(parent.to_string()).fetch_optional(&mut **tx).await?;
+        let Some(row) = row else { return Err(AppError::BadRequest("The post you reply to no longer exists.".into())) };
+        if row.try_get::<String, _>("lead_id")? != d.lead_id.to_string() || row.try_get::<String, _>("kind")? != ItemKind::Post.as_str() {
+            return Err(AppError::BadRequest("Replies go under a post of the same lead.".into()));
+        }
+        // A reply to a reply joins the same thread.
+        let grand: String = row.try_get("parent_id")?;
+        if let Some(top) = opt_id(&grand) {
+            d.parent_id = Some(top);
+        }
+    }
+    if let Some(a) = d.details.get("attachment_id") {
+        let row = sqlx::query("SELECT lead_id, uploaded_by FROM attachments WHERE id = $1").bind(a).fetch_optional(&mut **tx).await?;
+        let ok = row.is_some_and(|r| r.try_get::<String, _>("lead_id").ok() == Some(d.lead_id.to_string()) && r.try_get::<String, _>("uploaded_by").ok() == Some(actor.user_id.to_string()));
+        if !ok {
+            return Err(AppError::BadRequest("The attached file is missing; attach it again.".into()));
+        }
+    }
+    let mut events = vec![LiveEvent::Timeline { lead_id: d.lead_id, item_id: id }];
+    let mut notify = Vec::new();
+    if d.kind == ItemKind::Post {
+        let people = readers(tx, lead.r).await?;
+        let named = timeline::mentions(&d.body, &people);
+        if !named.is_empty() {
+            d.details.insert("mentions".into(), named.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","));
+        }
+        notify = named.into_iter().filter(|u| *u != actor.user_id).collect();
+    }
+    let search = format!("{} {} {}", d.subject, d.body, d.details.values().cloned().collect::<Vec<_>>().join(" ")).to_lowercase();
+    let row = vec![
+        Val::Text(id.to_string()),
+        Val::Text(d.lead_id.to_string()),
+        Val::Text(d.parent_id.map(|p| p.to_string()).unwrap_or_default()),
+        Val::Text(d.kind.as_str().into()),
+        Val::Text(d.status.map(|s| s.as_str()).unwrap_or("").into()),
+        Val::Text(actor.user_id.to_string()),
+        Val::Text(d.subject.clone()),
+        Val::Text(d.body.clone()),
+        Val::Text(details_json(&d.details)?),
+        Val::Text(search),
+        Val::Int(Some(now)),
+        Val::Int(Some(now)),
+    ];
+    insert_rows(tx, kind, ITEM_COLS, vec![row]).await?;
+    sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2").bind(now).bind(d.lead_id.to_string()).execute(&mut **tx).await?;
+    for user in notify {
+        sqlx::query("INSERT INTO notifications (id, user_id, lead_id, item_id, actor_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(Uuid::now_v7().to_string())
+            .bind(user.to_string())
+            .bind(d.lead_id.to_string())
+            .bind(id.to_string())
+            .bind(actor.user_id.to_string())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        events.push(LiveEvent::Notify { user_id: user });
+    }
+    Ok(events)
+}
+
+const ITEM_COLS: &str = "timeline_items (id, lead_id, parent_id, kind, status, author_id, subject, body, details, search_text, created_at, updated_at)";
+
+struct Stored {
+    lead_id: Uuid,
+    kind: ItemKind,
+    author: Option<Uuid>,
+    deleted: bool,
+    details: BTreeMap<String, String>,
+}
+
+async fn stored(tx: &mut Transaction<'_, Any>, id: Uuid) -> AppResult<Stored> {
+    let row = sqlx::query("SELECT lead_id, kind, author_id, deleted, details FROM timeline_items WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
+    let Some(row) = row else { return Err(AppError::NotFound) };
+    Ok(Stored {
+        lead_id: parse_id(&row, "lead_id")?,
+        kind: ItemKind::parse(&row.try_get::<String, _>("kind")?).ok_or_else(|| AppError::internal("unknown timeline kind"))?,
+        author: opt_id(&row.try_get::<String, _>("author_id")?),
+        deleted: row.try_get::<i64, _>("deleted")? != 0,
+        details: serde_json::from_str(&row.try_get::<String, _>("details")?).unwrap_or_default(),
+    })
+}
+
+async fn update(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, changes: &BTreeMap<String, String>, now: i64) -> AppResult<Vec<LiveEvent>> {
+    let s = stored(tx, id).await?;
+    let lead = lead_facts(tx, actor, s.lead_id).await?;
+    let clean = timeline::check_edit(s.kind, changes).map_err(AppError::Invalid)?;
+    let status_only = clean.keys().all(|k| k == "status");
+    if !timeline::may_edit(s.kind, s.author, actor.user_id, access::can_edit(actor, lead.r), status_only) {
+        return Err(AppError::Forbidden);
+    }
+    if s.deleted {
+        return Err(AppError::BadRequest("This was deleted.".into()));
+    }
+    for (k, v) in &clean {
+        // Column names come from `check_edit`'s short list, never from the request.
+        let col = match k.as_str() {
+            "status" => "status",
+            "subject" => "subject",
+            _ => "body",
+        };
+        sqlx::query(&format!("UPDATE timeline_items SET {col} = $1 WHERE id = $2")).bind(v).bind(id.to_string()).execute(&mut **tx).await?;
+    }
+    let edited = if status_only { 0 } else { 1 };
+    sqlx::query("UPDATE timeline_items SET updated_at = $1, version = version + 1, edited = CASE WHEN $2 = 1 THEN 1 ELSE edited END WHERE id = $3")
+        .bind(now)
+        .bind(edited as i64)
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(vec![LiveEvent::Timeline { lead_id: s.lead_id, item_id: id }])
+}
+
+async fn delete(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, now: i64) -> AppResult<Vec<LiveEvent>> {
+    let s = stored(tx, id).await?;
+    lead_facts(tx, actor, s.lead_id).await?;
+    if !matches!(s.kind, ItemKind::Note | ItemKind::Post) || s.author != Some(actor.user_id) {
+        return Err(AppError::Forbidden);
+    }
+    // The row stays so a thread keeps its shape ("deleted" where the post was); its words go.
+    sqlx::query("UPDATE timeline_items SET deleted = 1, body = '', subject = '', search_text = '', updated_at = $1, version = version + 1 WHERE id = $2")
+        .bind(now)
+        .bind(id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    if let Some(a) = s.details.get("attachment_id") {
+        sqlx::query("DELETE FROM attachments WHERE id = $1").bind(a).execute(&mut **tx).await?;
+    }
+    Ok(vec![LiveEvent::Timeline { lead_id: s.lead_id, item_id: id }])
+}
+
+/// Saves one timeline mutation made online: recorded once per (client, number), all or nothing, and
+/// announced to everyone with the lead open.
+pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
+    if m.entity != Entity::TimelineItem {
+        return Err(AppError::BadRequest("Not a timeline change.".into()));
+    }
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    if !claim(&mut tx, actor, m, now).await? {
+        return Ok(Saved::Duplicate);
+    }
+    let events = apply_item(&mut tx, db.kind, actor, m, now).await?;
+    live::announce(&mut tx, db.kind, &events).await?;
+    tx.commit().await?;
+    live::committed(db, &events);
+    Ok(Saved::Applied { version: 1 })
+}
+
+/// A row for an event the app writes itself (lead created, owner or status changed), inserted with the
+/// lead's own writes (see `leads::WorkingSet`).
+pub(crate) fn event_row(lead_id: Uuid, actor: Uuid, details: &BTreeMap<String, String>, now: i64) -> Vec<Val> {
+    vec![
+        Val::Text(Uuid::now_v7().to_string()),
+        Val::Text(lead_id.to_string()),
+        Val::Text(String::new()),
+        Val::Text(ItemKind::Event.as_str().into()),
+        Val::Text(String::new()),
+        Val::Text(actor.to_string()),
+        Val::Text(String::new()),
+        Val::Text(String::new()),
+        Val::Text(serde_json::to_string(details).unwrap_or_else(|_| "{}".into())),
+        Val::Text(String::new()),
+        Val::Int(Some(now)),
+        Val::Int(Some(now)),
+    ]
+}
+
+pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, kind: DbKind, rows: Vec<Vec<Val>>) -> AppResult<()> {
+    for chunk in rows.chunks(300) {
+        insert_rows(tx, kind, ITEM_COLS, chunk.to_vec()).await?;
+    }
+    Ok(())
+}
+
+const SELECT_ITEM: &str = "SELECT t.id, t.lead_id, t.parent_id, t.kind, t.status, t.author_id, t.subject, t.body, t.details, t.created_at, t.edited, t.deleted, COALESCE(u.name, '') AS author_name FROM timeline_items t LEFT JOIN users u ON u.id = t.author_id";
+
+/// One page of a lead's timeline, newest first, for someone who can read the lead. Posts come with their
+/// replies (oldest first). Deleted items are left out unless a reply still hangs under them.
+pub async fn page(db: &Db, actor: &Actor, lead_id: Uuid, filter: &Filter, after: Option<Cursor>) -> AppResult<TimelinePage> {
+    let mut tx = db.pool.begin().await?;
+    let lead = lead_facts(&mut tx, actor, lead_id).await?;
+    let mut sql = format!("{SELECT_ITEM} WHERE t.lead_id = $1 AND t.parent_id = ''");
+    let mut binds = vec![Val::Text(lead_id.to_string())];
+    let arg = |binds: &mut Vec<Val>, v: Val| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    if let Some(c) = after {
+        let (a, b) = (arg(&mut binds, Val::Int(Some(c.at))), arg(&mut binds, Val::Text(c.id.to_string())));
+        sql.push_str(&format!(" AND (t.created_at < {a} OR (t.created_at = {a} AND t.id < {b}))"));
+    }
+    if !filter.kinds.is_empty() {
+        let list: Vec<String> = filter.kinds.iter().map(|k| arg(&mut binds, Val::Text(k.as_str().into()))).collect();
+        sql.push_str(&format!(" AND t.kind IN ({})", list.join(", ")));
+    }
+    if let Some(s) = filter.status {
+        let p = arg(&mut binds, Val::Text(s.as_str().into()));
+        sql.push_str(&format!(" AND t.status = {p}"));
+    }
+    if let Some(from) = filter.from {
+        let p = arg(&mut binds, Val::Int(Some(from)));
+        sql.push_str(&format!(" AND t.created_at >= {p}"));
+    }
+    if let Some(to) = filter.to {
+        let p = arg(&mut binds, Val::Int(Some(to)));
+        sql.push_str(&format!(" AND t.created_at < {p}"));
+    }
+    let q = filter.q.trim().to_lowercase();
+    if !q.is_empty() {
+        // A match in a reply finds its post too.
+        let p = arg(&mut binds, Val::Text(format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))));
+        sql.push_str(&format!(
+            " AND (t.search_text LIKE {p} ESCAPE '\\' OR EXISTS (SELECT 1 FROM timeline_items r WHERE r.lead_id = t.lead_id AND r.parent_id = t.id AND r.deleted = 0 AND r.search_text LIKE {p} ESCAPE '\\'))"
+        ));
+    }
+    sql.push_str(" AND (t.deleted = 0 OR EXISTS (SELECT 1 FROM timeline_items r WHERE r.lead_id = t.lead_id AND r.parent_id = t.id AND r.deleted = 0))");
+    sql.push_str(&format!(" ORDER BY t.created_at DESC, t.id DESC LIMIT {}", PAGE + 1));
+    let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&mut *tx).await?;
+    let can_edit_lead = access::can_edit(actor, lead.r);
+    let mut items = rows.iter().map(|r| item_of(r, actor, can_edit_lead)).collect::<AppResult<Vec<_>>>()?;
+    let next = if items.len() > PAGE {
+        items.truncate(PAGE);
+        items.last().map(|i| Cursor { at: i.created_at, id: i.id })
+    } else {
+        None
+    };
+    let posts: Vec<Val> = items.iter().filter(|i| i.kind == ItemKind::Post).map(|i| Val::Text(i.id.to_string())).collect();
+    if !posts.is_empty() {
+        let list: Vec<String> = (0..posts.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("{SELECT_ITEM} WHERE t.lead_id = $1 AND t.parent_id IN ({}) AND t.deleted = 0 ORDER BY t.created_at, t.id", list.join(", "));
+        let mut binds = vec![Val::Text(lead_id.to_string())];
+        binds.extend(posts);
+        let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&mut *tx).await?;
+        let mut by_parent: HashMap<Uuid, Vec<TimelineItem>> = HashMap::new();
+        for r in &rows {
+            let it = item_of(r, actor, can_edit_lead)?;
+            if let Some(p) = it.parent_id {
+                by_parent.entry(p).or_default().push(it);
+            }
+        }
+        for it in &mut items {
+            it.replies = by_parent.remove(&it.id).unwrap_or_default();
+        }
+    }
+    resolve_names(&mut tx, &mut items).await?;
+    tx.commit().await?;
+    Ok(TimelinePage { items, next })
+}
+
+fn item_of(r: &AnyRow, actor: &Actor, can_edit_lead: bool) -> AppResult<TimelineItem> {
+    let kind = ItemKind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| AppError::internal("unknown timeline kind"))?;
+    let author_id = opt_id(&r.try_get::<String, _>("author_id")?);
+    let deleted = r.try_get::<i64, _>("deleted")? != 0;
+    let details: BTreeMap<String, String> = serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default();
+    let attachment = None;
+    Ok(TimelineItem {
+        id: parse_id(r, "id")?,
+        lead_id: parse_id(r, "lead_id")?,
+        parent_id: opt_id(&r.try_get::<String, _>("parent_id")?),
+        kind,
+        status: Status::parse(&r.try_get::<String, _>("status")?),
+        author_id,
+        author_name: r.try_get("author_name")?,
+        subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
+        details,
+        mentions: Vec::new(),
+        created_at: r.try_get("created_at")?,
+        created_shown: String::new(),
+        times_shown: BTreeMap::new(),
+        edited: r.try_get::<i64, _>("edited")? != 0,
+        deleted,
+        can_edit: !deleted && timeline::may_edit(kind, author_id, actor.user_id, can_edit_lead, false),
+        can_change_status: !deleted && kind.is_activity() && timeline::may_edit(kind, author_id, actor.user_id, can_edit_lead, true),
+        attachment,
+        replies: Vec::new(),
+    })
+}
+
+/// Names for mentions and events, attachment facts for notes: one query each for the whole page.
+async fn resolve_names(tx: &mut Transaction<'_, Any>, items: &mut [TimelineItem]) -> AppResult<()> {
+    let rows = sqlx::query("SELECT id, name FROM users").fetch_all(&mut **tx).await?;
+    let names: HashMap<String, String> = rows.iter().filter_map(|r| Some((r.try_get::<String, _>("id").ok()?, r.try_get::<String, _>("name").ok()?))).collect();
+    let mut attachments = Vec::new();
+    let mut visit = |it: &mut TimelineItem| {
+        if let Some(m) = it.details.get("mentions") {
+            it.mentions = m.split(',').filter_map(|id| Some((Uuid::parse_str(id).ok()?, names.get(id)?.clone()))).collect();
+        }
+        if it.kind == ItemKind::Event {
+            it.body = timeline::event_text(&it.details, |id| names.get(id).cloned().unwrap_or_else(|| "someone".into()));
+        }
+        if let Some(a) = it.details.get("attachment_id") {
+            attachments.push(a.clone());
+        }
+    };
+    for it in items.iter_mut() {
+        visit(it);
+        for r in it.replies.iter_mut() {
+            visit(r);
+        }
+    }
+    if attachments.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = (0..attachments.len()).map(|i| format!("${}", i + 1)).collect();
+    let binds: Vec<Val> = attachments.into_iter().map(Val::Text).collect();
+    let rows = bind_all(sqlx::query(&format!("SELECT id, name, size FROM attachments WHERE id IN ({})", list.join(", "))), &binds).fetch_all(&mut **tx).await?;
+    let mut found = HashMap::new();
+    for r in rows {
+        let id: String = r.try_get("id")?;
+        found.insert(id.clone(), AttachmentInfo { id: Uuid::parse_str(&id).map_err(AppError::internal)?, name: r.try_get("name")?, size: r.try_get("size")? });
+    }
+    for it in items.iter_mut() {
+        if let Some(a) = it.details.get("attachment_id") {
+            it.attachment = found.get(a).cloned();
+        }
+    }
+    Ok(())
+}
+
+/// Keeps a file for a note about to be written; the note's mutation refers to it by id.
+pub async fn add_attachment(db: &Db, actor: &Actor, lead_id: Uuid, name: &str, content_type: &str, data: &[u8]) -> AppResult<Uuid> {
+    if data.len() > timeline::MAX_ATTACHMENT_BYTES {
+        return Err(AppError::BadRequest(format!("Files can be at most {} MB.", timeline::MAX_ATTACHMENT_BYTES / (1024 * 1024))));
+    }
+    let name: String = name.trim().chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"')).take(200).collect();
+    let name = if name.is_empty() { "file".to_string() } else { name };
+    let mut tx = db.pool.begin().await?;
+    lead_facts(&mut tx, actor, lead_id).await?;
+    let id = Uuid::now_v7();
+    sqlx::query("INSERT INTO attachments (id, lead_id, uploaded_by, name, content_type, size, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(id.to_string())
+        .bind(lead_id.to_string())
+        .bind(actor.user_id.to_string())
+        .bind(&name)
+        .bind(content_type.chars().take(100).collect::<String>())
+        .bind(data.len() as i64)
+        .bind(data.to_vec())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A stored file for someone who can read its lead: (name, content type, bytes).
+pub async fn attachment(db: &Db, actor: &Actor, id: Uuid) -> AppResult<(String, String, Vec<u8>)> {
+    let mut tx = db.pool.begin().await?;
+    let row = sqlx::query("SELECT lead_id, name, content_type, data FROM attachments WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?;
+    let Some(row) = row else { return Err(AppError::NotFound) };
+    lead_facts(&mut tx, actor, parse_id(&row, "lead_id")?).await?;
+    Ok((row.try_get("name")?, row.try_get("content_type")?, row.try_get("data")?))
+}
+
+/// Can this person see the lead's timeline at all? (For the live stream.)
+pub async fn check_readable(db: &Db, actor: &Actor, lead_id: Uuid) -> AppResult<()> {
+    let mut tx = db.pool.begin().await?;
+    lead_facts(&mut tx, actor, lead_id).await.map(|_| ())
+}
+
+pub async fn notifications(db: &Db, user_id: Uuid) -> AppResult<Vec<NotificationItem>> {
+    let rows = sqlx::query(
+        "SELECT n.id, n.lead_id, n.item_id, n.created_at, n.read_at, COALESCE(u.name, '') AS actor_name,
+                COALESCE(l.first_name, '') AS first_name, COALESCE(l.last_name, '') AS last_name, COALESCE(l.company_name, '') AS company,
+                COALESCE(t.body, '') AS body
+         FROM notifications n LEFT JOIN users u ON u.id = n.actor_id LEFT JOIN leads l ON l.id = n.lead_id
+         LEFT JOIN timeline_items t ON t.id = n.item_id
+         WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT 50",
+    )
+    .bind(user_id.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let body: String = r.try_get("body")?;
+            let first: String = r.try_get("first_name")?;
+            let last: String = r.try_get("last_name")?;
+            let company: String = r.try_get("company")?;
+            Ok(NotificationItem {
+                id: parse_id(r, "id")?,
+                lead_id: parse_id(r, "lead_id")?,
+                item_id: parse_id(r, "item_id")?,
+                lead_name: format!("{} ({company})", crate::domain::lead::full_name(&first, &last)),
+                actor_name: r.try_get("actor_name")?,
+                excerpt: if body.chars().count() > 120 { format!("{}…", body.chars().take(120).collect::<String>()) } else { body },
+                created_shown: r.try_get::<i64, _>("created_at")?.to_string(),
+                read: r.try_get::<i64, _>("read_at")? != 0,
+            })
+        })
+        .collect()
+}
+
+pub async fn unread_count(db: &Db, user_id: Uuid) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at = 0").bind(user_id.to_string()).fetch_one(&db.pool).await?)
+}
+
+/// Marks one notification (or all, with None) as read.
+pub async fn mark_read(db: &Db, user_id: Uuid, id: Option<Uuid>) -> AppResult<()> {
+    let now = now_ms();
+    match id {
+        Some(id) => sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND id = $3 AND read_at = 0").bind(now).bind(user_id.to_string()).bind(id.to_string()).execute(&db.pool).await?,
+        None => sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at = 0").bind(now).bind(user_id.to_string()).execute(&db.pool).await?,
+    };
+    Ok(())
+}
+
+const FILTER_KEY: &str = "timeline_filter";
+
+pub async fn saved_filter(db: &Db, user_id: Uuid) -> AppResult<Filter> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value FROM user_settings WHERE user_id = $1 AND key = $2").bind(user_id.to_string()).bind(FILTER_KEY).fetch_optional(&db.pool).await?;
+    Ok(v.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+}
+
+pub async fn save_filter(db: &Db, user_id: Uuid, f: &Filter) -> AppResult<()> {
+    let v = serde_json::to_string(f).map_err(AppError::internal)?;
+    sqlx::query("INSERT INTO user_settings (user_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value")
+        .bind(user_id.to_string())
+        .bind(FILTER_KEY)
+        .bind(v)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
