@@ -5,7 +5,7 @@
 
 use crate::domain::access::Role;
 use crate::domain::lead::{full_name, LeadState};
-use crate::domain::mutation::{Mutation, Op};
+use crate::domain::mutation::{Entity, Mutation, Op};
 use crate::domain::query::{LeadQuery, SortKey, View, PAGE_SIZE};
 use crate::domain::sync::{LeadCopy, LocalLead, Outbox, Replica};
 use crate::model::{LeadDetail, LeadList, LeadRow, Me, UserOption};
@@ -209,7 +209,7 @@ mod inert {
     pub fn start(_o: Offline, _me: Me) {}
     pub fn remember_owners(_o: Offline, _owners: &[UserOption]) {}
     pub fn opened(_o: Offline, _lead: LeadCopy) {}
-    pub fn enqueue(_o: Offline, _record: Uuid, _op: Op) -> Result<Mutation, String> {
+    pub fn enqueue(_o: Offline, _entity: Entity, _record: Uuid, _op: Op) -> Result<Mutation, String> {
         Err("Offline changes are kept by the browser.".into())
     }
     pub fn cached_me() -> Option<Me> {
@@ -314,10 +314,10 @@ mod browser {
 
     /// Queues a change: it is stored before the screen shows it. Err (with a message) when it could not be
     /// stored; then nothing changed.
-    pub fn enqueue(o: Offline, record: Uuid, op: Op) -> Result<Mutation, String> {
+    pub fn enqueue(o: Offline, entity: Entity, record: Uuid, op: Op) -> Result<Mutation, String> {
         let Some(me) = o.me.get_untracked() else { return Err("Sign in once while online to work offline.".into()) };
         let Some(mut outbox) = o.outbox.get_untracked() else { return Err("Offline data is still loading; try again.".into()) };
-        let m = outbox.enqueue(record, op);
+        let m = outbox.enqueue_for(entity, record, op);
         if LocalStorage::set(key(&me, "outbox"), &outbox).is_err() {
             // The copy is only a cache: give its room to the change and try once more.
             LocalStorage::delete(key(&me, "copy"));

@@ -159,3 +159,31 @@ test('offline: a change the server refuses is listed with its reason and not sen
   await expect(page.getByText('Nothing was refused.')).toBeVisible();
   await expect(page.getByRole('link', { name: 'Online', exact: true })).toBeVisible();
 });
+
+test('offline: a call and a post logged on a lead wait on the device, then sync and show for colleagues', async ({ page, browser }) => {
+  const { url, other } = await leadWithSecondViewer(page, browser, admin, manager, { topic: 'Timeline offline', last: 'Vidal', company: 'Café Vidal' });
+  await open(page, url);
+  await expect(page.getByText('Nothing here yet.').or(page.getByText('Lead created.'))).toBeVisible();
+  await page.context().setOffline(true);
+  await page.getByRole('group', { name: 'What to log' }).getByRole('button', { name: 'Phone call', exact: true }).click();
+  await page.getByLabel('Subject').fill('Called from the stand');
+  await page.getByRole('button', { name: 'Save phone call' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved on this device');
+  await page.getByRole('group', { name: 'What to log' }).getByRole('button', { name: 'Post', exact: true }).click();
+  await page.getByLabel('Write a post').fill('Met them at the fair, very keen.');
+  await page.getByRole('button', { name: 'Send post' }).click();
+  const waiting = page.getByRole('list', { name: 'Timeline items' }).locator('.item.waiting');
+  await expect(waiting).toHaveCount(2);
+  await expect(waiting.first()).toContainText('Waiting to sync');
+  await expect(page.getByRole('link', { name: 'Offline · 2 changes waiting' })).toBeVisible();
+
+  await page.context().setOffline(false);
+  await expect(page.getByRole('link', { name: 'Online', exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(waiting).toHaveCount(0);
+  const post = page.getByRole('article', { name: /^Post by/ }).filter({ hasText: 'Met them at the fair' });
+  await expect(post).toBeVisible();
+  // The colleague who had the lead open sees both arrive live.
+  await expect(other.getByRole('article', { name: /^Phone call by/ }).filter({ hasText: 'Called from the stand' })).toBeVisible();
+  await expect(other.getByRole('article', { name: /^Post by/ }).filter({ hasText: 'Met them at the fair' })).toBeVisible();
+  await other.close();
+});

@@ -13,9 +13,9 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
 #[derive(Clone)]
-struct AppState {
-    leptos: LeptosOptions,
-    db: Db,
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub db: Db,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -41,6 +41,12 @@ pub fn router(db: Db, leptos: LeptosOptions) -> Router {
         .route("/healthz", get(healthz))
         .route("/sw.js", get(move || std::future::ready(crate::offline::service_worker(&release))))
         .route("/app-shell", get(|| std::future::ready(crate::offline::app_shell())))
+        .route("/api/live", get(crate::live::stream))
+        .route(
+            "/api/attachments",
+            axum::routing::post(crate::live::upload).layer(axum::extract::DefaultBodyLimit::max(app::domain::timeline::MAX_ATTACHMENT_BYTES + 64 * 1024)),
+        )
+        .route("/attachments/{id}", get(crate::live::download))
         .route(
             "/api/{*fn_name}",
             axum::routing::post(move |req: Request| leptos_axum::handle_server_fns_with_context(fn_ctx.clone(), req)),

@@ -26,6 +26,9 @@ pub async fn list_leads(query: LeadQuery) -> Result<LeadList, AppError> {
     list.owners = owners?;
     for r in &mut list.rows {
         r.updated_shown = shown(r.updated_at, &user.time_zone);
+        if r.last_activity_at > 0 {
+            r.last_activity_shown = shown(r.last_activity_at, &user.time_zone);
+        }
     }
     Ok(list)
 }

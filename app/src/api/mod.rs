@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod leads;
 pub mod sync;
+pub mod timeline;
 
 #[cfg(feature = "ssr")]
 pub mod session;

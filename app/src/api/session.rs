@@ -23,11 +23,23 @@ fn request_parts() -> Option<http::request::Parts> {
 }
 
 fn session_token() -> Option<String> {
-    let parts = request_parts()?;
-    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+    token_in(&request_parts()?.headers)
+}
+
+fn token_in(headers: &http::HeaderMap) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
         let (k, v) = c.trim().split_once('=')?;
         (k == COOKIE_NAME && !v.is_empty()).then(|| v.to_string())
     })
+}
+
+/// The signed-in user for a plain axum handler (live stream, file up- and downloads).
+pub async fn user_from_headers(db: &Db, headers: &http::HeaderMap) -> AppResult<users::User> {
+    let Some(token) = token_in(headers) else { return Err(AppError::SignInRequired) };
+    match users::session_user(db, &hash_token(&token)).await? {
+        users::SessionLookup::Valid(u) => Ok(u),
+        _ => Err(AppError::SessionExpired),
+    }
 }
 
 pub fn hash_token(token: &str) -> String {

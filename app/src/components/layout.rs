@@ -1,6 +1,7 @@
 //! The frame of every signed-in page: header with navigation, the sync indicator and sign-out, then the page.
 
 use crate::api::auth::{current_user, SignOut};
+use crate::api::timeline::unread_notifications;
 use crate::components::message::ErrorMessage;
 use crate::domain::access::Role;
 use crate::model::Me;
@@ -21,6 +22,7 @@ pub fn SignedIn() -> impl IntoView {
         },
     );
     let o = use_offline();
+    let unread = follow_notifications();
     Effect::new(move |_| {
         if let Some(Ok(Some(m))) = me.get() {
             offline::start(o, m);
@@ -32,7 +34,7 @@ pub fn SignedIn() -> impl IntoView {
         <Suspense fallback=|| view! { <header class="top"></header> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(m)) => view! { <Header me=m/> }.into_any(),
+                    Ok(Some(m)) => view! { <Header me=m unread=unread/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
                     Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                 }
@@ -43,7 +45,7 @@ pub fn SignedIn() -> impl IntoView {
 }
 
 #[component]
-fn Header(me: Me) -> impl IntoView {
+fn Header(me: Me, unread: RwSignal<i64>) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <header class="top">
@@ -54,6 +56,7 @@ fn Header(me: Me) -> impl IntoView {
                 {(me.role == Role::Admin).then(|| view! { <A href="/admin">"Users"</A> })}
             </nav>
             <SyncStatus/>
+            <Notices unread=unread/>
             <span class="who" title=me.email.clone()>{me.name.clone()}</span>
             <ActionForm action=sign_out>
                 <button type="submit" class="link">"Sign out"</button>
@@ -84,4 +87,39 @@ fn SyncStatus() -> impl IntoView {
             {move || o.ready.get().then(|| view! { <a href="/sync" class:offline=move || !o.online.get()>{label}</a> })}
         </span>
     }
+}
+
+/// The notification count; links to the list.
+#[component]
+fn Notices(unread: RwSignal<i64>) -> impl IntoView {
+    view! {
+        <a class="notices" href="/notifications" aria-label=move || format!("Notifications, {} unread", unread.get())>
+            "Notifications"
+            {move || (unread.get() > 0).then(|| view! { " " <span class="count">{unread.get()}</span> })}
+        </a>
+    }
+}
+
+/// The signed-in person's unread notification count, shared by the header and the notifications page.
+#[derive(Clone, Copy)]
+pub struct NoticeCount(pub RwSignal<i64>);
+
+impl NoticeCount {
+    pub fn refresh(self) {
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = unread_notifications().await {
+                self.0.set(n);
+            }
+        })
+    }
+}
+
+/// Keeps the notification count current while the app is open: loaded in the browser, then refreshed on
+/// each "notify" from the live stream. Lives in the frame (not inside a Suspense) so the stream stays open.
+fn follow_notifications() -> RwSignal<i64> {
+    let count = NoticeCount(RwSignal::new(0_i64));
+    provide_context(count);
+    Effect::new(move |_| count.refresh());
+    crate::components::live::follow("/api/live", &["notify", "reload"], move || count.refresh());
+    count.0
 }

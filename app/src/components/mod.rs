@@ -1,3 +1,5 @@
 pub mod field;
 pub mod layout;
+pub mod live;
 pub mod message;
+pub mod timeline;

@@ -173,7 +173,7 @@ impl LeadQuery {
 
     /// The same query sorted by `key`: a second click on the current column flips the direction.
     pub fn sorted_by(&self, key: SortKey) -> Self {
-        let desc = if self.sort == key { !self.desc } else { matches!(key, SortKey::Created | SortKey::Updated | SortKey::Budget) };
+        let desc = if self.sort == key { !self.desc } else { matches!(key, SortKey::Created | SortKey::Updated | SortKey::Budget | SortKey::LastActivity) };
         LeadQuery { sort: key, desc, page: 1, ..self.clone() }
     }
 

@@ -90,7 +90,7 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let r = match save_lead(m.clone()).await {
                 // No network: the change waits in this device's outbox and syncs later.
-                Err(e) if is_network(&e) => match offline::enqueue(o, b.id, m.op) {
+                Err(e) if is_network(&e) => match offline::enqueue(o, Default::default(), b.id, m.op) {
                     Ok(_) => {
                         base.update(|b| edited.with_untracked(|e| b.values.extend(e.clone())));
                         saving.set(false);
@@ -126,7 +126,7 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
                 <div><dt>"Updated"</dt><dd>{move || base.with(|b| b.updated_shown.clone())}</dd></div>
             </dl>
         </header>
-        // Room for the process bar, timeline, stakeholders and competitors that later work adds.
+        // Room for the process bar, stakeholders and competitors that later work adds.
         <section class="lead-body">
             <form class="lead-form" novalidate="" on:submit=move |ev| { ev.prevent_default(); save(); }>
                 {move || match result.get() {
@@ -163,6 +163,7 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
                     </div>
                 })}
             </form>
+            <crate::components::timeline::Timeline lead=detail.id/>
             {detail.can_delete.then(|| view! {
                 <ActionForm action=delete attr:class="danger-zone">
                     <input type="hidden" name="id" value=detail.id.to_string()/>

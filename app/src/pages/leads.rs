@@ -10,7 +10,7 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 const STATUSES: &[&str] = &["New", "Contacted", "Qualified", "Lost", "Cannot Contact", "No Longer Interested", "Canceled"];
-const COLUMNS: [SortKey; 7] = [SortKey::Name, SortKey::Company, SortKey::Topic, SortKey::Status, SortKey::Rating, SortKey::Owner, SortKey::Updated];
+const COLUMNS: [SortKey; 8] = [SortKey::Name, SortKey::Company, SortKey::Topic, SortKey::Status, SortKey::Rating, SortKey::Owner, SortKey::Updated, SortKey::LastActivity];
 
 #[component]
 pub fn LeadsPage() -> impl IntoView {
@@ -129,6 +129,7 @@ pub fn LeadsPage() -> impl IntoView {
                                         <td data-label="Rating">{r.rating}</td>
                                         <td data-label="Owner">{r.owner_name}</td>
                                         <td data-label="Updated">{r.updated_shown}</td>
+                                        <td data-label="Last activity">{r.last_activity_shown}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

@@ -3,6 +3,7 @@ pub mod home;
 pub mod lead;
 pub mod leads;
 pub mod new_lead;
+pub mod notifications;
 pub mod setup;
 pub mod sign_in;
 pub mod sync;

@@ -102,7 +102,7 @@ fn offline_submit(div: &leptos::web_sys::HtmlDivElement, o: crate::offline::Offl
         });
         match checked {
             Err(errs) => local.set(Some(AppError::Invalid(errs))),
-            Ok(_) => match crate::offline::enqueue(o, id, Op::Create { fields }) {
+            Ok(_) => match crate::offline::enqueue(o, Default::default(), id, Op::Create { fields }) {
                 Ok(_) => {
                     local.set(None);
                     navigate(&format!("/leads/{id}"), Default::default());

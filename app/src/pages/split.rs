@@ -26,4 +26,5 @@ lazy_page! {
     LeadRoute => super::lead::LeadPage,
     AdminRoute => super::admin::AdminPage,
     SyncRoute => super::sync::SyncPage,
+    NotificationsRoute => super::notifications::NotificationsPage,
 }

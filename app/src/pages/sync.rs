@@ -8,6 +8,8 @@ use crate::domain::fields;
 use crate::domain::mutation::{FieldChange, Mutation, Op};
 use crate::model::ConflictItem;
 use crate::offline::{self, use_offline};
+use crate::domain::mutation::Entity;
+use crate::domain::timeline::ItemKind;
 use leptos::prelude::*;
 
 #[component]
@@ -15,6 +17,18 @@ pub fn SyncPage() -> impl IntoView {
     let o = use_offline();
     let conflicts = Resource::new(move || o.online.get(), |_| my_conflicts());
     let describe = |m: &Mutation| -> String {
+        if m.entity == Entity::TimelineItem {
+            return match &m.op {
+                Op::Create { fields: f } => {
+                    let kind = f.get("kind").and_then(|k| ItemKind::parse(k)).map(|k| k.label()).unwrap_or("Timeline item");
+                    let text = f.get("subject").filter(|s| !s.is_empty()).or_else(|| f.get("body")).cloned().unwrap_or_default();
+                    let short: String = text.chars().take(60).collect();
+                    format!("{kind}: {short}")
+                }
+                Op::Update { .. } => "Timeline: a change to an item".into(),
+                Op::Delete => "Timeline: delete an item".into(),
+            };
+        }
         match &m.op {
             Op::Create { fields: f } => format!("New lead: {} ({})", f.get("last_name").cloned().unwrap_or_default(), f.get("company_name").cloned().unwrap_or_default()),
             Op::Update { changes } => {

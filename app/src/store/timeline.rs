@@ -499,3 +499,13 @@ pub async fn save_filter(db: &Db, user_id: Uuid, f: &Filter) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// The people who can read a lead (its team and the admins): whom a post may mention or an appointment
+/// invite. Not found for someone who cannot read it either.
+pub async fn people_for(db: &Db, actor: &Actor, lead_id: Uuid) -> AppResult<Vec<(Uuid, String)>> {
+    let mut tx = db.pool.begin().await?;
+    let lead = lead_facts(&mut tx, actor, lead_id).await?;
+    let mut people = readers(&mut tx, lead.r).await?;
+    people.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    Ok(people)
+}
