@@ -9,6 +9,9 @@ const siteRoot = process.env.LEPTOS_SITE_ROOT ?? path.resolve(__dirname, '../tar
 const runDir = path.join(os.tmpdir(), `prospecta-e2e-${process.pid}`);
 
 const servers = { desktop: 3101, phone: 3102, nojs: 3103 } as const;
+// Two server processes on one Postgres (a demo workspace), when `./run test` provides a database for them.
+const pg = process.env.PROSPECTA_E2E_POSTGRES_URL;
+const pgServers = { 'pg-a': 3104, 'pg-b': 3105 } as const;
 const url = (port: number) => `http://127.0.0.1:${port}`;
 
 const chromium = {
@@ -36,8 +39,9 @@ export default defineConfig({
     { name: 'phone-setup', testMatch: /setup\.spec\.ts/, use: phone },
     { name: 'phone', testMatch: /leads\.spec\.ts/, use: phone, dependencies: ['phone-setup'] },
     { name: 'no-javascript', testMatch: /nojs\.spec\.ts/, use: { ...desktop, baseURL: url(servers.nojs), javaScriptEnabled: false } },
+    ...(pg ? [{ name: 'two-servers', testMatch: /two-servers\.spec\.ts/, use: { ...desktop, baseURL: url(pgServers['pg-a']) } }] : []),
   ],
-  webServer: Object.entries(servers).map(([name, port]) => ({
+  webServer: [...Object.entries(servers).map(([name, port]) => ({
     command: `mkdir -p ${runDir}/${name} && exec ${bin} serve`,
     url: `${url(port)}/healthz`,
     reuseExistingServer: false,
@@ -51,4 +55,13 @@ export default defineConfig({
       RUST_LOG: 'warn',
     },
   })),
+  ...(pg ? Object.entries(pgServers).map(([, port]) => ({
+    command: `exec ${bin} serve`,
+    url: `${url(port)}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: { LEPTOS_SITE_ADDR: `127.0.0.1:${port}`, LEPTOS_SITE_ROOT: siteRoot, DATABASE_URL: pg, RUST_LOG: 'warn' },
+  })) : [])],
 });
