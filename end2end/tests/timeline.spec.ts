@@ -128,3 +128,21 @@ test('user text is shown as text: markup stays characters, links are clickable, 
   await expect(post.locator('.text br')).toHaveCount(1);
   expect(await page.evaluate(() => (window as any).hacked)).toBeUndefined();
 });
+
+test('a note with a file: stored by the app and downloadable by colleagues', async ({ page }) => {
+  await signIn(page, admin);
+  await createLead(page, { topic: 'Service contract', last: 'Molina', company: 'Hotel Molina' });
+  await choose(page, 'Note');
+  await page.getByRole('textbox', { name: 'Note' }).fill('Their current contract, for reference.');
+  await page.getByLabel(/Attach a file/).setInputFiles({ name: 'contrato 2025.txt', mimeType: 'text/plain', buffer: Buffer.from('Contrato de mantenimiento') });
+  await page.getByRole('button', { name: 'Save note' }).click();
+  const note = item(page, 'Note', 'Their current contract');
+  const link = note.getByRole('link', { name: /contrato 2025\.txt/ });
+  await expect(link).toBeVisible();
+  const download = page.waitForEvent('download');
+  await link.click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('contrato 2025.txt');
+  const fs = await import('fs');
+  expect(fs.readFileSync(await file.path()!, 'utf8')).toBe('Contrato de mantenimiento');
+});

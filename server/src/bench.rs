@@ -137,3 +137,153 @@ pub async fn sync_figures(db: Db) -> Result<(), String> {
     println!("  pull  {} leads into an empty client in {pages} pages: {pull_s:.2} s, {:.0} leads/s (target: 10,000 in under 2 s)", replica.leads.len(), replica.leads.len() as f64 / pull_s);
     Ok(())
 }
+
+/// `prospecta bench-timeline`: on an empty database, a lead with 10,000 timeline items and one with 10.
+/// Prints the server time to open each (first page) and to page through the long one.
+pub async fn timeline_figures(db: Db) -> Result<(), String> {
+    use app::domain::access::Role;
+    use app::domain::timeline::{Filter, PAGE};
+    use app::store::timeline;
+    use std::time::Instant;
+    let err = |e: app::error::AppError| e.describe();
+    if users::workspace_name(&db).await.map_err(err)?.is_some() {
+        return Err("bench-timeline needs an empty database".into());
+    }
+    let new = |name: &'static str, email: &'static str, role| users::NewUser { name, email, role, team_id: uuid::Uuid::nil(), password_hash: "-", time_zone: "UTC" };
+    let admin = users::create_workspace(&db, "Bench", new("Admin", "admin@bench.example", Role::Admin)).await.map_err(err)?;
+    let actor = admin.actor();
+    let mut leads_made = Vec::new();
+    for (i, n) in [(0, 10_000usize), (1, 10)] {
+        let id = uuid::Uuid::now_v7();
+        let row = leads::NewLeadRow {
+            id,
+            team_id: admin.team_id,
+            created_by: admin.id,
+            at: 1_700_000_000_000,
+            values: std::collections::BTreeMap::from([
+                ("topic".to_string(), "Espresso machines".to_string()),
+                ("last_name".to_string(), format!("Timeline {i}")),
+                ("company_name".to_string(), "Café".to_string()),
+                ("owner_id".to_string(), admin.id.to_string()),
+                ("status_reason".to_string(), "New".to_string()),
+            ]),
+        };
+        leads::seed(&db, uuid::Uuid::now_v7(), 1, &[row]).await.map_err(err)?;
+        timeline::seed_items(&db, id, admin.id, n, 1_700_000_000_000).await.map_err(err)?;
+        leads_made.push((id, n));
+    }
+    let f = Filter::default();
+    for (lead, n) in &leads_made {
+        let _ = timeline::page(&db, &actor, *lead, &f, None).await.map_err(err)?;
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let p = timeline::page(&db, &actor, *lead, &f, None).await.map_err(err)?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert!(p.items.len() == PAGE.min(*n));
+        }
+        times.sort_by(f64::total_cmp);
+        println!("  open a timeline of {n:>6} items (first page of {PAGE}): p50 {:.2} ms, p99 {:.2} ms server time (target: under 20 ms)", times[100], times[198]);
+    }
+    let (lead, n) = leads_made[0];
+    let started = Instant::now();
+    let mut after = None;
+    let (mut pages, mut items, mut slowest) = (0, 0, 0.0f64);
+    loop {
+        let t = Instant::now();
+        let p = timeline::page(&db, &actor, lead, &f, after).await.map_err(err)?;
+        slowest = slowest.max(t.elapsed().as_secs_f64() * 1000.0);
+        pages += 1;
+        items += p.items.len();
+        match p.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    let total = started.elapsed().as_secs_f64() * 1000.0;
+    println!("  page through all {n} items: {items} items in {pages} pages, {total:.0} ms ({:.2} ms per page, slowest {slowest:.2} ms)", total / pages as f64);
+    Ok(())
+}
+
+/// `prospecta bench-live`: opens `listeners` event streams on a lead of the running server, posts once
+/// through the server function, and prints how long until every stream had the news.
+pub async fn live_figures(addr: &str, token: &str, lead: uuid::Uuid, listeners: usize) -> Result<(), String> {
+    use app::domain::mutation::{Entity, Mutation, Op};
+    use leptos::server_fn::ServerFn;
+    use std::time::Instant;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(listeners);
+    let mut tasks = Vec::new();
+    for _ in 0..listeners {
+        let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+        let req = format!("GET /api/live?lead={lead} HTTP/1.1\r\nHost: {addr}\r\nCookie: prospecta_session={token}\r\nAccept: text/event-stream\r\n\r\n");
+        s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
+        let ready = ready_tx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let mut told = false;
+            loop {
+                let n = s.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf);
+                if !told && text.contains("\r\n\r\n") {
+                    if !text.starts_with("HTTP/1.1 200") {
+                        return None;
+                    }
+                    told = true;
+                    let _ = ready.send(()).await;
+                }
+                if text.contains("event: timeline") {
+                    return Some(Instant::now());
+                }
+            }
+        }));
+    }
+    drop(ready_tx);
+    let mut open = 0;
+    while open < listeners {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), ready_rx.recv()).await {
+            Ok(Some(())) => open += 1,
+            _ => return Err(format!("only {open} of {listeners} event streams opened")),
+        }
+    }
+    let id = uuid::Uuid::now_v7();
+    let fields = std::collections::BTreeMap::from([
+        ("lead_id".to_string(), lead.to_string()),
+        ("kind".to_string(), "post".to_string()),
+        ("body".to_string(), "Fan-out benchmark post".to_string()),
+    ]);
+    let m = Mutation { entity: Entity::TimelineItem, client_id: id, seq: 1, record_id: id, op: Op::Create { fields } };
+    let body = serde_json::to_string(&serde_json::json!({ "mutation": m })).map_err(|e| e.to_string())?;
+    let path = <app::api::timeline::SaveItem as ServerFn>::PATH;
+    let started = Instant::now();
+    let mut s = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: prospecta_session={token}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer).await;
+    let saved_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if !answer.starts_with("HTTP/1.1 200") {
+        return Err(format!("the post was refused: {}", answer.lines().next().unwrap_or("")));
+    }
+    let mut arrivals = Vec::new();
+    for t in tasks {
+        if let Ok(Ok(Some(at))) = tokio::time::timeout(std::time::Duration::from_secs(10), t).await {
+            arrivals.push(at.duration_since(started).as_secs_f64() * 1000.0);
+        }
+    }
+    arrivals.sort_by(f64::total_cmp);
+    let got = arrivals.len();
+    let last = arrivals.last().copied().unwrap_or(f64::NAN);
+    let p50 = arrivals.get(got / 2).copied().unwrap_or(f64::NAN);
+    println!("  fan-out of one post to {listeners} open event streams: {got} received it; all within {last:.1} ms of the post (p50 {p50:.1} ms; the post itself answered in {saved_ms:.1} ms) (target: under 500 ms)");
+    Ok(())
+}

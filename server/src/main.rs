@@ -46,6 +46,21 @@ enum Cmd {
     /// For `./run bench`: push and pull figures of offline sync, on an empty database.
     #[command(hide = true)]
     BenchSync,
+    /// For `./run bench`: opening and paging a 10,000-item timeline, on an empty database.
+    #[command(hide = true)]
+    BenchTimeline,
+    /// For `./run bench`: fan-out of one post to many open event streams of a running server.
+    #[command(hide = true)]
+    BenchLive {
+        #[arg(long, default_value = "127.0.0.1:3200")]
+        addr: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        lead: uuid::Uuid,
+        #[arg(long, default_value_t = 200)]
+        listeners: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,5 +123,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Demo { leads } => demo::load(&db, leads).await,
         Cmd::BenchBaseline { addr } => bench::serve_baseline(db, &addr).await,
         Cmd::BenchSync => bench::sync_figures(db).await,
+        Cmd::BenchTimeline => bench::timeline_figures(db).await,
+        Cmd::BenchLive { addr, token, lead, listeners } => bench::live_figures(&addr, &token, lead, listeners).await,
     }
 }

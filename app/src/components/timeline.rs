@@ -204,6 +204,7 @@ pub fn Timeline(lead: Uuid) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }
 
 #[component]

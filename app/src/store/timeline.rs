@@ -509,3 +509,39 @@ pub async fn people_for(db: &Db, actor: &Actor, lead_id: Uuid) -> AppResult<Vec<
     people.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
     Ok(people)
 }
+
+/// Writes `n` items straight onto a lead's timeline, one minute apart from `start` (demo data and the
+/// benchmark; people's items go through `save`). Kinds rotate: calls, notes, posts, tasks.
+pub async fn seed_items(db: &Db, lead_id: Uuid, author: Uuid, n: usize, start: i64) -> AppResult<()> {
+    let kinds = [ItemKind::PhoneCall, ItemKind::Note, ItemKind::Post, ItemKind::Task];
+    let mut tx = db.pool.begin().await?;
+    let rows: Vec<Vec<Val>> = (0..n)
+        .map(|i| {
+            let kind = kinds[i % kinds.len()];
+            let status = if kind.is_activity() { if i % 3 == 0 { "completed" } else { "open" } } else { "" };
+            let subject = if kind.is_activity() { format!("{} {i}", kind.label()) } else { String::new() };
+            let body = format!("Item {i}: talked about grinders, milk frothers and service contracts.");
+            let at = start + i as i64 * 60_000;
+            vec![
+                Val::Text(Uuid::now_v7().to_string()),
+                Val::Text(lead_id.to_string()),
+                Val::Text(String::new()),
+                Val::Text(kind.as_str().into()),
+                Val::Text(status.into()),
+                Val::Text(author.to_string()),
+                Val::Text(subject.clone()),
+                Val::Text(body.clone()),
+                Val::Text("{}".into()),
+                Val::Text(format!("{subject} {body}").to_lowercase()),
+                Val::Int(Some(at)),
+                Val::Int(Some(at)),
+            ]
+        })
+        .collect();
+    for chunk in rows.chunks(300) {
+        insert_rows(&mut tx, db.kind, ITEM_COLS, chunk.to_vec()).await?;
+    }
+    sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2").bind(start + n as i64 * 60_000).bind(lead_id.to_string()).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
