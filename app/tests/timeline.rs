@@ -144,8 +144,7 @@ async fn filters_and_search(w: World) {
     let post = add(&w, &w.ana, lead, &[("kind", "post"), ("body", "Who knows them?")]).await;
     add(&w, &w.luis, lead, &[("kind", "post"), ("body", "Their GRINDER is old"), ("parent_id", &post.to_string())]).await;
     save(&w.db, &w.ana, &edit_m(task, &[("status", "completed")])).await.unwrap();
-
-    let w = &w;
+let w = &w;
     let kinds = |f: Filter| async move { all(w, &w.ana, lead, &f).await.iter().map(|i| i.kind).collect::<Vec<_>>() };
     assert_eq!(kinds(Filter { kinds: vec![ItemKind::Post], ..Default::default() }).await, [ItemKind::Post], "posts only; replies stay under their post");
     assert_eq!(kinds(Filter { kinds: vec![ItemKind::Task, ItemKind::Note], ..Default::default() }).await, [ItemKind::Note, ItemKind::Task, ItemKind::Task]);
@@ -153,10 +152,10 @@ async fn filters_and_search(w: World) {
     assert_eq!(done.iter().map(|i| i.subject.as_str()).collect::<Vec<_>>(), ["Send prices"]);
     let found = all(w, &w.ana, lead, &Filter { q: "grinder".into(), ..Default::default() }).await;
     assert_eq!(found.iter().map(|i| i.kind).collect::<Vec<_>>(), [ItemKind::Post, ItemKind::PhoneCall], "a match in a reply finds its post");
-    assert!(all(&w, &w.ana, lead, &Filter { q: "100%_".into(), ..Default::default() }).await.is_empty(), "wildcards are literal");
-    let future = all(&w, &w.ana, lead, &Filter { from: Some(app::store::now_ms() + 60_000), ..Default::default() }).await;
+    assert!(all(w, &w.ana, lead, &Filter { q: "100%_".into(), ..Default::default() }).await.is_empty(), "wildcards are literal");
+    let future = all(w, &w.ana, lead, &Filter { from: Some(app::store::now_ms() + 60_000), ..Default::default() }).await;
     assert!(future.is_empty());
-    let today = all(&w, &w.ana, lead, &Filter { from: Some(app::store::now_ms() - 60_000), to: Some(app::store::now_ms() + 60_000), ..Default::default() }).await;
+    let today = all(w, &w.ana, lead, &Filter { from: Some(app::store::now_ms() - 60_000), to: Some(app::store::now_ms() + 60_000), ..Default::default() }).await;
     assert_eq!(without_events(today).len(), 5);
 
     // The filter is kept per person.

@@ -307,7 +307,7 @@ fn ItemView(cx: Ctx, item: TimelineItem) -> impl IntoView {
     };
     let set_status = move |s: Status| run(Op::Update { changes: vec![FieldChange { field: "status".into(), value: s.as_str().into(), base_version: 0 }] });
     let details = details_line(cx, &item);
-    let who = if kind == ItemKind::Event { item.author_name.clone() } else { item.author_name.clone() };
+    let who = item.author_name.clone();
     let label = format!("{} by {}, {}", kind.label(), who, item.created_shown);
     let open = item.status == Some(Status::Open);
     let status = item.status;
@@ -385,7 +385,7 @@ fn ReplyView(cx: Ctx, item: TimelineItem) -> impl IntoView {
     };
     view! {
         <article class="reply" id=format!("item-{id}") aria-label=format!("Reply by {}, {}", item.author_name, item.created_shown)>
-            <header><span class="by">{format!("{} · {}", item.author_name, item.created_shown)}</span>{item.edited.then(|| " · edited")}</header>
+            <header><span class="by">{format!("{} · {}", item.author_name, item.created_shown)}</span>{item.edited.then_some(" · edited")}</header>
             <p class="text"><Text body=item.body.clone() mentions=item.mentions.clone()/></p>
             {item.can_edit.then(|| view! { <button type="button" class="secondary" on:click=delete>"Delete reply"</button> })}
             {move || error.get().map(|e| view! { <p class="error-box" role="alert">{e}</p> })}

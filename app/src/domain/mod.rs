@@ -1,10 +1,13 @@
 //! Plain-Rust rules of the product: no Leptos, no SQL. Unit-tested here.
 pub mod access;
+pub mod duplicates;
 pub mod fields;
 pub mod lead;
 pub mod mutation;
+pub mod process;
+pub mod qualify;
 pub mod query;
 pub mod sign_in;
 pub mod sync;
-pub mod validate;
 pub mod timeline;
+pub mod validate;

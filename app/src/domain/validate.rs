@@ -114,7 +114,7 @@ fn int(v: &str, max: i64) -> Result<i64, String> {
 }
 
 /// Largest amount accepted: a trillion, well inside i64 cents.
-const MAX_CENTS: i64 = 1_000_000_000_000_00;
+const MAX_CENTS: i64 = 100_000_000_000_000;
 
 /// Parses amounts as people type them in English or Spanish: `12500`, `12,500.50`, `12.500,50`, `€ 99,9`.
 pub fn money_cents(v: &str) -> Result<i64, String> {

@@ -38,7 +38,7 @@ pub fn NotificationsPage() -> impl IntoView {
                                             {format!("{} mentioned you on {}", n.actor_name, n.lead_name)}
                                         </a>
                                         <p class="excerpt">{n.excerpt}</p>
-                                        <p class="when">{n.created_shown}{(!n.read).then(|| " · unread")}</p>
+                                        <p class="when">{n.created_shown}{(!n.read).then_some(" · unread")}</p>
                                     </li>
                                 }
                             }).collect_view()}

@@ -506,7 +506,7 @@ pub async fn people_for(db: &Db, actor: &Actor, lead_id: Uuid) -> AppResult<Vec<
     let mut tx = db.pool.begin().await?;
     let lead = lead_facts(&mut tx, actor, lead_id).await?;
     let mut people = readers(&mut tx, lead.r).await?;
-    people.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    people.sort_by_key(|p| p.1.to_lowercase());
     Ok(people)
 }
 
