@@ -99,7 +99,39 @@ pub async fn load(db: &Db, leads: usize) -> Result<(), String> {
         })
         .collect();
     seed(db, Uuid::now_v7(), 1, &rows).await.map_err(err)?;
+    timelines(db, &rows, &sellers).await.map_err(err)?;
     println!("Demo workspace ready: {leads} leads. Sign in as marta@aurora.example (admin), javier@aurora.example (manager)");
     println!("or lucia@aurora.example (seller); every demo password is {DEMO_PASSWORD}");
+    Ok(())
+}
+
+/// A lived-in timeline on the newest leads: a call, a note, a question to colleagues and its answer, a task.
+/// Written through the same path as people's own entries (mentions notify, last activity moves).
+async fn timelines(db: &Db, rows: &[NewLeadRow], sellers: &[(Uuid, Uuid)]) -> Result<(), app::error::AppError> {
+    use app::domain::access::Actor;
+    use app::domain::mutation::{Entity, Mutation, Op};
+    use app::store::timeline::save;
+    use std::collections::BTreeMap;
+    let people = users::list(db).await?;
+    let actor = |id: Uuid| people.iter().find(|u| u.id == id).map(|u| (u.actor(), u.name.clone()));
+    for row in rows.iter().rev().take(30) {
+        let Some((owner, _)) = actor(row.created_by) else { continue };
+        // A colleague of the same team answers the question.
+        let Some((colleague, colleague_name)) = sellers.iter().filter(|(id, team)| *team == row.team_id && *id != row.created_by).find_map(|(id, _)| actor(*id)) else { continue };
+        let company = row.values.get("company_name").cloned().unwrap_or_default();
+        let post_id = Uuid::now_v7();
+        let entries: Vec<(&Actor, Uuid, Vec<(&str, String)>)> = vec![
+            (&owner, Uuid::now_v7(), vec![("kind", "phone_call".into()), ("subject", "First call".into()), ("direction", "outgoing".into()), ("duration", "12".into()), ("outcome", "Interested".into()), ("body", format!("Spoke with the owner of {company}. They want a tasting next week."))]),
+            (&owner, Uuid::now_v7(), vec![("kind", "note".into()), ("body", "Current machine is 9 years old; service contract ends in March.".into())]),
+            (&owner, post_id, vec![("kind", "post".into()), ("body", format!("Has anyone worked with {company} before? @{colleague_name}"))]),
+            (&colleague, Uuid::now_v7(), vec![("kind", "post".into()), ("parent_id", post_id.to_string()), ("body", "Yes, we sold them a grinder in 2023. Ask for the manager, not the owner.".into())]),
+            (&owner, Uuid::now_v7(), vec![("kind", "task".into()), ("subject", "Send the price list".into()), ("priority", "high".into())]),
+        ];
+        for (who, id, pairs) in entries {
+            let mut fields: BTreeMap<String, String> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            fields.insert("lead_id".into(), row.id.to_string());
+            save(db, who, &Mutation { entity: Entity::TimelineItem, client_id: id, seq: 1, record_id: id, op: Op::Create { fields } }).await?;
+        }
+    }
     Ok(())
 }
