@@ -83,3 +83,28 @@ test('sign out ends the session', async ({ page }) => {
   await page.goto('/leads');
   await expect(page).toHaveURL(/\/sign-in$/);
 });
+
+test.describe('a slow connection', () => {
+  // The service worker would fetch the app's code itself, out of the test's reach.
+  test.use({ serviceWorkers: 'block' });
+
+  test('text typed before the page is interactive is kept', async ({ page }) => {
+    await signIn(page, admin);
+    const url = await createLead(page, { topic: 'Typed early', last: 'Pronto', company: 'Bar Pronto' });
+    // Hold the app's code back, as a slow phone connection would.
+    await page.route('**/pkg/*.wasm', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.goto(url);
+    await page.getByLabel('City').fill('Granada');
+    await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+    await page.locator('body[data-hydrated]').waitFor();
+    await expect(page.getByLabel('City')).toHaveValue('Granada');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByRole('status')).toContainText('Saved.');
+    await page.reload();
+    await page.locator('body[data-hydrated]').waitFor();
+    await expect(page.getByLabel('City')).toHaveValue('Granada');
+  });
+});
