@@ -54,6 +54,9 @@ enum Cmd {
     BenchLive {
         #[arg(long, default_value = "127.0.0.1:3200")]
         addr: String,
+        /// Post through this server (another process on the same database); default: `addr`.
+        #[arg(long)]
+        post_addr: Option<String>,
         #[arg(long)]
         token: String,
         #[arg(long)]
@@ -124,6 +127,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::BenchBaseline { addr } => bench::serve_baseline(db, &addr).await,
         Cmd::BenchSync => bench::sync_figures(db).await,
         Cmd::BenchTimeline => bench::timeline_figures(db).await,
-        Cmd::BenchLive { addr, token, lead, listeners } => bench::live_figures(&addr, &token, lead, listeners).await,
+        Cmd::BenchLive { addr, post_addr, token, lead, listeners } => {
+            let post_addr = post_addr.unwrap_or_else(|| addr.clone());
+            bench::live_figures(&addr, &post_addr, &token, lead, listeners).await
+        }
     }
 }
