@@ -38,9 +38,9 @@ pub struct StreamParam {
     lead: Option<String>,
 }
 
-/// `GET /api/live?lead=<id>`: "timeline" events (data: the item id) when the lead's timeline changes.
-/// `GET /api/live`: "notify" events when the signed-in person gets a notification.
-/// Either sends "reload" if the stream fell behind.
+/// `GET /api/live`: "notify" events when the signed-in person gets a notification; with `?lead=<id>` also
+/// "timeline" events (data: the item id) when that lead's timeline changes. "reload" if the stream fell
+/// behind. One stream per page: browsers allow few connections per server.
 pub async fn stream(State(s): State<AppState>, Query(p): Query<StreamParam>, headers: HeaderMap) -> Response {
     let user = match user_from_headers(&s.db, &headers).await {
         Ok(u) => u,
@@ -62,7 +62,7 @@ pub async fn stream(State(s): State<AppState>, Query(p): Query<StreamParam>, hea
         loop {
             let ev = match rx.recv().await {
                 Ok(LiveEvent::Timeline { lead_id, item_id }) if Some(lead_id) == lead => Event::default().event("timeline").data(item_id.to_string()),
-                Ok(LiveEvent::Notify { user_id }) if user_id == me && lead.is_none() => Event::default().event("notify").data(me.to_string()),
+                Ok(LiveEvent::Notify { user_id }) if user_id == me => Event::default().event("notify").data(me.to_string()),
                 Ok(_) => continue,
                 // Browsers drop events without data, so each carries some.
                 Err(RecvError::Lagged(_)) => Event::default().event("reload").data("behind"),

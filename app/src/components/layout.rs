@@ -115,11 +115,11 @@ impl NoticeCount {
 }
 
 /// Keeps the notification count current while the app is open: loaded in the browser, then refreshed on
-/// each "notify" from the live stream. Lives in the frame (not inside a Suspense) so the stream stays open.
+/// each "notify" from the page's live stream, which lives here in the frame (not inside a Suspense).
 fn follow_notifications() -> RwSignal<i64> {
     let count = NoticeCount(RwSignal::new(0_i64));
     provide_context(count);
     Effect::new(move |_| count.refresh());
-    crate::components::live::follow("/api/live", &["notify", "reload"], move || count.refresh());
+    crate::components::live::provide(move || count.refresh());
     count.0
 }

@@ -148,7 +148,7 @@ pub fn Timeline(lead: Uuid) -> impl IntoView {
             browser::scroll_to_hash();
         });
     });
-    crate::components::live::follow(&format!("/api/live?lead={lead}"), &["timeline", "reload"], move || leptos::task::spawn_local(cx.refresh()));
+    crate::components::live::watch_lead(lead, move || leptos::task::spawn_local(cx.refresh()));
     let loading_more = RwSignal::new(false);
     let more = move || {
         if loading_more.get_untracked() || cx.next.get_untracked().is_none() {
