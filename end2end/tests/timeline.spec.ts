@@ -146,3 +146,26 @@ test('a note with a file: stored by the app and downloadable by colleagues', asy
   const fs = await import('fs');
   expect(fs.readFileSync(await file.path()!, 'utf8')).toBe('Contrato de mantenimiento');
 });
+
+test('people edit and delete their own posts; a deleted post with replies stays as "deleted"', async ({ page }) => {
+  await signIn(page, admin);
+  await createLead(page, { topic: 'Edits', last: 'Rivas', company: 'Café Rivas' });
+  await page.getByLabel('Write a post').fill('First version');
+  await page.getByRole('button', { name: 'Send post' }).click();
+  // While editing, the text is in a box rather than on the item: hold on to the item by its id.
+  const first = page.locator(`#${await item(page, 'Post', 'First version').getAttribute('id')}`);
+  await first.getByRole('button', { name: 'Edit', exact: true }).click();
+  await first.getByLabel('Edit text').fill('Second version');
+  await first.getByRole('button', { name: 'Save text' }).click();
+  const post = item(page, 'Post', 'Second version');
+  await expect(post).toContainText('edited');
+  await post.getByRole('button', { name: 'Reply' }).click();
+  await page.getByLabel('Write a reply').fill('A reply that stays');
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await expect(post).toContainText('A reply that stays');
+  page.once('dialog', (d) => d.accept());
+  await post.getByRole('button', { name: 'Delete', exact: true }).click();
+  const thread = page.getByRole('list', { name: 'Timeline items' }).getByRole('article', { name: /^Post by/ }).filter({ hasText: 'A reply that stays' });
+  await expect(thread).toContainText('deleted');
+  await expect(page.getByText('Second version')).toHaveCount(0);
+});

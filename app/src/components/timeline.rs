@@ -296,12 +296,15 @@ fn ItemView(cx: Ctx, item: TimelineItem) -> impl IntoView {
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let run = move |op: Op| {
         leptos::task::spawn_local(async move {
+            // The refresh may have replaced this item's view meanwhile: its signals may be gone.
             match cx.save(id, op).await {
                 Ok(_) => {
-                    editing.set(false);
-                    error.set(None);
+                    editing.try_set(false);
+                    error.try_set(None);
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                }
             }
         })
     };
@@ -378,7 +381,7 @@ fn ReplyView(cx: Ctx, item: TimelineItem) -> impl IntoView {
         if browser::confirm("Delete this reply?") {
             leptos::task::spawn_local(async move {
                 if let Err(e) = cx.save(id, Op::Delete).await {
-                    error.set(Some(e.to_string()));
+                    error.try_set(Some(e.to_string()));
                 }
             });
         }
@@ -429,17 +432,20 @@ fn PostBox(cx: Ctx, parent: Option<Uuid>, #[prop(optional)] on_done: Option<Call
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
+            // A reply re-renders its post (and this box with it): what follows may find it gone.
             match cx.save(Uuid::now_v7(), Op::Create { fields }).await {
                 Ok(_) => {
-                    text.set(String::new());
-                    error.set(None);
+                    text.try_set(String::new());
+                    error.try_set(None);
                     if let Some(cb) = on_done {
-                        cb.run(());
+                        cb.try_run(());
                     }
                 }
-                Err(e) => error.set(Some(e.field_error("body").unwrap_or_else(|| e.to_string()))),
+                Err(e) => {
+                    error.try_set(Some(e.field_error("body").unwrap_or_else(|| e.to_string())));
+                }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let area2 = area.clone();
