@@ -4,6 +4,7 @@ pub mod duplicates;
 pub mod fields;
 pub mod lead;
 pub mod mutation;
+pub mod opportunity;
 pub mod process;
 pub mod qualify;
 pub mod query;
