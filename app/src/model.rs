@@ -182,6 +182,7 @@ pub struct NotificationItem {
     pub lead_name: String,
     pub actor_name: String,
     pub excerpt: String,
+    pub created_at: i64,
     pub created_shown: String,
     pub read: bool,
 }

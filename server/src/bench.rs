@@ -53,6 +53,20 @@ async fn list(State(db): State<Db>, headers: HeaderMap, Query(params): Query<Has
     Html(html).into_response()
 }
 
+/// A benchmark user (no password: benchmarks mint sessions or call the store directly).
+fn bench_user(name: &'static str, email: &'static str, role: app::domain::access::Role) -> users::NewUser<'static> {
+    users::NewUser { name, email, role, team_id: uuid::Uuid::nil(), password_hash: "-", time_zone: "UTC" }
+}
+
+/// The benchmarks' own workspace and its admin, on a database that must be empty (`bench` names the command).
+async fn empty_workspace(db: &Db, bench: &str) -> Result<app::model::User, String> {
+    let err = |e: app::error::AppError| e.describe();
+    if users::workspace_name(db).await.map_err(err)?.is_some() {
+        return Err(format!("{bench} needs an empty database"));
+    }
+    users::create_workspace(db, "Bench", bench_user("Admin", "admin@bench.example", app::domain::access::Role::Admin)).await.map_err(err)
+}
+
 /// `prospecta bench-sync`: on an empty database, applies 10,000 queued mutations of one client in the
 /// batches a browser sends, then pulls 10,000 leads into an empty client. Prints time and throughput.
 pub async fn sync_figures(db: Db) -> Result<(), String> {
@@ -63,12 +77,8 @@ pub async fn sync_figures(db: Db) -> Result<(), String> {
     use std::collections::BTreeMap;
     use std::time::Instant;
     let err = |e: app::error::AppError| e.describe();
-    if users::workspace_name(&db).await.map_err(err)?.is_some() {
-        return Err("bench-sync needs an empty database".into());
-    }
-    let new = |name: &'static str, email: &'static str, role| users::NewUser { name, email, role, team_id: uuid::Uuid::nil(), password_hash: "-", time_zone: "UTC" };
-    let admin = users::create_workspace(&db, "Bench", new("Admin", "admin@bench.example", Role::Admin)).await.map_err(err)?;
-    let seller = users::create_user(&db, users::NewUser { team_id: admin.team_id, ..new("Sara", "sara@bench.example", Role::Seller) }).await.map_err(err)?;
+    let admin = empty_workspace(&db, "bench-sync").await?;
+    let seller = users::create_user(&db, users::NewUser { team_id: admin.team_id, ..bench_user("Sara", "sara@bench.example", Role::Seller) }).await.map_err(err)?;
     let actor = seller.actor();
 
     // 2,000 new leads, then 8,000 edits of them: what a long day at a trade show queues up.
@@ -141,16 +151,11 @@ pub async fn sync_figures(db: Db) -> Result<(), String> {
 /// `prospecta bench-timeline`: on an empty database, a lead with 10,000 timeline items and one with 10.
 /// Prints the server time to open each (first page) and to page through the long one.
 pub async fn timeline_figures(db: Db) -> Result<(), String> {
-    use app::domain::access::Role;
     use app::domain::timeline::{Filter, PAGE};
     use app::store::timeline;
     use std::time::Instant;
     let err = |e: app::error::AppError| e.describe();
-    if users::workspace_name(&db).await.map_err(err)?.is_some() {
-        return Err("bench-timeline needs an empty database".into());
-    }
-    let new = |name: &'static str, email: &'static str, role| users::NewUser { name, email, role, team_id: uuid::Uuid::nil(), password_hash: "-", time_zone: "UTC" };
-    let admin = users::create_workspace(&db, "Bench", new("Admin", "admin@bench.example", Role::Admin)).await.map_err(err)?;
+    let admin = empty_workspace(&db, "bench-timeline").await?;
     let actor = admin.actor();
     let mut leads_made = Vec::new();
     for (i, n) in [(0, 10_000usize), (1, 10)] {

@@ -108,7 +108,6 @@ pub async fn load(db: &Db, leads: usize) -> Result<(), String> {
 /// A lived-in timeline on the newest leads: a call, a note, a question to colleagues and its answer, a task.
 /// Written through the same path as people's own entries (mentions notify, last activity moves).
 async fn timelines(db: &Db, rows: &[NewLeadRow], sellers: &[(Uuid, Uuid)]) -> Result<(), app::error::AppError> {
-    use app::domain::access::Actor;
     use app::domain::mutation::{Entity, Mutation, Op};
     use app::store::timeline::save;
     use std::collections::BTreeMap;
@@ -120,7 +119,7 @@ async fn timelines(db: &Db, rows: &[NewLeadRow], sellers: &[(Uuid, Uuid)]) -> Re
         let Some((colleague, colleague_name)) = sellers.iter().filter(|(id, team)| *team == row.team_id && *id != row.created_by).find_map(|(id, _)| actor(*id)) else { continue };
         let company = row.values.get("company_name").cloned().unwrap_or_default();
         let post_id = Uuid::now_v7();
-        let entries: Vec<(&Actor, Uuid, Vec<(&str, String)>)> = vec![
+        let entries = [
             (&owner, Uuid::now_v7(), vec![("kind", "phone_call".into()), ("subject", "First call".into()), ("direction", "outgoing".into()), ("duration", "12".into()), ("outcome", "Interested".into()), ("body", format!("Spoke with the owner of {company}. They want a tasting next week."))]),
             (&owner, Uuid::now_v7(), vec![("kind", "note".into()), ("body", "Current machine is 9 years old; service contract ends in March.".into())]),
             (&owner, post_id, vec![("kind", "post".into()), ("body", format!("Has anyone worked with {company} before? @{colleague_name}"))]),

@@ -72,9 +72,7 @@ pub async fn my_notifications() -> Result<Vec<NotificationItem>, AppError> {
     let user = require_user().await?;
     let mut list = timeline::notifications(&db()?, user.id).await?;
     for n in &mut list {
-        if let Ok(ms) = n.created_shown.parse::<i64>() {
-            n.created_shown = shown(ms, &user.time_zone);
-        }
+        n.created_shown = shown(n.created_at, &user.time_zone);
     }
     Ok(list)
 }

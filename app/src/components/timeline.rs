@@ -6,7 +6,7 @@ use crate::api::timeline::{lead_people, load_timeline, save_item};
 use crate::domain::mutation::{Entity, FieldChange, Mutation, Op};
 use crate::domain::timeline::{complete_mention, mention_prefix, pieces, Cursor, Filter, ItemKind, Piece, Status};
 use crate::error::AppError;
-use crate::model::{TimelineItem, UserOption};
+use crate::model::{TimelineItem, TimelinePage, UserOption};
 use crate::offline::{self, is_network, use_offline, Offline};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -57,58 +57,60 @@ impl Ctx {
 
     /// The first page again (after a change here or news from elsewhere), keeping older pages loaded.
     async fn refresh(self) {
-        let f = self.filter.get_untracked();
-        match load_timeline(self.lead.to_string(), Some(f), None).await {
-            Ok((page, _)) => {
-                let last = page.items.last().map(|i| (i.created_at, i.id));
-                let fresh: Vec<Uuid> = page.items.iter().map(|i| i.id).collect();
-                let more_than_a_page = page.next.is_some();
-                self.items.update(|items| {
-                    let older: Vec<TimelineItem> = if more_than_a_page {
-                        items.drain(..).filter(|i| !fresh.contains(&i.id) && last.is_some_and(|l| (i.created_at, i.id) < l)).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    *items = page.items;
-                    items.extend(older);
-                });
-                if self.next.get_untracked().is_none() || !more_than_a_page {
-                    self.next.set(page.next);
-                }
-                self.problem.set(None);
-                self.offline.set(false);
+        if let Some((page, _)) = self.fetch(Some(self.filter.get_untracked()), None).await {
+            let last = page.items.last().map(|i| (i.created_at, i.id));
+            let fresh: Vec<Uuid> = page.items.iter().map(|i| i.id).collect();
+            let more_than_a_page = page.next.is_some();
+            self.items.update(|items| {
+                let older: Vec<TimelineItem> = if more_than_a_page {
+                    items.drain(..).filter(|i| !fresh.contains(&i.id) && last.is_some_and(|l| (i.created_at, i.id) < l)).collect()
+                } else {
+                    Vec::new()
+                };
+                *items = page.items;
+                items.extend(older);
+            });
+            if self.next.get_untracked().is_none() || !more_than_a_page {
+                self.next.set(page.next);
             }
-            Err(e) if is_network(&e) => self.offline.set(true),
-            Err(e) => self.problem.set(Some(e.to_string())),
         }
     }
 
     async fn load(self, f: Option<Filter>) {
-        match load_timeline(self.lead.to_string(), f, None).await {
-            Ok((page, f)) => {
-                self.items.set(page.items);
-                self.next.set(page.next);
-                self.filter.set(f);
-                self.problem.set(None);
-                self.offline.set(false);
-            }
-            Err(e) if is_network(&e) => self.offline.set(true),
-            Err(e) => self.problem.set(Some(e.to_string())),
+        if let Some((page, f)) = self.fetch(f, None).await {
+            self.items.set(page.items);
+            self.next.set(page.next);
+            self.filter.set(f);
         }
     }
 
     async fn older(self) {
         let Some(after) = self.next.get_untracked() else { return };
-        match load_timeline(self.lead.to_string(), Some(self.filter.get_untracked()), Some(after)).await {
-            Ok((page, _)) => {
-                self.items.update(|items| {
-                    let have: Vec<Uuid> = items.iter().map(|i| i.id).collect();
-                    items.extend(page.items.into_iter().filter(|i| !have.contains(&i.id)));
-                });
-                self.next.set(page.next);
+        if let Some((page, _)) = self.fetch(Some(self.filter.get_untracked()), Some(after)).await {
+            self.items.update(|items| {
+                let have: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+                items.extend(page.items.into_iter().filter(|i| !have.contains(&i.id)));
+            });
+            self.next.set(page.next);
+        }
+    }
+
+    /// One page from the server; a failure is shown (no network: the offline note) and answers None.
+    async fn fetch(self, f: Option<Filter>, after: Option<Cursor>) -> Option<(TimelinePage, Filter)> {
+        match load_timeline(self.lead.to_string(), f, after).await {
+            Ok(answer) => {
+                self.problem.set(None);
+                self.offline.set(false);
+                Some(answer)
             }
-            Err(e) if is_network(&e) => self.offline.set(true),
-            Err(e) => self.problem.set(Some(e.to_string())),
+            Err(e) if is_network(&e) => {
+                self.offline.set(true);
+                None
+            }
+            Err(e) => {
+                self.problem.set(Some(e.to_string()));
+                None
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! Timeline items, attachments, mentions' notifications and the filter each person keeps.
 //! Items are written by `apply_item`, inside the same transaction and mutation log as lead edits.
 
-use super::leads::{bind_all, claim, insert_rows, Val};
+use super::leads::{bind_all, claim, insert_rows, placeholders, Val};
 use super::live::{self, LiveEvent};
 use super::{now_ms, Db, Kind as DbKind};
 use crate::domain::access::{self, Actor, LeadRef, Role};
@@ -49,10 +49,6 @@ async fn readers(tx: &mut Transaction<'_, Any>, lead: LeadRef) -> AppResult<Vec<
         }
     }
     Ok(out)
-}
-
-fn details_json(d: &BTreeMap<String, String>) -> AppResult<String> {
-    serde_json::to_string(d).map_err(AppError::internal)
 }
 
 /// Applies one timeline mutation inside the caller's transaction; checks come before any write, so a
@@ -104,21 +100,20 @@ async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: 
         }
         notify = named.into_iter().filter(|u| *u != actor.user_id).collect();
     }
-    let search = format!("{} {} {}", d.subject, d.body, d.details.values().cloned().collect::<Vec<_>>().join(" ")).to_lowercase();
-    let row = vec![
-        Val::Text(id.to_string()),
-        Val::Text(d.lead_id.to_string()),
-        Val::Text(d.parent_id.map(|p| p.to_string()).unwrap_or_default()),
-        Val::Text(d.kind.as_str().into()),
-        Val::Text(d.status.map(|s| s.as_str()).unwrap_or("").into()),
-        Val::Text(actor.user_id.to_string()),
-        Val::Text(d.subject.clone()),
-        Val::Text(d.body.clone()),
-        Val::Text(details_json(&d.details)?),
-        Val::Text(search),
-        Val::Int(Some(now)),
-        Val::Int(Some(now)),
-    ];
+    let row = ItemRow {
+        id,
+        lead_id: d.lead_id,
+        parent_id: d.parent_id,
+        kind: d.kind,
+        status: d.status.map(|s| s.as_str()).unwrap_or(""),
+        author: actor.user_id,
+        subject: &d.subject,
+        body: &d.body,
+        details: &d.details,
+        at: now,
+        searchable: true,
+    }
+    .vals();
     insert_rows(tx, kind, ITEM_COLS, vec![row]).await?;
     sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2").bind(now).bind(d.lead_id.to_string()).execute(&mut **tx).await?;
     for user in notify {
@@ -137,6 +132,47 @@ async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: 
 }
 
 const ITEM_COLS: &str = "timeline_items (id, lead_id, parent_id, kind, status, author_id, subject, body, details, search_text, created_at, updated_at)";
+
+/// A new row of `timeline_items`, whoever writes it: a person (`create`), the app (`event_row`), or seeded
+/// data (`seed_items`). `vals` gives its values in `ITEM_COLS` order.
+struct ItemRow<'a> {
+    id: Uuid,
+    lead_id: Uuid,
+    parent_id: Option<Uuid>,
+    kind: ItemKind,
+    status: &'a str,
+    author: Uuid,
+    subject: &'a str,
+    body: &'a str,
+    details: &'a BTreeMap<String, String>,
+    at: i64,
+    /// Found by timeline search (the app's events are found by kind, never by words).
+    searchable: bool,
+}
+
+impl ItemRow<'_> {
+    fn vals(&self) -> Vec<Val> {
+        // What timeline search matches: the words and the kind-specific fields, lower-cased.
+        let details: Vec<&str> = self.details.values().map(String::as_str).collect();
+        let search = if self.searchable { format!("{} {} {}", self.subject, self.body, details.join(" ")).to_lowercase() } else { String::new() };
+        // A map of strings always serializes; the fallback is never taken.
+        let details_json = serde_json::to_string(self.details).unwrap_or_else(|_| "{}".into());
+        vec![
+            Val::Text(self.id.to_string()),
+            Val::Text(self.lead_id.to_string()),
+            Val::Text(self.parent_id.map(|p| p.to_string()).unwrap_or_default()),
+            Val::Text(self.kind.as_str().into()),
+            Val::Text(self.status.into()),
+            Val::Text(self.author.to_string()),
+            Val::Text(self.subject.into()),
+            Val::Text(self.body.into()),
+            Val::Text(details_json),
+            Val::Text(search),
+            Val::Int(Some(self.at)),
+            Val::Int(Some(self.at)),
+        ]
+    }
+}
 
 struct Stored {
     lead_id: Uuid,
@@ -227,20 +263,7 @@ pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
 /// A row for an event the app writes itself (lead created, owner or status changed), inserted with the
 /// lead's own writes (see `leads::WorkingSet`).
 pub(crate) fn event_row(lead_id: Uuid, actor: Uuid, details: &BTreeMap<String, String>, now: i64) -> Vec<Val> {
-    vec![
-        Val::Text(Uuid::now_v7().to_string()),
-        Val::Text(lead_id.to_string()),
-        Val::Text(String::new()),
-        Val::Text(ItemKind::Event.as_str().into()),
-        Val::Text(String::new()),
-        Val::Text(actor.to_string()),
-        Val::Text(String::new()),
-        Val::Text(String::new()),
-        Val::Text(serde_json::to_string(details).unwrap_or_else(|_| "{}".into())),
-        Val::Text(String::new()),
-        Val::Int(Some(now)),
-        Val::Int(Some(now)),
-    ]
+    ItemRow { id: Uuid::now_v7(), lead_id, parent_id: None, kind: ItemKind::Event, status: "", author: actor, subject: "", body: "", details, at: now, searchable: false }.vals()
 }
 
 pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, kind: DbKind, rows: Vec<Vec<Val>>) -> AppResult<()> {
@@ -304,8 +327,7 @@ pub async fn page(db: &Db, actor: &Actor, lead_id: Uuid, filter: &Filter, after:
     };
     let posts: Vec<Val> = items.iter().filter(|i| i.kind == ItemKind::Post).map(|i| Val::Text(i.id.to_string())).collect();
     if !posts.is_empty() {
-        let list: Vec<String> = (0..posts.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!("{SELECT_ITEM} WHERE t.lead_id = $1 AND t.parent_id IN ({}) AND t.deleted = 0 ORDER BY t.created_at, t.id", list.join(", "));
+        let sql = format!("{SELECT_ITEM} WHERE t.lead_id = $1 AND t.parent_id IN ({}) AND t.deleted = 0 ORDER BY t.created_at, t.id", placeholders(1, posts.len()));
         let mut binds = vec![Val::Text(lead_id.to_string())];
         binds.extend(posts);
         let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&mut *tx).await?;
@@ -380,9 +402,9 @@ async fn resolve_names(tx: &mut Transaction<'_, Any>, items: &mut [TimelineItem]
     if attachments.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = (0..attachments.len()).map(|i| format!("${}", i + 1)).collect();
+    let sql = format!("SELECT id, name, size FROM attachments WHERE id IN ({})", placeholders(0, attachments.len()));
     let binds: Vec<Val> = attachments.into_iter().map(Val::Text).collect();
-    let rows = bind_all(sqlx::query(&format!("SELECT id, name, size FROM attachments WHERE id IN ({})", list.join(", "))), &binds).fetch_all(&mut **tx).await?;
+    let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&mut **tx).await?;
     let mut found = HashMap::new();
     for r in rows {
         let id: String = r.try_get("id")?;
@@ -461,7 +483,8 @@ pub async fn notifications(db: &Db, user_id: Uuid) -> AppResult<Vec<Notification
                 lead_name: format!("{} ({company})", crate::domain::lead::full_name(&first, &last)),
                 actor_name: r.try_get("actor_name")?,
                 excerpt: if body.chars().count() > 120 { format!("{}…", body.chars().take(120).collect::<String>()) } else { body },
-                created_shown: r.try_get::<i64, _>("created_at")?.to_string(),
+                created_at: r.try_get("created_at")?,
+                created_shown: String::new(),
                 read: r.try_get::<i64, _>("read_at")? != 0,
             })
         })
@@ -514,6 +537,7 @@ pub async fn people_for(db: &Db, actor: &Actor, lead_id: Uuid) -> AppResult<Vec<
 /// benchmark; people's items go through `save`). Kinds rotate: calls, notes, posts, tasks.
 pub async fn seed_items(db: &Db, lead_id: Uuid, author: Uuid, n: usize, start: i64) -> AppResult<()> {
     let kinds = [ItemKind::PhoneCall, ItemKind::Note, ItemKind::Post, ItemKind::Task];
+    let none = BTreeMap::new();
     let mut tx = db.pool.begin().await?;
     let rows: Vec<Vec<Val>> = (0..n)
         .map(|i| {
@@ -522,25 +546,10 @@ pub async fn seed_items(db: &Db, lead_id: Uuid, author: Uuid, n: usize, start: i
             let subject = if kind.is_activity() { format!("{} {i}", kind.label()) } else { String::new() };
             let body = format!("Item {i}: talked about grinders, milk frothers and service contracts.");
             let at = start + i as i64 * 60_000;
-            vec![
-                Val::Text(Uuid::now_v7().to_string()),
-                Val::Text(lead_id.to_string()),
-                Val::Text(String::new()),
-                Val::Text(kind.as_str().into()),
-                Val::Text(status.into()),
-                Val::Text(author.to_string()),
-                Val::Text(subject.clone()),
-                Val::Text(body.clone()),
-                Val::Text("{}".into()),
-                Val::Text(format!("{subject} {body}").to_lowercase()),
-                Val::Int(Some(at)),
-                Val::Int(Some(at)),
-            ]
+            ItemRow { id: Uuid::now_v7(), lead_id, parent_id: None, kind, status, author, subject: &subject, body: &body, details: &none, at, searchable: true }.vals()
         })
         .collect();
-    for chunk in rows.chunks(300) {
-        insert_rows(&mut tx, db.kind, ITEM_COLS, chunk.to_vec()).await?;
-    }
+    insert_events(&mut tx, db.kind, rows).await?;
     sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2").bind(start + n as i64 * 60_000).bind(lead_id.to_string()).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
