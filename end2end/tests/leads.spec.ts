@@ -107,4 +107,29 @@ test.describe('a slow connection', () => {
     await page.locator('body[data-hydrated]').waitFor();
     await expect(page.getByLabel('City')).toHaveValue('Granada');
   });
+
+  test("text typed while the page's own code is still loading is kept", async ({ page }) => {
+    await signIn(page, admin);
+    const url = await createLead(page, { topic: 'Typed while loading', last: 'Lento', company: 'Bar Lento' });
+    // The app's main code arrives at once; the lead page's own chunk is held back.
+    await page.route(/\/pkg\/(split_|chunk_).*\.wasm$/, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    const main = page.waitForResponse(/\/pkg\/prospecta(_bg)?\.wasm$/);
+    await page.goto(url);
+    await main;
+    await page.getByLabel('City').fill('Almería');
+    await page.getByLabel('Rating').selectOption('Warm');
+    await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+    await page.locator('body[data-hydrated]').waitFor();
+    await expect(page.getByLabel('City')).toHaveValue('Almería');
+    await expect(page.getByLabel('Rating')).toHaveValue('Warm');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByRole('status')).toContainText('Saved.');
+    await page.reload();
+    await page.locator('body[data-hydrated]').waitFor();
+    await expect(page.getByLabel('City')).toHaveValue('Almería');
+    await expect(page.getByLabel('Rating')).toHaveValue('Warm');
+  });
 });

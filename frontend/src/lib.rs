@@ -9,9 +9,10 @@ pub fn hydrate() {
     let _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async {
         if let Some(body) = leptos::prelude::document().body() {
-            let typed = typed_so_far();
+            // Typing while the page's code (and its chunk) loads is kept: hydration would reset the fields.
+            let early = EarlyInput::start();
             leptos::mount::hydrate_from_async(body, app::App).await.forget();
-            retype(typed);
+            early.replay();
             ready();
         }
     });
@@ -32,41 +33,94 @@ fn ready() {
     }
 }
 
-/// Text typed into fields before the page became interactive: (field id, value). Hydration sets each
-/// field from the app's state, which would silently drop it.
-fn typed_so_far() -> Vec<(String, String)> {
+/// What a person types before the page is interactive: the fields already changed when the code starts
+/// (their value differs from the server-rendered default), then every input or change until hydration
+/// is done. Hydration sets each field from the app's state, which would silently drop it.
+struct EarlyInput {
+    typed: std::rc::Rc<std::cell::RefCell<Vec<(String, String)>>>,
+    listener: wasm_bindgen::closure::Closure<dyn Fn(web_sys::Event)>,
+}
+
+const EVENTS: [&str; 2] = ["input", "change"];
+
+impl EarlyInput {
+    fn start() -> EarlyInput {
+        use wasm_bindgen::JsCast;
+        let typed = std::rc::Rc::new(std::cell::RefCell::new(changed_fields()));
+        let seen = typed.clone();
+        let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            if let Some((id, value)) = ev.target().and_then(|t| field_value(&t)) {
+                let mut seen = seen.borrow_mut();
+                seen.retain(|(known, _)| *known != id);
+                seen.push((id, value));
+            }
+        });
+        let doc = leptos::prelude::document();
+        for name in EVENTS {
+            let _ = doc.add_event_listener_with_callback_and_bool(name, listener.as_ref().unchecked_ref(), true);
+        }
+        EarlyInput { typed, listener }
+    }
+
+    /// Puts the text back and tells the app, as if typed now.
+    fn replay(self) {
+        use wasm_bindgen::JsCast;
+        use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+        let doc = leptos::prelude::document();
+        for name in EVENTS {
+            let _ = doc.remove_event_listener_with_callback_and_bool(name, self.listener.as_ref().unchecked_ref(), true);
+        }
+        for (id, value) in self.typed.take() {
+            let Some(el) = doc.get_element_by_id(&id) else { continue };
+            if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
+                i.set_value(&value);
+            } else if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
+                t.set_value(&value);
+            } else if let Some(s) = el.dyn_ref::<HtmlSelectElement>() {
+                s.set_value(&value);
+            }
+            let init = web_sys::EventInit::new();
+            init.set_bubbles(true);
+            for name in EVENTS {
+                if let Ok(ev) = web_sys::Event::new_with_event_init_dict(name, &init) {
+                    let _ = el.dispatch_event(&ev);
+                }
+            }
+        }
+    }
+}
+
+/// A field's id and value, for text-like inputs, text areas and selects that have an id.
+fn field_value(target: &web_sys::EventTarget) -> Option<(String, String)> {
+    use wasm_bindgen::JsCast;
+    use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+    let (id, value) = if let Some(i) = target.dyn_ref::<HtmlInputElement>() {
+        if matches!(i.type_().as_str(), "checkbox" | "radio" | "hidden" | "file" | "submit" | "button") {
+            return None;
+        }
+        (i.id(), i.value())
+    } else if let Some(t) = target.dyn_ref::<HtmlTextAreaElement>() {
+        (t.id(), t.value())
+    } else if let Some(s) = target.dyn_ref::<HtmlSelectElement>() {
+        (s.id(), s.value())
+    } else {
+        return None;
+    };
+    (!id.is_empty()).then_some((id, value))
+}
+
+/// Text fields already changed from their server-rendered value when the code starts.
+fn changed_fields() -> Vec<(String, String)> {
     use wasm_bindgen::JsCast;
     use web_sys::{HtmlInputElement, HtmlTextAreaElement};
     let Ok(nodes) = leptos::prelude::document().query_selector_all("input[id], textarea[id]") else { return Vec::new() };
     (0..nodes.length())
         .filter_map(|i| nodes.item(i))
-        .filter_map(|n| {
-            if let Some(i) = n.dyn_ref::<HtmlInputElement>() {
-                let text_like = !matches!(i.type_().as_str(), "checkbox" | "radio" | "hidden" | "file" | "submit" | "button");
-                (text_like && i.value() != i.default_value()).then(|| (i.id(), i.value()))
-            } else {
-                n.dyn_ref::<HtmlTextAreaElement>().filter(|t| t.default_value().is_ok_and(|d| d != t.value())).map(|t| (t.id(), t.value()))
-            }
+        .filter(|n| match (n.dyn_ref::<HtmlInputElement>(), n.dyn_ref::<HtmlTextAreaElement>()) {
+            (Some(i), _) => i.value() != i.default_value(),
+            (_, Some(t)) => t.default_value().is_ok_and(|d| d != t.value()),
+            _ => false,
         })
+        .filter_map(|n| field_value(&n))
         .collect()
-}
-
-/// Puts that text back and tells the app, as if typed now.
-fn retype(typed: Vec<(String, String)>) {
-    use wasm_bindgen::JsCast;
-    use web_sys::{HtmlInputElement, HtmlTextAreaElement};
-    let doc = leptos::prelude::document();
-    for (id, value) in typed {
-        let Some(el) = doc.get_element_by_id(&id) else { continue };
-        if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
-            i.set_value(&value);
-        } else if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
-            t.set_value(&value);
-        }
-        let init = web_sys::EventInit::new();
-        init.set_bubbles(true);
-        if let Ok(ev) = web_sys::Event::new_with_event_init_dict("input", &init) {
-            let _ = el.dispatch_event(&ev);
-        }
-    }
 }
