@@ -24,18 +24,16 @@ pub struct LeadRow {
     pub name: String,
     pub company: String,
     pub topic: String,
-    pub email: String,
     pub status_reason: String,
-    pub source: String,
     pub rating: String,
     pub owner_name: String,
-    pub city: String,
-    pub budget: String,
-    pub created_at: i64,
+    /// The times travel to the browser only as shown text, in the reader's zone: a list page then
+    /// carries what it shows and no more (its rows are also the page's hydration data).
+    #[serde(skip)]
     pub updated_at: i64,
     pub updated_shown: String,
     /// 0 when nothing was logged yet.
-    #[serde(default)]
+    #[serde(skip)]
     pub last_activity_at: i64,
     #[serde(default)]
     pub last_activity_shown: String,
@@ -185,4 +183,108 @@ pub struct NotificationItem {
     pub created_at: i64,
     pub created_shown: String,
     pub read: bool,
+}
+
+/// A record the duplicate check found, with why it may be the same ("Same web domain", ...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Similar<T> {
+    pub record: T,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: Uuid,
+    pub name: String,
+    pub website: String,
+    pub industry: String,
+    pub phone: String,
+    pub city: String,
+    pub country: String,
+    pub owner_name: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub id: Uuid,
+    pub name: String,
+    pub job_title: String,
+    pub email: String,
+    pub phone: String,
+    pub account_id: Option<Uuid>,
+    pub account_name: String,
+}
+
+/// What the Qualify dialog shows before anything is created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualifyPreview {
+    pub mode: crate::domain::qualify::QualifyMode,
+    pub accounts: Vec<Similar<AccountView>>,
+    pub contacts: Vec<Similar<ContactView>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpportunityView {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub account_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub account_name: String,
+    pub contact_name: String,
+    pub topic: String,
+    pub estimated_value: String,
+    pub budget_amount: String,
+    /// open, won or lost.
+    pub state: String,
+    pub close_reason: String,
+    pub process_id: String,
+    pub stage: String,
+    pub process_checks: String,
+    pub customer_need: String,
+    pub proposed_solution: String,
+    pub decision_date: String,
+    pub owner_name: String,
+    pub version: i64,
+    pub created_at: i64,
+    /// When the opportunity last changed (its stage, for now), UTC ms.
+    pub stage_since: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpportunityRow {
+    pub id: Uuid,
+    pub topic: String,
+    pub account_name: String,
+    pub estimated_value: String,
+    pub stage: String,
+    pub state: String,
+    pub owner_name: String,
+}
+
+impl OpportunityView {
+    pub fn row(&self) -> OpportunityRow {
+        OpportunityRow {
+            id: self.id,
+            topic: self.topic.clone(),
+            account_name: self.account_name.clone(),
+            estimated_value: self.estimated_value.clone(),
+            stage: self.stage.clone(),
+            state: self.state.clone(),
+            owner_name: self.owner_name.clone(),
+        }
+    }
+
+    /// The values process conditions and steps read: the opportunity's own fields and its budget.
+    pub fn values(&self) -> std::collections::BTreeMap<String, String> {
+        [
+            ("customer_need", &self.customer_need),
+            ("proposed_solution", &self.proposed_solution),
+            ("decision_date", &self.decision_date),
+            ("budget_amount", &self.budget_amount),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+    }
 }

@@ -17,6 +17,8 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// A user id (the owner); changing it is a reassignment.
     User,
+    /// A set of keys (a-z, 0-9, _), kept sorted and comma-separated.
+    Keys,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,9 +28,14 @@ pub enum Group {
     Company,
     Address,
     Qualification,
+    /// The lead's place in its business process, shown by the stage bar rather than the form.
+    Process,
+    /// Written by qualify and disqualify, never edited directly.
+    Closing,
 }
 
 impl Group {
+    /// The groups the lead form shows.
     pub const ALL: [Group; 5] = [Group::Lead, Group::Person, Group::Company, Group::Address, Group::Qualification];
     pub fn label(self) -> &'static str {
         match self {
@@ -37,6 +44,8 @@ impl Group {
             Group::Company => "Company",
             Group::Address => "Address",
             Group::Qualification => "Qualification",
+            Group::Process => "Process",
+            Group::Closing => "Closing",
         }
     }
 }
@@ -101,6 +110,10 @@ pub const FIELDS: &[FieldSpec] = &[
     f("purchase_process", "Purchase process", Choice(PURCHASE_PROCESSES), 20, Qualification),
     f("decision_maker", "Decision maker identified", Bool, 5, Qualification),
     f("description", "Description", LongText, 4000, Qualification),
+    f("process_id", "Process", Text, 60, Process),
+    f("stage", "Stage", Text, 60, Process),
+    f("process_checks", "Checked steps", Keys, 2000, Process),
+    f("closed_note", "Closing note", LongText, 2000, Closing),
 ];
 
 pub fn spec(key: &str) -> Option<&'static FieldSpec> {

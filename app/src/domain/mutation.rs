@@ -32,6 +32,12 @@ pub enum Op {
     Create { fields: BTreeMap<String, String> },
     Update { changes: Vec<FieldChange> },
     Delete,
+    /// Closes an open lead as qualified, creating (or linking) account, contact and opportunity.
+    Qualify(super::qualify::QualifyOrder),
+    /// Closes an open lead with one of `qualify::DISQUALIFY_REASONS` and an optional note.
+    Disqualify { reason: String, note: String },
+    /// Opens a closed lead again (New), keeping everything it had.
+    Reactivate,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

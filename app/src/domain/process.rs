@@ -110,6 +110,8 @@ pub enum MoveError {
     /// The next stage belongs to the opportunity: qualify the lead to go on.
     NeedsOpportunity,
     UnknownStage,
+    /// The process was retired: records already in it go on, none can switch to it.
+    Retired,
 }
 
 impl std::fmt::Display for MoveError {
@@ -120,6 +122,7 @@ impl std::fmt::Display for MoveError {
             MoveError::AtFirstStage => write!(f, "This is the first stage."),
             MoveError::NeedsOpportunity => write!(f, "The next stage belongs to the opportunity: qualify the lead to continue."),
             MoveError::UnknownStage => write!(f, "That stage is not part of this process."),
+            MoveError::Retired => write!(f, "This process was retired; choose another one."),
         }
     }
 }
@@ -218,6 +221,106 @@ impl Process {
         }
         s
     }
+}
+
+impl Process {
+    /// Whether a record may go from `from` (its process and stage before the change) to `stage` of this
+    /// process. Every move is checked here on the server, whatever the browser already showed:
+    /// - the stage must be in the flow as the values stand now, and belong to this kind of record;
+    /// - switching process lands where `switch_to` does (same stage, or the record's first);
+    /// - going forward needs the required steps of every stage passed; going back is always allowed.
+    pub fn check_move(&self, from: Option<(&Process, &str)>, stage: &str, record: Record, values: &BTreeMap<String, String>, checks: &BTreeMap<String, String>) -> Result<(), MoveError> {
+        if self.retired && from.is_none_or(|(p, _)| p.key != self.key) {
+            return Err(MoveError::Retired);
+        }
+        let flow = self.flow(values);
+        let j = flow.iter().position(|s| s.key == stage).ok_or(MoveError::UnknownStage)?;
+        if flow[j].record != record {
+            return Err(if record == Record::Lead { MoveError::NeedsOpportunity } else { MoveError::UnknownStage });
+        }
+        let Some((p, old)) = from else { return Ok(()) };
+        if p.key != self.key {
+            let state = ProcessState { process: p.key.clone(), stage: old.to_string(), ..Default::default() };
+            return if self.switch_to(&state, record, values, 0).stage == stage { Ok(()) } else { Err(MoveError::UnknownStage) };
+        }
+        let start = match flow.iter().position(|s| s.key == old) {
+            Some(i) if i >= j => return Ok(()),
+            Some(i) => i,
+            // The old stage left the flow (a branch no longer applies): check from the record's first stage.
+            None => flow.iter().position(|s| s.record == record).unwrap_or(0),
+        };
+        for s in &flow[start..j] {
+            let missing = self.missing(&s.key, values, checks);
+            if !missing.is_empty() {
+                return Err(MoveError::Missing(missing));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where an opportunity starts when its lead is qualified: the first opportunity stage of the flow.
+    pub fn first_stage_for(&self, record: Record, values: &BTreeMap<String, String>) -> Option<&Stage> {
+        self.flow(values).into_iter().find(|s| s.record == record)
+    }
+
+    /// Checks a definition an admin saved: names present, stage and step keys unique and simple, steps
+    /// pointing at known fields, the lead's stages first.
+    pub fn validate(&self, known_field: impl Fn(&str) -> bool) -> Result<(), Vec<String>> {
+        let mut errors = Vec::new();
+        let simple = |k: &str| !k.is_empty() && k.len() <= 60 && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if self.name.trim().is_empty() {
+            errors.push("Give the process a name.".to_string());
+        }
+        if !simple(&self.key) {
+            errors.push("The process key may only use a-z, 0-9 and _.".to_string());
+        }
+        if self.stages.is_empty() {
+            errors.push("A process needs at least one stage.".to_string());
+        }
+        if self.stages.first().is_some_and(|s| s.record != Record::Lead) {
+            errors.push("The first stage must belong to the lead.".to_string());
+        }
+        if self.stages.windows(2).any(|w| w[0].record == Record::Opportunity && w[1].record == Record::Lead) {
+            errors.push("The lead's stages come before the opportunity's.".to_string());
+        }
+        let mut stage_keys = std::collections::BTreeSet::new();
+        let mut step_keys = std::collections::BTreeSet::new();
+        for st in &self.stages {
+            if st.name.trim().is_empty() {
+                errors.push("Every stage needs a name.".to_string());
+            }
+            if !simple(&st.key) || !stage_keys.insert(st.key.as_str()) {
+                errors.push(format!("Stage \"{}\" needs a unique key (a-z, 0-9, _).", st.name));
+            }
+            for step in &st.steps {
+                if step.label.trim().is_empty() {
+                    errors.push(format!("A step of \"{}\" has no label.", st.name));
+                }
+                if !simple(&step.key) || !step_keys.insert(step.key.as_str()) {
+                    errors.push(format!("Step \"{}\" needs a unique key (a-z, 0-9, _).", step.label));
+                }
+                if let StepKind::Field(f) = &step.kind {
+                    if !known_field(f) {
+                        errors.push(format!("Step \"{}\" points at an unknown field \"{f}\".", step.label));
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Ticked checks as the record keeps them: sorted keys, comma-separated.
+pub fn checks_from_text(text: &str) -> BTreeMap<String, String> {
+    text.split(',').map(str::trim).filter(|k| !k.is_empty()).map(|k| (k.to_string(), "true".to_string())).collect()
+}
+
+pub fn checks_to_text(checks: &BTreeMap<String, String>) -> String {
+    checks.iter().filter(|(_, v)| *v == "true").map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(",")
 }
 
 impl ProcessState {
@@ -430,5 +533,53 @@ mod tests {
         assert_eq!(short.switch_to(&in_develop, Record::Opportunity, &v, 9).stage, "propose");
         assert_eq!(default_for("Trade Show").key, "trade_show");
         assert_eq!(default_for("Web").key, "lead_to_opportunity");
+    }
+
+    #[test]
+    fn moves_are_checked_on_the_server_as_the_browser_shows_them() {
+        let p = lead_to_opportunity();
+        let short = trade_show();
+        let none = BTreeMap::new();
+        let v = vals(&[("budget_amount", "90000")]);
+        assert_eq!(p.check_move(Some((&p, "qualify")), "develop", Record::Lead, &v, &none), Err(MoveError::NeedsOpportunity));
+        assert_eq!(p.check_move(Some((&p, "qualify")), "nowhere", Record::Lead, &v, &none), Err(MoveError::UnknownStage));
+        // Forward past Develop without its steps is refused with them listed; back is fine.
+        assert_eq!(
+            p.check_move(Some((&p, "develop")), "propose", Record::Opportunity, &v, &none),
+            Err(MoveError::Missing(vec!["Customer need".into(), "Proposed solution".into()]))
+        );
+        let full = vals(&[("budget_amount", "90000"), ("customer_need", "x"), ("proposed_solution", "y")]);
+        assert_eq!(
+            p.check_move(Some((&p, "develop")), "propose", Record::Opportunity, &full, &none),
+            Err(MoveError::Missing(vec!["Executive approval".into()])),
+            "skipping the review stage is refused"
+        );
+        let approved = checks_from_text("review_approved");
+        assert_eq!(p.check_move(Some((&p, "develop")), "propose", Record::Opportunity, &full, &approved), Ok(()));
+        assert_eq!(p.check_move(Some((&p, "close")), "develop", Record::Opportunity, &v, &none), Ok(()));
+        // Switching lands on the same stage; elsewhere is refused.
+        assert_eq!(short.check_move(Some((&p, "qualify")), "qualify", Record::Lead, &v, &none), Ok(()));
+        assert_eq!(short.check_move(Some((&p, "develop")), "close", Record::Opportunity, &v, &none), Err(MoveError::UnknownStage));
+        let mut retired = trade_show();
+        retired.retired = true;
+        assert_eq!(retired.check_move(Some((&p, "qualify")), "qualify", Record::Lead, &v, &none), Err(MoveError::Retired));
+        assert_eq!(retired.check_move(Some((&retired, "qualify")), "qualify", Record::Lead, &v, &none), Ok(()), "records already in it go on");
+        assert_eq!(p.first_stage_for(Record::Opportunity, &v).map(|s| s.key.as_str()), Some("develop"));
+        assert_eq!(checks_to_text(&checks_from_text(" b,a,,a ")), "a,b");
+    }
+
+    #[test]
+    fn definitions_are_validated_before_they_are_saved() {
+        let known = |f: &str| crate::domain::fields::spec(f).is_some() || ["customer_need", "proposed_solution", "decision_date"].contains(&f);
+        assert_eq!(lead_to_opportunity().validate(known), Ok(()));
+        assert_eq!(trade_show().validate(known), Ok(()));
+        let mut bad = trade_show();
+        bad.name = " ".into();
+        bad.stages.swap(0, 1);
+        bad.stages[1].steps[0].kind = StepKind::Field("shoe_size".into());
+        let errors = bad.validate(known).unwrap_err();
+        assert!(errors.iter().any(|e| e.contains("name")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("first stage must belong to the lead")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("shoe_size")), "{errors:?}");
     }
 }

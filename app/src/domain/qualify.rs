@@ -29,6 +29,28 @@ pub struct QualifyRequest {
     pub opportunity: Option<bool>,
 }
 
+/// A qualify as the browser sends it: the seller's answers, and ids for whatever gets created (minted by
+/// the browser, so a queued qualify replays to the same records and the page can go to the opportunity).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualifyOrder {
+    pub request: QualifyRequest,
+    pub account_id: Uuid,
+    pub contact_id: Uuid,
+    pub opportunity_id: Uuid,
+}
+
+impl QualifyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QualifyMode::Automatic => "automatic",
+            QualifyMode::SellerChooses => "choose",
+        }
+    }
+    pub fn parse(s: &str) -> QualifyMode {
+        if s == "choose" { QualifyMode::SellerChooses } else { QualifyMode::Automatic }
+    }
+}
+
 /// What qualifying will do, decided before anything is written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {

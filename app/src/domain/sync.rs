@@ -224,6 +224,19 @@ impl Replica {
                 Op::Delete => {
                     out.remove(&m.record_id);
                 }
+                // Decisions show at once on this device; the server may still refuse them.
+                Op::Qualify(_) | Op::Disqualify { .. } | Op::Reactivate => {
+                    if let Some(l) = out.get_mut(&m.record_id) {
+                        let (state, status) = match &m.op {
+                            Op::Qualify(_) => ("qualified", "Qualified".to_string()),
+                            Op::Disqualify { reason, .. } => ("disqualified", reason.clone()),
+                            _ => ("open", "New".to_string()),
+                        };
+                        l.state = state.into();
+                        l.values.insert("status_reason".into(), status);
+                        l.waiting.insert("status_reason".into());
+                    }
+                }
             }
         }
         out

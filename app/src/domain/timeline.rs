@@ -457,6 +457,13 @@ pub fn event_text(details: &BTreeMap<String, String>, name_of: impl Fn(&str) -> 
         "created" => "Lead created.".into(),
         "owner" => format!("Owner changed from {} to {}.", name_of(get("from")), name_of(get("to"))),
         "status" => format!("Status changed from {} to {}.", or_none(get("from")), or_none(get("to"))),
+        "stage" => format!("Stage moved from {} to {}.", or_none(get("from")), or_none(get("to"))),
+        "process" => format!("Process switched from {} to {}.", or_none(get("from")), or_none(get("to"))),
+        "qualified" if details.contains_key("opportunity") => "Qualified: account, contact and opportunity are ready.".into(),
+        "qualified" => "Qualified, without an opportunity.".into(),
+        "disqualified" if get("note").is_empty() => format!("Disqualified: {}.", get("reason")),
+        "disqualified" => format!("Disqualified: {}. {}", get("reason"), get("note")),
+        "reactivated" => "Reactivated: the lead is open again.".into(),
         other => format!("Lead updated ({other})."),
     }
 }

@@ -48,6 +48,15 @@ pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<String, String> {
             .map(|o| o.to_string())
             .ok_or_else(|| format!("Choose one of: {}.", options.join(", "))),
         Kind::User => uuid::Uuid::parse_str(v).map(|u| u.to_string()).map_err(|_| "Choose a user from the list.".into()),
+        Kind::Keys => {
+            let mut keys: Vec<&str> = v.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
+            if keys.iter().any(|k| !k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')) {
+                return Err("Only step keys (a-z, 0-9, _) separated by commas.".into());
+            }
+            keys.sort_unstable();
+            keys.dedup();
+            Ok(keys.join(","))
+        }
     }
 }
 

@@ -27,6 +27,7 @@ pub fn SyncPage() -> impl IntoView {
                 }
                 Op::Update { .. } => "Timeline: a change to an item".into(),
                 Op::Delete => "Timeline: delete an item".into(),
+                _ => "Timeline: a change".into(),
             };
         }
         match &m.op {
@@ -36,6 +37,9 @@ pub fn SyncPage() -> impl IntoView {
                 format!("Edit: {}", parts.join(", "))
             }
             Op::Delete => "Delete a lead".into(),
+            Op::Qualify(_) => "Qualify a lead".into(),
+            Op::Disqualify { reason, .. } => format!("Disqualify a lead: {reason}"),
+            Op::Reactivate => "Reactivate a lead".into(),
         }
     };
     view! {

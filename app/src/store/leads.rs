@@ -7,6 +7,8 @@ use crate::domain::access::{self, Actor, LeadRef, ReadScope};
 use crate::domain::fields::{self, FieldSpec, Kind, FIELDS};
 use crate::domain::lead::{full_name, search_text, LeadState};
 use crate::domain::mutation::{merge, Conflict, ConflictPolicy, FieldChange, FieldState, Mutation, Op};
+use crate::domain::process::{checks_from_text, MoveError, Process, Record};
+use crate::domain::qualify::{self, Pick, QualifyMode, QualifyOrder};
 use crate::domain::query::{LeadQuery, SortKey, View, PAGE_SIZE};
 use crate::domain::validate::{self, check_required, format_cents, normalize_all, FieldError};
 use crate::error::{AppError, AppResult};
@@ -22,6 +24,8 @@ use uuid::Uuid;
 pub enum Val {
     Text(String),
     Int(Option<i64>),
+    /// A text column that may be NULL (an optional reference).
+    OptText(Option<String>),
 }
 
 pub(crate) fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, vals: &'q [Val]) -> Query<'q, Any, AnyArguments<'q>> {
@@ -29,6 +33,7 @@ pub(crate) fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, vals: &'q [V
         q = match v {
             Val::Text(s) => q.bind(s.as_str()),
             Val::Int(n) => q.bind(*n),
+            Val::OptText(s) => q.bind(s.as_deref()),
         };
     }
     q
@@ -248,8 +253,8 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
     let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM leads l {where_sql} LIMIT {}) c", limit + 1);
     let n = binds.len();
     let sql = format!(
-        "SELECT l.id, l.first_name, l.last_name, l.company_name, l.topic, l.email, l.status_reason, l.source, l.rating,
-                u.name AS owner_name, l.city, l.budget_amount, l.created_at, l.updated_at, l.last_activity_at, ({count_sql}) AS matches
+        "SELECT l.id, l.first_name, l.last_name, l.company_name, l.topic, l.status_reason, l.rating,
+                u.name AS owner_name, l.updated_at, l.last_activity_at, ({count_sql}) AS matches
          FROM leads l JOIN users u ON u.id = l.owner_id {where_sql}
          ORDER BY {order}, l.id {dir} LIMIT ${} OFFSET ${}",
         n + 1,
@@ -274,14 +279,9 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
                 name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
                 company: r.try_get("company_name")?,
                 topic: r.try_get("topic")?,
-                email: r.try_get("email")?,
                 status_reason: r.try_get("status_reason")?,
-                source: r.try_get("source")?,
                 rating: r.try_get("rating")?,
                 owner_name: r.try_get("owner_name")?,
-                city: r.try_get("city")?,
-                budget: r.try_get::<Option<i64>, _>("budget_amount")?.map(format_cents).unwrap_or_default(),
-                created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
                 updated_shown: String::new(),
                 last_activity_at: r.try_get("last_activity_at")?,
@@ -299,6 +299,8 @@ pub enum FaultPoint {
     None,
     /// Fail after every write of the mutation, just before commit.
     BeforeCommit,
+    /// Fail while qualifying, right after the account was written.
+    AfterAccount,
 }
 
 /// Applies one mutation for `actor` in one transaction: all of it or none of it.
@@ -314,6 +316,7 @@ pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: Conf
         return Ok(Saved::Duplicate);
     }
     let mut ws = WorkingSet::new(db.kind, now);
+    ws.fault = fault;
     let version = ws.apply(&mut tx, actor, m, policy).await?;
     let news = ws.flush(&mut tx).await?;
     live::announce(&mut tx, db.kind, &news).await?;
@@ -365,6 +368,11 @@ pub(crate) struct WorkingSet {
     conflicts: Vec<Vec<Val>>,
     /// The app's own timeline posts (lead created, owner or status changed): (lead, row).
     events: Vec<(Uuid, Vec<Val>)>,
+    /// Timeline posts of the mutation being applied, taken into `events` once it is accepted.
+    posts: Vec<Vec<(&'static str, String)>>,
+    /// Process definitions read in this transaction.
+    processes: HashMap<String, Option<Process>>,
+    pub(crate) fault: FaultPoint,
 }
 
 impl WorkingSet {
@@ -382,7 +390,73 @@ impl WorkingSet {
             mutations: Vec::new(),
             conflicts: Vec::new(),
             events: Vec::new(),
+            posts: Vec::new(),
+            processes: HashMap::new(),
+            fault: FaultPoint::None,
         }
+    }
+
+    async fn process(&mut self, tx: &mut Transaction<'_, Any>, key: &str) -> AppResult<Option<Process>> {
+        if let Some(p) = self.processes.get(key) {
+            return Ok(p.clone());
+        }
+        let p = crate::store::processes::get_in(tx, key).await?;
+        self.processes.insert(key.to_string(), p.clone());
+        Ok(p)
+    }
+
+    /// A lead the actor may change (and that exists for them), as it stands in this transaction.
+    fn editable(&self, actor: &Actor, id: Uuid) -> AppResult<LeadRecord> {
+        let rec = match self.records.get(&id) {
+            Some(Some(r)) if access::can_read(actor, r.lead_ref()) => r.clone(),
+            _ => return Err(AppError::NotFound),
+        };
+        if !access::can_edit(actor, rec.lead_ref()) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(rec)
+    }
+
+    /// Takes accepted values into a lead: a new version, per-field versions, written at flush.
+    fn set_fields(&mut self, actor: &Actor, mut rec: LeadRecord, values: &BTreeMap<String, String>) -> i64 {
+        let version = rec.version + 1;
+        rec.version = version;
+        rec.updated_at = self.now;
+        for (k, v) in values {
+            rec.fields.insert(k.clone(), FieldState { value: v.clone(), version, changed_by: Some(actor.user_id), changed_at: Some(self.now) });
+            self.field_versions.insert((rec.id, k.clone()), (version, actor.user_id));
+        }
+        self.dirty.insert(rec.id);
+        self.records.insert(rec.id, Some(rec));
+        version
+    }
+
+    /// Checks a change of process or stage against the definitions; returns the timeline posts it makes.
+    async fn check_process_change(&mut self, tx: &mut Transaction<'_, Any>, rec: &LeadRecord, apply: &BTreeMap<String, String>) -> AppResult<Vec<Vec<(&'static str, String)>>> {
+        let touched = ["process_id", "stage", "process_checks"].iter().any(|k| apply.contains_key(*k));
+        if !touched {
+            return Ok(Vec::new());
+        }
+        let mut values: BTreeMap<String, String> = rec.fields.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
+        values.extend(apply.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let (old_key, old_stage) = (rec.value("process_id").to_string(), rec.value("stage").to_string());
+        let (new_key, new_stage) = (values["process_id"].clone(), values["stage"].clone());
+        let stage_error = |e: MoveError| AppError::Invalid(vec![FieldError::new("stage", e.to_string())]);
+        let Some(to) = self.process(tx, &new_key).await? else { return Err(stage_error(MoveError::UnknownStage)) };
+        let from = self.process(tx, &old_key).await?;
+        if old_key == new_key && old_stage == new_stage {
+            return Ok(Vec::new());
+        }
+        to.check_move(from.as_ref().map(|p| (p, old_stage.as_str())), &new_stage, Record::Lead, &values, &checks_from_text(&values["process_checks"])).map_err(stage_error)?;
+        let mut posts = Vec::new();
+        if old_key != new_key {
+            posts.push(vec![("event", "process".to_string()), ("from", from.map(|p| p.name).unwrap_or_default()), ("to", to.name.clone())]);
+        }
+        if old_stage != new_stage {
+            let name = |k: &str| to.stage(k).map(|s| s.name.clone()).unwrap_or_else(|| k.to_string());
+            posts.push(vec![("event", "stage".to_string()), ("from", name(&old_stage)), ("to", name(&new_stage))]);
+        }
+        Ok(posts)
     }
 
     /// Reads (and on Postgres locks, in id order) the leads a batch will touch, in one go.
@@ -411,6 +485,7 @@ impl WorkingSet {
     /// Decides one mutation and, when accepted, takes its effect into the set. Returns the lead's version.
     pub(crate) async fn apply(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<i64> {
         self.preload(tx, &[m.record_id]).await?;
+        self.posts.clear();
         let before = match self.records.get(&m.record_id) {
             Some(Some(r)) => Some((r.value("owner_id").to_string(), r.value("status_reason").to_string())),
             _ => None,
@@ -425,22 +500,35 @@ impl WorkingSet {
                 self.delete(actor, m.record_id)?;
                 (0, BTreeMap::new(), true)
             }
+            Op::Qualify(order) => {
+                let (v, c) = self.qualify(tx, actor, m.record_id, order).await?;
+                (v, c, false)
+            }
+            Op::Disqualify { reason, note } => {
+                let (v, c) = self.disqualify(tx, actor, m.record_id, reason, note).await?;
+                (v, c, false)
+            }
+            Op::Reactivate => {
+                let (v, c) = self.reactivate(actor, m.record_id)?;
+                (v, c, false)
+            }
         };
-        let mut event = |pairs: &[(&str, &str)]| {
-            let d: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            self.events.push((m.record_id, crate::store::timeline::event_row(m.record_id, actor.user_id, &d, self.now)));
-        };
+        let mut posts = std::mem::take(&mut self.posts);
         match (&m.op, &before) {
-            (Op::Create { .. }, _) => event(&[("event", "created")]),
+            (Op::Create { .. }, _) => posts.insert(0, vec![("event", "created".to_string())]),
             (Op::Update { .. }, Some((owner, status))) => {
                 if let Some(to) = changed.get("owner_id").filter(|to| *to != owner) {
-                    event(&[("event", "owner"), ("from", owner), ("to", to)]);
+                    posts.push(vec![("event", "owner".into()), ("from", owner.clone()), ("to", to.clone())]);
                 }
                 if let Some(to) = changed.get("status_reason").filter(|to| *to != status) {
-                    event(&[("event", "status"), ("from", status), ("to", to)]);
+                    posts.push(vec![("event", "status".into()), ("from", status.clone()), ("to", to.clone())]);
                 }
             }
             _ => {}
+        }
+        for pairs in posts {
+            let d: BTreeMap<String, String> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            self.events.push((m.record_id, crate::store::timeline::event_row(m.record_id, actor.user_id, &d, self.now)));
         }
         if deleted || !changed.is_empty() {
             let seq = match self.next_seq {
@@ -495,6 +583,22 @@ impl WorkingSet {
         if values.get("status_reason").is_none_or(|s| s.is_empty()) {
             values.insert("status_reason".into(), "New".into());
         }
+        if values.get("closed_note").is_some_and(|n| !n.is_empty()) {
+            return Err(AppError::Invalid(vec![FieldError::new("closed_note", "Set by disqualifying, not by hand.")]));
+        }
+        // Every lead has an active process: the one for its source unless the browser chose, at its first stage.
+        let shipped = crate::domain::process::default_for(values.get("source").map(String::as_str).unwrap_or(""));
+        let key = values.get("process_id").filter(|k| !k.is_empty()).cloned().unwrap_or(shipped.key);
+        let process = self.process(tx, &key).await?.ok_or_else(|| AppError::Invalid(vec![FieldError::new("process_id", "Choose a process from the list.")]))?;
+        let stage = match values.get("stage").filter(|s| !s.is_empty()) {
+            Some(s) => s.clone(),
+            None => process.first_stage_for(Record::Lead, &values).map(|s| s.key.clone()).unwrap_or_default(),
+        };
+        process
+            .check_move(None, &stage, Record::Lead, &values, &checks_from_text(values.get("process_checks").map(String::as_str).unwrap_or("")))
+            .map_err(|e| AppError::Invalid(vec![FieldError::new("stage", e.to_string())]))?;
+        values.insert("process_id".into(), key);
+        values.insert("stage".into(), stage);
         if matches!(self.records.get(&id), Some(Some(_))) || self.deleted.contains(&id) {
             return Err(AppError::BadRequest("A lead with this id already exists.".into()));
         }
@@ -519,6 +623,9 @@ impl WorkingSet {
         if rec.state != LeadState::Open {
             return Err(AppError::BadRequest("This lead is closed; reactivate it to make changes.".into()));
         }
+        if let Some(c) = changes.iter().find(|c| crate::domain::fields::spec(&c.field).is_some_and(|s| s.group == crate::domain::fields::Group::Closing)) {
+            return Err(AppError::Invalid(vec![FieldError::new(&c.field, "Set by disqualifying, not by hand.")]));
+        }
         // Validate every sent value; a bad one refuses the whole change with a message per field.
         let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
         let clean = normalize_all(&raw).map_err(AppError::Invalid)?;
@@ -530,6 +637,7 @@ impl WorkingSet {
         if merged.apply.is_empty() {
             return Ok((rec.version, BTreeMap::new()));
         }
+        let posts = self.check_process_change(tx, &rec, &merged.apply).await?;
         let mut rec = rec;
         if let Some(owner) = merged.apply.get("owner_id") {
             let new_team = self.team_of(tx, owner).await?.ok_or_else(|| AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]))?;
@@ -546,15 +654,8 @@ impl WorkingSet {
                 self.conflicts.push(crate::store::sync::conflict_row(loser, id, c, actor.user_id, self.now));
             }
         }
-        let version = rec.version + 1;
-        rec.version = version;
-        rec.updated_at = self.now;
-        for (k, v) in &merged.apply {
-            rec.fields.insert(k.clone(), FieldState { value: v.clone(), version, changed_by: Some(actor.user_id), changed_at: Some(self.now) });
-            self.field_versions.insert((id, k.clone()), (version, actor.user_id));
-        }
-        self.records.insert(id, Some(rec));
-        self.dirty.insert(id);
+        let version = self.set_fields(actor, rec, &merged.apply);
+        self.posts.extend(posts);
         Ok((version, merged.apply))
     }
 
@@ -572,6 +673,121 @@ impl WorkingSet {
         self.deleted.insert(id);
         self.field_versions.retain(|(lead, _), _| *lead != id);
         Ok(())
+    }
+
+    /// Qualify: decided against the duplicates found now (not those the browser saw), then account,
+    /// contact and opportunity are written with the lead's change, in this one transaction.
+    async fn qualify(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, order: &QualifyOrder) -> AppResult<(i64, BTreeMap<String, String>)> {
+        use crate::store::{accounts, contacts, opportunities};
+        let rec = self.editable(actor, id)?;
+        let v = |k: &str| rec.value(k).to_string();
+        let similar_accounts = accounts::similar_in(tx, actor, rec.value("company_name"), rec.value("website"), rec.value("email")).await?;
+        let similar_contacts = contacts::similar_in(tx, actor, rec.value("email")).await?;
+        let mode: String = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1").fetch_optional(&mut **tx).await?.unwrap_or_default();
+        let found_accounts: Vec<Uuid> = similar_accounts.iter().map(|a| a.record.id).collect();
+        let found_contacts: Vec<Uuid> = similar_contacts.iter().map(|c| c.record.id).collect();
+        let plan = qualify::plan(rec.state, QualifyMode::parse(&mode), &order.request, &found_accounts, &found_contacts).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let account_id = match plan.account {
+            Pick::New => {
+                let a = accounts::NewAccount {
+                    id: order.account_id,
+                    team_id: rec.team_id,
+                    owner_id: rec.owner_id,
+                    name: v("company_name"),
+                    website: v("website"),
+                    industry: v("industry"),
+                    phone: v("business_phone"),
+                    city: v("city"),
+                    country: v("country"),
+                    email: v("email"),
+                };
+                accounts::insert_in(tx, self.kind, &a, actor.user_id, self.now).await?;
+                Some(a.id)
+            }
+            Pick::Existing(a) => Some(a),
+            Pick::Skip => None,
+        };
+        if self.fault == FaultPoint::AfterAccount {
+            return Err(AppError::internal("injected fault after the account was written"));
+        }
+        let contact_id = match plan.contact {
+            Pick::New => {
+                let c = contacts::NewContact {
+                    id: order.contact_id,
+                    team_id: rec.team_id,
+                    owner_id: rec.owner_id,
+                    account_id,
+                    first_name: v("first_name"),
+                    last_name: v("last_name"),
+                    job_title: v("job_title"),
+                    email: v("email"),
+                    phone: if rec.value("mobile_phone").is_empty() { v("business_phone") } else { v("mobile_phone") },
+                };
+                contacts::insert_in(tx, self.kind, &c, actor.user_id, self.now).await?;
+                Some(c.id)
+            }
+            Pick::Existing(c) => Some(c),
+            Pick::Skip => None,
+        };
+        let mut post = vec![("event", "qualified".to_string())];
+        if plan.opportunity {
+            // The process goes on where the lead's part of it ends; with no process, the shipped default.
+            let values: BTreeMap<String, String> = rec.fields.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
+            let process = match self.process(tx, rec.value("process_id")).await? {
+                Some(p) => p,
+                None => crate::domain::process::default_for(rec.value("source")),
+            };
+            let stage = process.first_stage_for(Record::Opportunity, &values).map(|s| s.key.clone()).unwrap_or_default();
+            let o = opportunities::NewOpportunity {
+                id: order.opportunity_id,
+                team_id: rec.team_id,
+                owner_id: rec.owner_id,
+                lead_id: id,
+                account_id,
+                contact_id,
+                topic: v("topic"),
+                estimated_value: qualify::estimated_value_cents(rec.value("budget_amount")),
+                budget_amount: crate::domain::validate::money_cents(rec.value("budget_amount")).ok(),
+                process_id: process.key.clone(),
+                stage,
+                process_checks: v("process_checks"),
+            };
+            opportunities::insert_in(tx, self.kind, &o, actor.user_id, self.now).await?;
+            post.push(("opportunity", o.id.to_string()));
+        }
+        let changed: BTreeMap<String, String> = [("status_reason".to_string(), "Qualified".to_string())].into();
+        let mut rec = rec;
+        rec.state = LeadState::Qualified;
+        let version = self.set_fields(actor, rec, &changed);
+        self.posts.push(post);
+        Ok((version, changed))
+    }
+
+    async fn disqualify(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, reason: &str, note: &str) -> AppResult<(i64, BTreeMap<String, String>)> {
+        let rec = self.editable(actor, id)?;
+        let open_opportunity = crate::store::opportunities::open_from_lead_in(tx, id).await?;
+        let reason = qualify::check_disqualify(rec.state, reason, open_opportunity).map_err(AppError::BadRequest)?;
+        let note = crate::domain::fields::spec("closed_note")
+            .map(|s| crate::domain::validate::normalize(s, note))
+            .unwrap_or_else(|| Ok(String::new()))
+            .map_err(|m| AppError::Invalid(vec![FieldError::new("closed_note", m)]))?;
+        let changed: BTreeMap<String, String> = [("status_reason".to_string(), reason.to_string()), ("closed_note".to_string(), note.clone())].into();
+        let mut rec = rec;
+        rec.state = LeadState::Disqualified;
+        let version = self.set_fields(actor, rec, &changed);
+        self.posts.push(vec![("event", "disqualified".into()), ("reason", reason.to_string()), ("note", note)]);
+        Ok((version, changed))
+    }
+
+    fn reactivate(&mut self, actor: &Actor, id: Uuid) -> AppResult<(i64, BTreeMap<String, String>)> {
+        let rec = self.editable(actor, id)?;
+        qualify::check_reactivate(rec.state).map_err(AppError::BadRequest)?;
+        let changed: BTreeMap<String, String> = [("status_reason".to_string(), "New".to_string()), ("closed_note".to_string(), String::new())].into();
+        let mut rec = rec;
+        rec.state = LeadState::Open;
+        let version = self.set_fields(actor, rec, &changed);
+        self.posts.push(vec![("event", "reactivated".into())]);
+        Ok((version, changed))
     }
 
     /// Writes everything the accepted mutations did, in a handful of statements. Returns the news for
@@ -612,7 +828,7 @@ impl WorkingSet {
             .iter()
             .filter_map(|(lead, row)| match &row[0] {
                 Val::Text(id) => Uuid::parse_str(id).ok().map(|item_id| LiveEvent::Timeline { lead_id: *lead, item_id }),
-                Val::Int(_) => None,
+                _ => None,
             })
             .collect();
         crate::store::timeline::insert_events(tx, kind, events.into_iter().map(|(_, row)| row).collect()).await?;
@@ -744,4 +960,27 @@ async fn conflict_error(tx: &mut Transaction<'_, Any>, conflicts: &[Conflict]) -
 /// How many changes the pull feed holds for a record (tests and diagnostics).
 pub async fn change_count(db: &Db, id: Uuid) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM changes WHERE record_id = $1").bind(id.to_string()).fetch_one(&db.pool).await?)
+}
+
+/// What Qualify would find before anything is created: possible duplicates and the workspace's mode.
+pub async fn qualify_preview(db: &Db, actor: &Actor, id: Uuid) -> AppResult<crate::model::QualifyPreview> {
+    let mut tx = db.pool.begin().await?;
+    let rec = match load(&mut tx, None, id).await? {
+        Some(r) if access::can_read(actor, r.lead_ref()) => r,
+        _ => return Err(AppError::NotFound),
+    };
+    let accounts = crate::store::accounts::similar_in(&mut tx, actor, rec.value("company_name"), rec.value("website"), rec.value("email")).await?;
+    let contacts = crate::store::contacts::similar_in(&mut tx, actor, rec.value("email")).await?;
+    let mode: Option<String> = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1").fetch_optional(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(crate::model::QualifyPreview { mode: QualifyMode::parse(&mode.unwrap_or_default()), accounts, contacts })
+}
+
+/// The workspace setting for Qualify (admins only).
+pub async fn set_qualify_mode(db: &Db, actor: &Actor, mode: QualifyMode) -> AppResult<()> {
+    if actor.role != access::Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    sqlx::query("UPDATE workspace SET qualify_mode = $1 WHERE id = 1").bind(mode.as_str()).execute(&db.pool).await?;
+    Ok(())
 }

@@ -1,8 +1,12 @@
 //! Storage: one layer over SQLite and Postgres through sqlx's `Any` driver. SQL is written once with
 //! `$n` placeholders (both engines accept them); the few dialect differences live in `Kind` below.
 
+pub mod accounts;
+pub mod contacts;
 pub mod live;
 pub mod leads;
+pub mod opportunities;
+pub mod processes;
 pub mod sync;
 pub mod timeline;
 pub mod users;
@@ -107,6 +111,7 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
         sqlx::migrate!("../migrations").run(&self.pool).await?;
+        processes::ensure_shipped(self).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         Ok(())
     }
 

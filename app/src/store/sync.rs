@@ -7,7 +7,7 @@ use super::timeline;
 use super::{now_ms, Db, Kind};
 use crate::domain::access::{self, Actor};
 use crate::domain::fields;
-use crate::domain::mutation::{Conflict, ConflictPolicy, Entity};
+use crate::domain::mutation::{Conflict, ConflictPolicy, Entity, Op};
 use crate::domain::sync::{LeadCopy, Outcome, PullPage, PullRequest, PushRequest, PushResult, PULL_PAGE, RECENT_LEADS};
 use crate::error::{AppError, AppResult};
 use crate::model::ConflictItem;
@@ -85,7 +85,14 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
         }
         // `apply` changes nothing unless it accepts, so a refusal leaves only its record.
         let result = match m.entity {
-            Entity::Lead => ws.apply(&mut tx, actor, m, ConflictPolicy::LastWriteWins).await.map(|_| ()),
+            Entity::Lead => {
+                // Qualify writes account, contact and opportunity at once; the lead (maybe created earlier
+                // in this batch) must be in the database before the opportunity refers to it.
+                if matches!(m.op, Op::Qualify(_)) {
+                    news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
+                }
+                ws.apply(&mut tx, actor, m, ConflictPolicy::LastWriteWins).await.map(|_| ())
+            }
             Entity::TimelineItem => {
                 // Timeline items are written directly: lead writes before them reach the database first.
                 news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);

@@ -1,0 +1,81 @@
+//! Contacts (people, optionally at an account): created by qualify or by hand, found again by email.
+
+use super::leads::Val;
+use crate::domain::access::{can_read, Actor, LeadRef};
+use crate::domain::duplicates::{contact_match, email_key};
+use crate::domain::lead::full_name;
+use crate::error::{AppError, AppResult};
+use crate::model::{ContactView, Similar};
+use sqlx::{Any, Row, Transaction};
+use uuid::Uuid;
+
+pub struct NewContact {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub owner_id: Uuid,
+    pub account_id: Option<Uuid>,
+    pub first_name: String,
+    pub last_name: String,
+    pub job_title: String,
+    pub email: String,
+    pub phone: String,
+}
+
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, c: &NewContact, by: Uuid, now: i64) -> AppResult<()> {
+    let row = vec![
+        Val::Text(c.id.to_string()),
+        Val::Text(c.team_id.to_string()),
+        Val::Text(c.owner_id.to_string()),
+        Val::OptText(c.account_id.map(|a| a.to_string())),
+        Val::Text(c.first_name.clone()),
+        Val::Text(c.last_name.clone()),
+        Val::Text(c.job_title.clone()),
+        Val::Text(c.email.clone()),
+        Val::Text(email_key(&c.email).unwrap_or_default()),
+        Val::Text(c.phone.clone()),
+        Val::Text(by.to_string()),
+        Val::Int(Some(now)),
+        Val::Int(Some(now)),
+    ];
+    let table = "contacts (id, team_id, owner_id, account_id, first_name, last_name, job_title, email, email_key, phone, created_by, created_at, updated_at)";
+    super::leads::insert_rows(tx, kind, table, vec![row]).await
+}
+
+const COLS: &str = "c.id, c.team_id, c.owner_id, c.account_id, c.first_name, c.last_name, c.job_title, c.email, c.phone, a.name AS account_name";
+
+fn view(r: &sqlx::any::AnyRow) -> AppResult<(ContactView, LeadRef)> {
+    let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&r.try_get::<String, _>(c)?).map_err(AppError::internal) };
+    let v = ContactView {
+        id: id("id")?,
+        name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
+        job_title: r.try_get("job_title")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        account_id: r.try_get::<Option<String>, _>("account_id")?.and_then(|s| Uuid::parse_str(&s).ok()),
+        account_name: r.try_get::<Option<String>, _>("account_name")?.unwrap_or_default(),
+    };
+    Ok((v, LeadRef { owner_id: id("owner_id")?, team_id: id("team_id")? }))
+}
+
+/// Contacts the actor can see with the lead's email address (at most 10).
+pub(crate) async fn similar_in(tx: &mut Transaction<'_, Any>, actor: &Actor, email: &str) -> AppResult<Vec<Similar<ContactView>>> {
+    let Some(key) = email_key(email) else { return Ok(Vec::new()) };
+    let sql = format!("SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.email_key = $1 ORDER BY c.created_at DESC, c.id LIMIT 50");
+    let rows = sqlx::query(&sql).bind(key).fetch_all(&mut **tx).await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let (v, owner) = view(r)?;
+        if can_read(actor, owner) && out.len() < 10 {
+            let reasons = contact_match(&v.email, email);
+            out.push(Similar { reasons: reasons.iter().map(|m| m.label().to_string()).collect(), record: v });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<ContactView> {
+    let sql = format!("SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = $1");
+    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
+    let (v, owner) = view(&row)?;
+    if can_read(actor, owner) { Ok(v) } else { Err(AppError::NotFound) }
+}

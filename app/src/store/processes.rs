@@ -1,0 +1,72 @@
+//! Process definitions: the shipped ones written at start-up when missing, admins' edits and lookups.
+//! A definition is kept whole as JSON (`domain::process::Process`); name, order and retirement are
+//! columns too, for the list.
+
+use super::{now_ms, Db};
+use crate::domain::access::{Actor, Role};
+use crate::domain::process::{self, Process};
+use crate::error::{AppError, AppResult};
+use crate::domain::validate::FieldError;
+use sqlx::{Any, Row, Transaction};
+
+/// Writes the shipped processes unless they already exist (an admin may have changed them since).
+pub async fn ensure_shipped(db: &Db) -> AppResult<()> {
+    for (position, p) in [process::lead_to_opportunity(), process::trade_show()].into_iter().enumerate() {
+        let json = serde_json::to_string(&p).map_err(AppError::internal)?;
+        sqlx::query("INSERT INTO processes (id, name, definition, position, retired, updated_at) VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (id) DO NOTHING")
+            .bind(p.key.clone())
+            .bind(p.name.clone())
+            .bind(json)
+            .bind(position as i64 + 1)
+            .bind(now_ms())
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> AppResult<Process> {
+    let json: String = row.try_get("definition")?;
+    let mut p: Process = serde_json::from_str(&json).map_err(|e| AppError::internal(format!("process definition: {e}")))?;
+    p.retired = row.try_get::<i64, _>("retired")? != 0;
+    Ok(p)
+}
+
+/// Every process in the admin's order, retired ones included (records may still be in them).
+pub async fn all(db: &Db) -> AppResult<Vec<Process>> {
+    let rows = sqlx::query("SELECT definition, retired FROM processes ORDER BY position, id").fetch_all(&db.pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub(crate) async fn get_in(tx: &mut Transaction<'_, Any>, key: &str) -> AppResult<Option<Process>> {
+    let row = sqlx::query("SELECT definition, retired FROM processes WHERE id = $1").bind(key).fetch_optional(&mut **tx).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Fields a step may point at: the lead's, and the opportunity's own.
+pub fn known_field(key: &str) -> bool {
+    crate::domain::fields::spec(key).is_some() || crate::store::opportunities::OWN_FIELDS.contains(&key)
+}
+
+/// Creates or replaces a process (admins only). `position` orders the list; retiring keeps records in it.
+pub async fn save(db: &Db, actor: &Actor, p: &Process, position: i64) -> AppResult<()> {
+    if actor.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    p.validate(known_field).map_err(|errors| AppError::Invalid(errors.into_iter().map(|m| FieldError::new("definition", m)).collect()))?;
+    let json = serde_json::to_string(p).map_err(AppError::internal)?;
+    sqlx::query(
+        "INSERT INTO processes (id, name, definition, position, retired, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, definition = excluded.definition, position = excluded.position,
+         retired = excluded.retired, updated_at = excluded.updated_at",
+    )
+    .bind(p.key.clone())
+    .bind(p.name.clone())
+    .bind(json)
+    .bind(position)
+    .bind(p.retired as i64)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}

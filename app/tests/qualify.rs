@@ -1,0 +1,254 @@
+//! Processes and deciding leads, on SQLite and (with PROSPECTA_TEST_POSTGRES_URL) on Postgres: stage moves
+//! checked on the server, qualify all-or-nothing and once only, duplicates, disqualify and reactivate.
+#![cfg(feature = "ssr")]
+
+use app::domain::access::Actor;
+use app::domain::lead::LeadState;
+use app::domain::mutation::{ConflictPolicy, Entity, Mutation, Op};
+use app::domain::qualify::{Pick, QualifyMode, QualifyOrder, QualifyRequest};
+use app::domain::sync::{Outcome, PushRequest};
+use app::domain::timeline::{Filter, ItemKind};
+use app::error::AppError;
+use app::store::leads::{self, apply, apply_with_fault, FaultPoint};
+use app::store::opportunities::{self, OppView};
+use app::store::sync::{push, PushFault};
+use app::store::{processes, timeline};
+use uuid::Uuid;
+
+mod common;
+use common::*;
+
+suite!(
+    leads_start_in_a_process_and_moves_are_checked,
+    qualify_creates_account_contact_and_opportunity,
+    duplicates_are_offered_and_can_be_picked,
+    qualify_is_all_or_nothing,
+    two_sessions_qualifying_at_once_make_one_opportunity,
+    disqualify_and_reactivate_keep_history,
+    choosing_mode_creates_only_what_is_asked,
+    a_queued_qualify_is_refused_with_a_reason,
+    admins_edit_processes,
+);
+
+fn op(record: Uuid, op: Op) -> Mutation {
+    Mutation { entity: Entity::Lead, client_id: Uuid::now_v7(), seq: 1, record_id: record, op }
+}
+
+fn order(account: Option<Pick>, contact: Option<Pick>, opportunity: Option<bool>) -> QualifyOrder {
+    QualifyOrder { request: QualifyRequest { account, contact, opportunity }, account_id: Uuid::now_v7(), contact_id: Uuid::now_v7(), opportunity_id: Uuid::now_v7() }
+}
+
+async fn qualify(w: &World, who: &Actor, lead: Uuid, o: QualifyOrder) -> Result<(), AppError> {
+    apply(&w.db, who, &op(lead, Op::Qualify(o)), ConflictPolicy::Reject).await.map(|_| ())
+}
+
+async fn count(w: &World, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&w.db.pool).await.unwrap()
+}
+
+async fn events(w: &World, who: &Actor, lead: Uuid) -> Vec<String> {
+    let p = timeline::page(&w.db, who, lead, &Filter::default(), None).await.unwrap();
+    let mut out: Vec<String> = p.items.into_iter().filter(|i| i.kind == ItemKind::Event).map(|i| i.details.get("event").cloned().unwrap_or_default()).collect();
+    out.reverse();
+    out
+}
+
+async fn state(w: &World, who: &Actor, lead: Uuid) -> (LeadState, String) {
+    let r = leads::get(&w.db, who, lead).await.unwrap();
+    (r.state, r.value("status_reason").to_string())
+}
+
+async fn leads_start_in_a_process_and_moves_are_checked(w: World) {
+    let web = create(&w, &w.ana, &[("source", "Web")]).await;
+    let fair = create(&w, &w.ana, &[("source", "Trade Show")]).await;
+    let r = leads::get(&w.db, &w.ana, web).await.unwrap();
+    assert_eq!((r.value("process_id"), r.value("stage")), ("lead_to_opportunity", "qualify"));
+    let r = leads::get(&w.db, &w.ana, fair).await.unwrap();
+    assert_eq!((r.value("process_id"), r.value("stage")), ("trade_show", "qualify"), "trade-show leads get the short process");
+
+    // A lead cannot walk into the opportunity's stages: qualifying does that.
+    let err = apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("stage", "develop", 1)]), ConflictPolicy::Reject).await.unwrap_err();
+    assert!(err.field_error("stage").unwrap().contains("qualify the lead"), "{err:?}");
+    let err = apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_id", "nonexistent", 1)]), ConflictPolicy::Reject).await.unwrap_err();
+    assert!(err.field_error("stage").is_some(), "{err:?}");
+
+    // Switching process keeps the checks and the captured fields, and says so on the timeline.
+    apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "existing_account", 1), ("purchase_timeframe", "This Quarter", 1)]), ConflictPolicy::Reject).await.unwrap();
+    apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_id", "trade_show", 1)]), ConflictPolicy::Reject).await.unwrap();
+    let r = leads::get(&w.db, &w.ana, web).await.unwrap();
+    assert_eq!((r.value("process_id"), r.value("stage"), r.value("process_checks"), r.value("purchase_timeframe")), ("trade_show", "qualify", "existing_account", "This Quarter"));
+    assert_eq!(events(&w, &w.ana, web).await, ["created", "process"]);
+    // Checks are kept as sorted keys; anything else is refused.
+    apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "b_check, existing_account,a_check", 3)]), ConflictPolicy::Reject).await.unwrap();
+    assert_eq!(leads::get(&w.db, &w.ana, web).await.unwrap().value("process_checks"), "a_check,b_check,existing_account");
+    assert!(apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "Drop Table", 4)]), ConflictPolicy::Reject).await.is_err());
+    // The closing note is not edited by hand.
+    assert!(apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("closed_note", "x", 1)]), ConflictPolicy::Reject).await.unwrap_err().field_error("closed_note").is_some());
+}
+
+async fn qualify_creates_account_contact_and_opportunity(w: World) {
+    let lead = create(&w, &w.ana, &[("first_name", "Lucía"), ("email", "lucia@cafecentral.es"), ("website", "https://www.cafecentral.es"), ("budget_amount", "12500.50"), ("process_checks", "existing_contact")]).await;
+    let o = order(None, None, None);
+    qualify(&w, &w.ana, lead, o.clone()).await.unwrap();
+    assert_eq!(state(&w, &w.ana, lead).await, (LeadState::Qualified, "Qualified".to_string()));
+    let opp = opportunities::get(&w.db, &w.ana, o.opportunity_id).await.unwrap();
+    assert_eq!((opp.stage.as_str(), opp.process_id.as_str(), opp.state.as_str()), ("develop", "lead_to_opportunity", "open"));
+    assert_eq!((opp.estimated_value.as_str(), opp.account_name.as_str(), opp.contact_name.as_str()), ("12500.50", "Café Central", "Lucía García"));
+    assert_eq!((opp.lead_id, opp.account_id, opp.contact_id), (lead, Some(o.account_id), Some(o.contact_id)));
+    assert_eq!(opp.process_checks, "existing_contact", "what was captured travels with the process");
+    let contact = app::store::contacts::get(&w.db, &w.ana, o.contact_id).await.unwrap();
+    assert_eq!((contact.email.as_str(), contact.account_id), ("lucia@cafecentral.es", Some(o.account_id)));
+    assert_eq!(opportunities::from_lead(&w.db, &w.ana, lead).await.unwrap().len(), 1);
+    assert_eq!(opportunities::list(&w.db, &w.ana, OppView::MineOpen).await.unwrap().len(), 1);
+    assert_eq!(opportunities::list(&w.db, &w.luis, OppView::MineOpen).await.unwrap().len(), 0);
+    assert_eq!(opportunities::list(&w.db, &w.luis, OppView::TeamOpen).await.unwrap().len(), 1);
+    assert_eq!(opportunities::list(&w.db, &w.otto, OppView::TeamOpen).await.unwrap().len(), 0, "other teams do not see it");
+    assert!(matches!(opportunities::get(&w.db, &w.otto, o.opportunity_id).await, Err(AppError::NotFound)));
+    // The lead is read-only now, and qualifying again is refused.
+    assert!(apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("topic", "x", 1)]), ConflictPolicy::Reject).await.is_err());
+    assert!(qualify(&w, &w.ana, lead, order(None, None, None)).await.unwrap_err().describe().contains("Only open leads"));
+    assert_eq!(events(&w, &w.ana, lead).await, ["created", "qualified"]);
+    // Only people who may edit the lead decide it.
+    let other = create(&w, &w.ana, &[]).await;
+    assert!(matches!(qualify(&w, &w.luis, other, order(None, None, None)).await, Err(AppError::Forbidden)));
+    assert!(matches!(qualify(&w, &w.otto, other, order(None, None, None)).await, Err(AppError::NotFound)));
+}
+
+async fn duplicates_are_offered_and_can_be_picked(w: World) {
+    let first = create(&w, &w.ana, &[("email", "pedro@cafecentral.es"), ("website", "cafecentral.es")]).await;
+    let made = order(None, None, None);
+    qualify(&w, &w.ana, first, made.clone()).await.unwrap();
+    // Same company written differently, same email domain, same contact email.
+    let second = create(&w, &w.luis, &[("company_name", "CAFÉ CENTRAL, S.L."), ("email", "Pedro@cafecentral.es")]).await;
+    let preview = leads::qualify_preview(&w.db, &w.luis, second).await.unwrap();
+    assert_eq!(preview.accounts.iter().map(|a| a.record.id).collect::<Vec<_>>(), [made.account_id]);
+    assert!(preview.accounts[0].reasons.len() >= 2, "name and web domain: {:?}", preview.accounts[0].reasons);
+    assert_eq!(preview.contacts.iter().map(|c| c.record.id).collect::<Vec<_>>(), [made.contact_id]);
+    // Another name, same web domain (from the email): still offered.
+    let renamed = create(&w, &w.ana, &[("company_name", "Grupo Central"), ("email", "compras@cafecentral.es")]).await;
+    let p = leads::qualify_preview(&w.db, &w.ana, renamed).await.unwrap();
+    assert_eq!((p.accounts.len(), p.accounts[0].reasons.clone(), p.contacts.len()), (1, vec!["same web domain".to_string()], 0));
+    // Another team's records are never offered.
+    let theirs = create(&w, &w.otto, &[("email", "pedro@cafecentral.es")]).await;
+    assert!(leads::qualify_preview(&w.db, &w.otto, theirs).await.unwrap().accounts.is_empty());
+
+    let err = qualify(&w, &w.luis, second, order(None, None, None)).await.unwrap_err();
+    assert!(err.describe().contains("may already exist"), "{err:?}");
+    assert_eq!(state(&w, &w.luis, second).await.0, LeadState::Open, "nothing happened");
+    let picked = order(Some(Pick::Existing(made.account_id)), Some(Pick::New), None);
+    qualify(&w, &w.luis, second, picked.clone()).await.unwrap();
+    let opp = opportunities::get(&w.db, &w.luis, picked.opportunity_id).await.unwrap();
+    assert_eq!((opp.account_id, opp.contact_id), (Some(made.account_id), Some(picked.contact_id)), "existing account, new contact anyway");
+    assert_eq!(count(&w, "accounts").await, 1);
+    assert_eq!(count(&w, "contacts").await, 2);
+    // A forged pick is refused.
+    let third = create(&w, &w.ana, &[]).await;
+    assert!(qualify(&w, &w.ana, third, order(Some(Pick::Existing(Uuid::now_v7())), Some(Pick::New), None)).await.is_err());
+}
+
+async fn qualify_is_all_or_nothing(w: World) {
+    let lead = create(&w, &w.ana, &[("email", "x@cafecentral.es")]).await;
+    let m = op(lead, Op::Qualify(order(None, None, None)));
+    let err = apply_with_fault(&w.db, &w.ana, &m, ConflictPolicy::Reject, FaultPoint::AfterAccount).await.unwrap_err();
+    assert!(matches!(err, AppError::Internal(_)));
+    assert_eq!((count(&w, "accounts").await, count(&w, "contacts").await, count(&w, "opportunities").await), (0, 0, 0), "nothing remains");
+    assert_eq!(state(&w, &w.ana, lead).await.0, LeadState::Open);
+    assert_eq!(events(&w, &w.ana, lead).await, ["created"]);
+    // The same mutation goes through afterwards: its number was not used up by the failure.
+    apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap();
+    assert_eq!(count(&w, "opportunities").await, 1);
+}
+
+async fn two_sessions_qualifying_at_once_make_one_opportunity(w: World) {
+    for i in 0..3 {
+        let lead = create(&w, &w.ana, &[("company_name", &format!("Race {i}"))]).await;
+        let (a, b) = (op(lead, Op::Qualify(order(None, None, None))), op(lead, Op::Qualify(order(None, None, None))));
+        let (db1, db2, ana, manager) = (w.db.clone(), w.db.clone(), w.ana.clone(), w.manager.clone());
+        let one = tokio::spawn(async move { apply(&db1, &ana, &a, ConflictPolicy::Reject).await });
+        let two = tokio::spawn(async move { apply(&db2, &manager, &b, ConflictPolicy::Reject).await });
+        let results = [one.await.unwrap(), two.await.unwrap()];
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().any(|r| r.as_ref().is_err_and(|e| e.describe().contains("Only open leads"))), "{results:?}");
+        assert_eq!(opportunities::from_lead(&w.db, &w.ana, lead).await.unwrap().len(), 1);
+    }
+    assert_eq!(count(&w, "opportunities").await, 3);
+}
+
+async fn disqualify_and_reactivate_keep_history(w: World) {
+    let lead = create(&w, &w.ana, &[("description", "Met at the fair")]).await;
+    apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_checks", "existing_account", 1)]), ConflictPolicy::Reject).await.unwrap();
+    let bad = apply(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "Bored".into(), note: String::new() }), ConflictPolicy::Reject).await.unwrap_err();
+    assert!(bad.describe().contains("Choose a reason"), "{bad:?}");
+    apply(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "cannot contact".into(), note: "Three calls, no answer".into() }), ConflictPolicy::Reject).await.unwrap();
+    assert_eq!(state(&w, &w.ana, lead).await, (LeadState::Disqualified, "Cannot Contact".to_string()));
+    let closed = app::domain::query::LeadQuery { view: app::domain::query::View::Closed, ..Default::default() };
+    assert_eq!(leads::list(&w.db, &w.ana, &closed).await.unwrap().rows.iter().map(|r| r.id).collect::<Vec<_>>(), [lead]);
+    assert!(apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("topic", "x", 1)]), ConflictPolicy::Reject).await.unwrap_err().describe().contains("reactivate"));
+
+    apply(&w.db, &w.ana, &op(lead, Op::Reactivate), ConflictPolicy::Reject).await.unwrap();
+    let r = leads::get(&w.db, &w.ana, lead).await.unwrap();
+    assert_eq!((r.state, r.value("status_reason"), r.value("description"), r.value("process_checks")), (LeadState::Open, "New", "Met at the fair", "existing_account"));
+    assert_eq!(events(&w, &w.ana, lead).await, ["created", "disqualified", "reactivated"], "the history stays");
+    assert!(apply(&w.db, &w.ana, &op(lead, Op::Reactivate), ConflictPolicy::Reject).await.unwrap_err().describe().contains("already open"));
+
+    // A lead with an open opportunity cannot be disqualified, even after reactivating it.
+    let won = create(&w, &w.ana, &[]).await;
+    qualify(&w, &w.ana, won, order(None, None, None)).await.unwrap();
+    apply(&w.db, &w.ana, &op(won, Op::Reactivate), ConflictPolicy::Reject).await.unwrap();
+    let err = apply(&w.db, &w.ana, &op(won, Op::Disqualify { reason: "Lost".into(), note: String::new() }), ConflictPolicy::Reject).await.unwrap_err();
+    assert!(err.describe().contains("open opportunity"), "{err:?}");
+}
+
+async fn choosing_mode_creates_only_what_is_asked(w: World) {
+    assert!(matches!(leads::set_qualify_mode(&w.db, &w.ana, QualifyMode::SellerChooses).await, Err(AppError::Forbidden)));
+    leads::set_qualify_mode(&w.db, &w.admin, QualifyMode::SellerChooses).await.unwrap();
+    let lead = create(&w, &w.ana, &[]).await;
+    assert_eq!(leads::qualify_preview(&w.db, &w.ana, lead).await.unwrap().mode, QualifyMode::SellerChooses);
+    qualify(&w, &w.ana, lead, order(None, None, None)).await.unwrap();
+    assert_eq!((count(&w, "accounts").await, count(&w, "contacts").await, count(&w, "opportunities").await), (0, 0, 0));
+    assert_eq!(state(&w, &w.ana, lead).await.0, LeadState::Qualified, "qualified without an opportunity");
+    let lead = create(&w, &w.ana, &[]).await;
+    qualify(&w, &w.ana, lead, order(Some(Pick::New), None, Some(true))).await.unwrap();
+    assert_eq!((count(&w, "accounts").await, count(&w, "contacts").await, count(&w, "opportunities").await), (1, 0, 1));
+}
+
+async fn a_queued_qualify_is_refused_with_a_reason(w: World) {
+    // Created and qualified in one offline batch: both apply, the opportunity finds its lead.
+    let client = Uuid::now_v7();
+    let mut created = create_m(&[]);
+    created.client_id = client;
+    let lead = created.record_id;
+    let q = Mutation { entity: Entity::Lead, client_id: client, seq: 2, record_id: lead, op: Op::Qualify(order(None, None, None)) };
+    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![created, q] }, PushFault::None).await.unwrap();
+    assert_eq!(r.outcomes.iter().map(|(_, o)| o.clone()).collect::<Vec<_>>(), [Outcome::Applied, Outcome::Applied]);
+    // Meanwhile someone else qualified this one: the queued qualify is refused, and says why.
+    let other = create(&w, &w.ana, &[("company_name", "Bar Sur")]).await;
+    qualify(&w, &w.manager, other, order(None, None, None)).await.unwrap();
+    let late = Mutation { entity: Entity::Lead, client_id: client, seq: 3, record_id: other, op: Op::Qualify(order(None, None, None)) };
+    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![late] }, PushFault::None).await.unwrap();
+    assert!(matches!(&r.outcomes[0].1, Outcome::Rejected { reason } if reason.contains("Only open leads")), "{:?}", r.outcomes);
+    assert_eq!(count(&w, "opportunities").await, 2);
+}
+
+async fn admins_edit_processes(w: World) {
+    let all = processes::all(&w.db).await.unwrap();
+    assert_eq!(all.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["lead_to_opportunity", "trade_show"]);
+    let mut p = all[1].clone();
+    p.key = "partner".into();
+    p.name = "Partner referral".into();
+    assert!(matches!(processes::save(&w.db, &w.manager, &p, 3).await, Err(AppError::Forbidden)));
+    processes::save(&w.db, &w.admin, &p, 3).await.unwrap();
+    let lead = create(&w, &w.ana, &[]).await;
+    apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_id", "partner", 1)]), ConflictPolicy::Reject).await.unwrap();
+    // Retired: records in it go on, nobody switches to it.
+    p.retired = true;
+    processes::save(&w.db, &w.admin, &p, 3).await.unwrap();
+    let other = create(&w, &w.ana, &[]).await;
+    let err = apply(&w.db, &w.ana, &update_m(other, Uuid::now_v7(), 1, &[("process_id", "partner", 1)]), ConflictPolicy::Reject).await.unwrap_err();
+    assert!(err.field_error("stage").unwrap().contains("retired"), "{err:?}");
+    apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_checks", "present_proposal", 1)]), ConflictPolicy::Reject).await.unwrap();
+    // A broken definition is refused with its reasons.
+    p.stages.clear();
+    let err = processes::save(&w.db, &w.admin, &p, 3).await.unwrap_err();
+    assert!(err.field_errors().iter().any(|e| e.message.contains("at least one stage")), "{err:?}");
+}
