@@ -62,6 +62,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view={Lazy::<pages::split::AdminRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/sync") view={Lazy::<pages::split::SyncRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/notifications") view={Lazy::<pages::split::NotificationsRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/opportunities") view={Lazy::<pages::split::OpportunitiesRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/opportunities/:id") view={Lazy::<pages::split::OpportunityRoute>::new()} ssr=ssr.clone()/>
                 </ParentRoute>
             </Routes>
         </Router>

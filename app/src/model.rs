@@ -70,6 +70,12 @@ pub struct LeadDetail {
     pub can_edit: bool,
     pub can_reassign: bool,
     pub can_delete: bool,
+    /// May qualify or disqualify it (when open) and reactivate it (when closed).
+    #[serde(default)]
+    pub can_decide: bool,
+    /// When the lead entered its current stage, UTC ms.
+    #[serde(default)]
+    pub stage_since: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -128,6 +128,8 @@ impl Offline {
             can_edit: mine || me.role != Role::Seller,
             can_reassign: me.role != Role::Seller,
             can_delete: false,
+            can_decide: mine || me.role != Role::Seller,
+            stage_since: lead.updated_at,
         })
     }
 

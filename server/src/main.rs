@@ -49,6 +49,9 @@ enum Cmd {
     /// For `./run bench`: opening and paging a 10,000-item timeline, on an empty database.
     #[command(hide = true)]
     BenchTimeline,
+    /// For `./run bench`: qualifying 1,000 leads against 100,000 accounts and contacts, on an empty database.
+    #[command(hide = true)]
+    BenchQualify,
     /// For `./run bench`: fan-out of one post to many open event streams of a running server.
     #[command(hide = true)]
     BenchLive {
@@ -127,6 +130,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::BenchBaseline { addr } => bench::serve_baseline(db, &addr).await,
         Cmd::BenchSync => bench::sync_figures(db).await,
         Cmd::BenchTimeline => bench::timeline_figures(db).await,
+        Cmd::BenchQualify => bench::qualify_figures(db).await,
         Cmd::BenchLive { addr, post_addr, token, lead, listeners } => {
             let post_addr = post_addr.unwrap_or_else(|| addr.clone());
             bench::live_figures(&addr, &post_addr, &token, lead, listeners).await

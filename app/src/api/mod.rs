@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod leads;
+pub mod opportunities;
 pub mod sync;
 pub mod timeline;
 

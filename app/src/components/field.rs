@@ -15,10 +15,12 @@ pub fn FieldInput(
     #[prop(optional)] on_change: Option<Callback<String>>,
     #[prop(optional)] disabled: bool,
     #[prop(optional)] owners: Vec<UserOption>,
+    /// Keeps ids unique when a field shows twice on a page (the form and the stage panel).
+    #[prop(optional)] id_prefix: &'static str,
 ) -> impl IntoView {
-    let id = format!("f-{}", spec.key);
+    let id = format!("{id_prefix}f-{}", spec.key);
     let err_id = format!("{id}-err");
-    let described = move || error.get().map(|_| format!("f-{}-err", spec.key));
+    let described = move || error.get().map(|_| format!("{id_prefix}f-{}-err", spec.key));
     let invalid = move || error.get().map(|_| "true");
     let input = move |ev: leptos::ev::Event| {
         if let Some(cb) = on_change {

@@ -53,6 +53,7 @@ fn Header(me: Me, unread: RwSignal<i64>) -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/leads">"Leads"</A>
                 <A href="/leads/new">"New lead"</A>
+                <A href="/opportunities">"Opportunities"</A>
                 {(me.role == Role::Admin).then(|| view! { <A href="/admin">"Users"</A> })}
             </nav>
             <SyncStatus/>

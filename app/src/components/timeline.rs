@@ -97,7 +97,12 @@ impl Ctx {
 
     /// One page from the server; a failure is shown (no network: the offline note) and answers None.
     async fn fetch(self, f: Option<Filter>, after: Option<Cursor>) -> Option<(TimelinePage, Filter)> {
-        match load_timeline(self.lead.to_string(), f, after).await {
+        let answer = load_timeline(self.lead.to_string(), f, after).await;
+        // The page may have been rebuilt meanwhile (a reload after qualifying): nobody to tell.
+        if self.items.is_disposed() {
+            return None;
+        }
+        match answer {
             Ok(answer) => {
                 self.problem.set(None);
                 self.offline.set(false);

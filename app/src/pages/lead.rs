@@ -1,6 +1,12 @@
 //! One lead: header, the editable fields, and conflict resolution when someone else saved first.
 
 use crate::api::leads::{get_lead, owner_options, save_lead, DeleteLead};
+use crate::api::opportunities::{lead_opportunities, list_processes};
+use crate::components::decide::{DisqualifyPanel, QualifyPanel, ReactivateButton};
+use crate::components::stage_bar::StageBar;
+use crate::domain::lead::LeadState;
+use crate::domain::process::{Process, Record};
+use crate::model::OpportunityRow;
 use crate::components::field::FieldInput;
 use crate::components::message::ErrorMessage;
 use crate::domain::fields::{in_group, Group, FIELDS};
@@ -35,6 +41,8 @@ pub fn LeadPage() -> impl IntoView {
             other => other,
         }
     });
+    let processes = Resource::new(local, |_| processes_here());
+    let opps = Resource::new(move || (id(), local()), |(id, _)| async move { lead_opportunities(id).await.unwrap_or_default() });
     // A lead opened online joins this device's copy, so it still opens offline.
     Effect::new(move |_| {
         if let Some(Ok(d)) = lead.get() {
@@ -50,7 +58,10 @@ pub fn LeadPage() -> impl IntoView {
                     Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     Ok(d) => {
                         let owners = owners.await.unwrap_or_default();
-                        view! { <LeadView detail=d owners=owners/> }.into_any()
+                        let processes = processes.await;
+                        let from_lead = opps.await;
+                        let reload = Callback::new(move |_| { lead.refetch(); opps.refetch(); });
+                        view! { <LeadView detail=d owners=owners processes=processes opps=from_lead reload=reload/> }.into_any()
                     }
                 }
             })}
@@ -59,7 +70,7 @@ pub fn LeadPage() -> impl IntoView {
 }
 
 #[component]
-fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
+fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, processes: Vec<Process>, opps: Vec<OpportunityRow>, reload: Callback<()>) -> impl IntoView {
     let o = use_offline();
     let base = RwSignal::new(detail.clone());
     let edited = RwSignal::new(detail.values.clone());
@@ -71,7 +82,8 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
         let b = base.get();
         edited.with(|e| FIELDS.iter().any(|s| e.get(s.key) != b.values.get(s.key)))
     };
-    let save = move || {
+    let save = move |extra: BTreeMap<String, String>| {
+        edited.update(|e| e.extend(extra));
         let b = base.get_untracked();
         let changes: Vec<FieldChange> = edited.with_untracked(|e| {
             FIELDS
@@ -114,6 +126,10 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
     };
     let err = move |key: &'static str| Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)));
     let can_edit = detail.can_edit;
+    let open = detail.state == LeadState::Open;
+    let lead_id = detail.id;
+    let deciding = RwSignal::new(None::<&'static str>);
+    let close = Callback::new(move |_| deciding.set(None));
     let delete = ServerAction::<DeleteLead>::new();
     view! {
         <header class="lead-head">
@@ -126,9 +142,37 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>) -> impl IntoView {
                 <div><dt>"Updated"</dt><dd>{move || base.with(|b| b.updated_shown.clone())}</dd></div>
             </dl>
         </header>
-        // Room for the process bar, stakeholders and competitors that later work adds.
+        {(!opps.is_empty()).then(|| view! {
+            <ul class="plain from-lead" aria-label="Opportunities from this lead">
+                {opps.into_iter().map(|o| view! { <li><a href=format!("/opportunities/{}", o.id)>{format!("Opportunity: {} ({})", o.topic, o.state)}</a></li> }).collect_view()}
+            </ul>
+        })}
+        {(detail.can_decide).then(|| view! {
+            <div class="decisions">
+                {if open {
+                    view! {
+                        <button type="button" on:click=move |_| deciding.set(Some("qualify"))>"Qualify"</button>
+                        <button type="button" class="secondary" on:click=move |_| deciding.set(Some("disqualify"))>"Disqualify"</button>
+                    }.into_any()
+                } else {
+                    view! { <ReactivateButton lead=lead_id on_done=reload/> }.into_any()
+                }}
+            </div>
+        })}
+        {move || match deciding.get() {
+            Some("qualify") => Some(view! { <QualifyPanel lead=lead_id on_close=close on_done=reload/> }.into_any()),
+            Some(_) => Some(view! { <DisqualifyPanel lead=lead_id on_close=close on_done=reload/> }.into_any()),
+            None => None,
+        }}
+        <StageBar processes=processes record=Record::Lead can_edit=can_edit
+            values=Signal::derive(move || edited.get())
+            since=Signal::derive(move || base.with(|b| b.stage_since))
+            on_edit=Callback::new(move |(k, v): (String, String)| { edited.update(|e| { e.insert(k, v); }); result.set(None); })
+            on_save=Callback::new(move |extra| save(extra))
+            on_qualify=Callback::new(move |_| deciding.set(Some("qualify")))
+            refused=Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error("stage")))/>
         <section class="lead-body">
-            <form class="lead-form" novalidate="" on:submit=move |ev| { ev.prevent_default(); save(); }>
+            <form class="lead-form" novalidate="" on:submit=move |ev| { ev.prevent_default(); save(BTreeMap::new()); }>
                 {move || match result.get() {
                     Some(Ok(Saved::Queued)) => Some(view! { <p class="ok-box" role="status">"Saved on this device. It will sync when the network is back."</p> }.into_any()),
                     Some(Ok(_)) => Some(view! { <p class="ok-box" role="status">"Saved."</p> }.into_any()),
@@ -224,4 +268,31 @@ fn copy_of(d: &LeadDetail) -> LeadCopy {
 /// A field's text; missing reads as empty.
 fn v<'a>(d: &'a LeadDetail, key: &str) -> &'a str {
     d.values.get(key).map(String::as_str).unwrap_or("")
+}
+
+/// The process definitions; kept on this device so the stage bar works offline too.
+async fn processes_here() -> Vec<Process> {
+    const KEY: &str = "prospecta.processes";
+    match list_processes().await {
+        Ok(list) => {
+            #[cfg(feature = "hydrate")]
+            {
+                use gloo_storage::Storage;
+                let _ = gloo_storage::LocalStorage::set(KEY, &list);
+            }
+            list
+        }
+        Err(_) => {
+            #[cfg(feature = "hydrate")]
+            {
+                use gloo_storage::Storage;
+                return gloo_storage::LocalStorage::get(KEY).unwrap_or_default();
+            }
+            #[cfg(not(feature = "hydrate"))]
+            {
+                let _ = KEY;
+                Vec::new()
+            }
+        }
+    }
 }

@@ -4,6 +4,7 @@ pub mod lead;
 pub mod leads;
 pub mod new_lead;
 pub mod notifications;
+pub mod opportunities;
 pub mod setup;
 pub mod sign_in;
 pub mod sync;

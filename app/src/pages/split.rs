@@ -27,4 +27,6 @@ lazy_page! {
     AdminRoute => super::admin::AdminPage,
     SyncRoute => super::sync::SyncPage,
     NotificationsRoute => super::notifications::NotificationsPage,
+    OpportunitiesRoute => super::opportunities::OpportunitiesPage,
+    OpportunityRoute => super::opportunities::OpportunityPage,
 }

@@ -22,8 +22,10 @@ pub struct NewAccount {
     pub email: String,
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a: &NewAccount, by: Uuid, now: i64) -> AppResult<()> {
-    let row = vec![
+const TABLE: &str = "accounts (id, team_id, owner_id, name, name_key, website, web_domain, industry, phone, city, country, created_by, created_at, updated_at)";
+
+fn row(a: &NewAccount, by: Uuid, now: i64) -> Vec<Val> {
+    vec![
         Val::Text(a.id.to_string()),
         Val::Text(a.team_id.to_string()),
         Val::Text(a.owner_id.to_string()),
@@ -38,9 +40,21 @@ pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, 
         Val::Text(by.to_string()),
         Val::Int(Some(now)),
         Val::Int(Some(now)),
-    ];
-    let table = "accounts (id, team_id, owner_id, name, name_key, website, web_domain, industry, phone, city, country, created_by, created_at, updated_at)";
-    super::leads::insert_rows(tx, kind, table, vec![row]).await
+    ]
+}
+
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a: &NewAccount, by: Uuid, now: i64) -> AppResult<()> {
+    super::leads::insert_rows(tx, kind, TABLE, vec![row(a, by, now)]).await
+}
+
+/// Writes many at once (benchmarks and demo data), 500 per statement.
+pub async fn seed(db: &super::Db, rows: &[NewAccount], by: Uuid, now: i64) -> AppResult<()> {
+    for chunk in rows.chunks(500) {
+        let mut tx = db.pool.begin().await?;
+        super::leads::insert_rows(&mut tx, db.kind, TABLE, chunk.iter().map(|r| row(r, by, now)).collect()).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 const COLS: &str = "a.id, a.team_id, a.owner_id, a.name, a.website, a.web_domain, a.industry, a.phone, a.city, a.country, a.created_at, u.name AS owner_name";

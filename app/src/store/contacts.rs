@@ -21,8 +21,10 @@ pub struct NewContact {
     pub phone: String,
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, c: &NewContact, by: Uuid, now: i64) -> AppResult<()> {
-    let row = vec![
+const TABLE: &str = "contacts (id, team_id, owner_id, account_id, first_name, last_name, job_title, email, email_key, phone, created_by, created_at, updated_at)";
+
+fn row(c: &NewContact, by: Uuid, now: i64) -> Vec<Val> {
+    vec![
         Val::Text(c.id.to_string()),
         Val::Text(c.team_id.to_string()),
         Val::Text(c.owner_id.to_string()),
@@ -36,9 +38,21 @@ pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, 
         Val::Text(by.to_string()),
         Val::Int(Some(now)),
         Val::Int(Some(now)),
-    ];
-    let table = "contacts (id, team_id, owner_id, account_id, first_name, last_name, job_title, email, email_key, phone, created_by, created_at, updated_at)";
-    super::leads::insert_rows(tx, kind, table, vec![row]).await
+    ]
+}
+
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, c: &NewContact, by: Uuid, now: i64) -> AppResult<()> {
+    super::leads::insert_rows(tx, kind, TABLE, vec![row(c, by, now)]).await
+}
+
+/// Writes many at once (benchmarks and demo data), 500 per statement.
+pub async fn seed(db: &super::Db, rows: &[NewContact], by: Uuid, now: i64) -> AppResult<()> {
+    for chunk in rows.chunks(500) {
+        let mut tx = db.pool.begin().await?;
+        super::leads::insert_rows(&mut tx, db.kind, TABLE, chunk.iter().map(|r| row(r, by, now)).collect()).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 const COLS: &str = "c.id, c.team_id, c.owner_id, c.account_id, c.first_name, c.last_name, c.job_title, c.email, c.phone, a.name AS account_name";

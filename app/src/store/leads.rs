@@ -198,6 +198,8 @@ pub fn detail(actor: &Actor, r: &LeadRecord) -> LeadDetail {
         can_edit: open && access::can_edit(actor, r.lead_ref()),
         can_reassign: open && actor.role != access::Role::Seller && access::can_edit(actor, r.lead_ref()),
         can_delete: access::can_delete(actor),
+        can_decide: access::can_edit(actor, r.lead_ref()),
+        stage_since: r.fields.get("stage").and_then(|s| s.changed_at).unwrap_or(r.created_at),
     }
 }
 
