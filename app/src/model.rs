@@ -294,3 +294,39 @@ impl OpportunityView {
         .collect()
     }
 }
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StakeholderView {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub job_title: String,
+    /// One of `domain::opportunity::StakeholderRole`'s labels.
+    pub role: String,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealCompetitorView {
+    pub id: Uuid,
+    pub competitor_id: Uuid,
+    pub name: String,
+    pub note: String,
+}
+
+/// The stakeholders and competitors of one lead or opportunity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealPeople {
+    pub stakeholders: Vec<StakeholderView>,
+    pub competitors: Vec<DealCompetitorView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompetitorView {
+    pub id: Uuid,
+    pub name: String,
+    pub website: String,
+    pub strengths: String,
+    pub weaknesses: String,
+}

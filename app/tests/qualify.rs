@@ -28,6 +28,7 @@ suite!(
     choosing_mode_creates_only_what_is_asked,
     a_queued_qualify_is_refused_with_a_reason,
     admins_edit_processes,
+    stakeholders_and_competitors_travel_to_the_opportunity,
 );
 
 fn op(record: Uuid, op: Op) -> Mutation {
@@ -251,4 +252,63 @@ async fn admins_edit_processes(w: World) {
     p.stages.clear();
     let err = processes::save(&w.db, &w.admin, &p, 3).await.unwrap_err();
     assert!(err.field_errors().iter().any(|e| e.message.contains("at least one stage")), "{err:?}");
+}
+
+fn deal_m(entity: Entity, record: Uuid, pairs: &[(&str, &str)]) -> Mutation {
+    Mutation { entity, client_id: Uuid::now_v7(), seq: 1, record_id: record, op: Op::Create { fields: fields(pairs) } }
+}
+
+async fn stakeholders_and_competitors_travel_to_the_opportunity(w: World) {
+    use app::store::deal;
+    let lead = create(&w, &w.ana, &[]).await;
+    let l = lead.to_string();
+    // The competitor list is kept by managers.
+    let rival = Uuid::now_v7();
+    let new_rival = deal_m(Entity::Competitor, rival, &[("name", "Cafés Rival"), ("website", "rival.es"), ("strengths", "Cheap")]);
+    assert!(matches!(deal::save(&w.db, &w.ana, &new_rival).await, Err(AppError::Forbidden)));
+    deal::save(&w.db, &w.manager, &new_rival).await.unwrap();
+    assert_eq!(deal::competitors(&w.db).await.unwrap()[0].name, "Cafés Rival");
+
+    // A stakeholder made in place, one picked from the contacts, a linked competitor.
+    let (s1, c1) = (Uuid::now_v7(), Uuid::now_v7());
+    deal::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, s1, &[("lead_id", &l), ("new_contact_id", &c1.to_string()), ("first_name", "Rosa"), ("last_name", "Vidal"), ("email", "rosa@central.es"), ("role", "Economic buyer"), ("note", "Signs")])).await.unwrap();
+    assert_eq!(app::store::contacts::find(&w.db, &w.ana, "vid").await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [c1]);
+    assert!(app::store::contacts::find(&w.db, &w.otto, "vid").await.unwrap().is_empty(), "other teams do not find her");
+    assert!(app::store::contacts::find(&w.db, &w.ana, "v%").await.unwrap().is_empty(), "wildcards are literal");
+    let s2 = Uuid::now_v7();
+    deal::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, s2, &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Legal")])).await.unwrap();
+    let link = Uuid::now_v7();
+    deal::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, link, &[("lead_id", &l), ("competitor_id", &rival.to_string()), ("note", "Offered 10% off")])).await.unwrap();
+    let bad = deal::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Boss")])).await.unwrap_err();
+    assert!(bad.field_error("role").is_some(), "{bad:?}");
+    // Change a role, remove the second one.
+    let edit = Mutation { entity: Entity::Stakeholder, client_id: Uuid::now_v7(), seq: 1, record_id: s1, op: Op::Update { changes: vec![app::domain::mutation::FieldChange { field: "role".into(), value: "Decision maker".into(), base_version: 0 }] } };
+    deal::save(&w.db, &w.ana, &edit).await.unwrap();
+    deal::save(&w.db, &w.ana, &Mutation { entity: Entity::Stakeholder, client_id: Uuid::now_v7(), seq: 1, record_id: s2, op: Op::Delete }).await.unwrap();
+    // Access: a teammate who does not own the lead cannot change it; another team cannot see it.
+    assert!(matches!(deal::save(&w.db, &w.luis, &deal_m(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Legal")])).await, Err(AppError::Forbidden)));
+    assert!(matches!(deal::save(&w.db, &w.otto, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &l), ("competitor_id", &rival.to_string())])).await, Err(AppError::NotFound)));
+    assert!(matches!(deal::people(&w.db, &w.otto, "lead", lead).await, Err(AppError::NotFound)));
+    let p = deal::people(&w.db, &w.luis, "lead", lead).await.unwrap();
+    assert_eq!(p.stakeholders.iter().map(|s| (s.name.as_str(), s.role.as_str())).collect::<Vec<_>>(), [("Rosa Vidal", "Decision maker")]);
+    assert_eq!(p.competitors.iter().map(|c| (c.name.as_str(), c.note.as_str())).collect::<Vec<_>>(), [("Cafés Rival", "Offered 10% off")]);
+
+    // Qualifying carries them over; the lead keeps its own.
+    let o = order(None, Some(Pick::Skip), None);
+    qualify(&w, &w.ana, lead, o.clone()).await.unwrap();
+    let on_opp = deal::people(&w.db, &w.ana, "opportunity", o.opportunity_id).await.unwrap();
+    assert_eq!(on_opp.stakeholders.iter().map(|s| s.contact_id).collect::<Vec<_>>(), [c1]);
+    assert_eq!(on_opp.competitors.iter().map(|c| c.competitor_id).collect::<Vec<_>>(), [rival]);
+    assert_eq!(deal::people(&w.db, &w.ana, "lead", lead).await.unwrap().stakeholders.len(), 1);
+    // The lead is closed now: its list is no longer changed.
+    assert!(deal::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &l), ("competitor_id", &rival.to_string())])).await.unwrap_err().describe().contains("closed"));
+
+    // Offline: a stakeholder queued on the device arrives through the same push.
+    let other = create(&w, &w.ana, &[("company_name", "Bar Sur")]).await;
+    let client = Uuid::now_v7();
+    let mut m = deal_m(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &other.to_string()), ("contact_id", &c1.to_string()), ("role", "Influencer")]);
+    m.client_id = client;
+    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![m] }, PushFault::None).await.unwrap();
+    assert_eq!(r.outcomes[0].1, Outcome::Applied);
+    assert_eq!(deal::people(&w.db, &w.ana, "lead", other).await.unwrap().stakeholders[0].role, "Influencer");
 }

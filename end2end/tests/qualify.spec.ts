@@ -61,6 +61,22 @@ test('the seed story: a trade-show lead through the stage bar to an opportunity,
   // A big budget adds the executive review to the flow.
   await expect(bar(page).getByRole('button', { name: /^Executive review/ })).toBeVisible();
 
+  // Who decides, and who else is bidding.
+  await page.getByLabel('Stakeholder first name').fill('Rosa');
+  await page.getByLabel('Stakeholder last name').fill('Vidal');
+  await page.getByLabel('Stakeholder email').fill('rosa@cafesortega.es');
+  await page.getByLabel('Role', { exact: true }).selectOption('Decision maker');
+  await page.getByRole('button', { name: 'Add stakeholder' }).click();
+  const people = page.getByRole('list', { name: 'Stakeholders' });
+  await expect(people.getByText('Rosa Vidal')).toBeVisible();
+  await expect(people.getByLabel('Role of Rosa Vidal')).toHaveValue('Decision maker');
+  await page.getByLabel('New competitor name').fill('Cafés Rival');
+  await page.getByRole('button', { name: 'Create competitor' }).click();
+  await page.getByLabel('Competitor', { exact: true }).selectOption({ label: 'Cafés Rival' });
+  await page.getByLabel('Competitor note').fill('Offered 10% off');
+  await page.getByRole('button', { name: 'Add competitor' }).click();
+  await expect(page.getByRole('list', { name: 'Competitors' })).toContainText('Cafés Rival · Offered 10% off');
+
   // Next stage now leads to qualifying; the duplicate check finds the existing account.
   await bar(page).getByRole('button', { name: 'Next stage' }).click();
   const dialog = page.getByRole('dialog', { name: 'Qualify lead' });
@@ -77,6 +93,10 @@ test('the seed story: a trade-show lead through the stage bar to an opportunity,
   await expect(steps(page, 'Qualify').getByLabel('Purchase timeframe')).toHaveValue('This Quarter');
   await expect(steps(page, 'Qualify').getByLabel('Existing account?')).toBeChecked();
   await expect(page.getByText('Qualified: account, contact and opportunity are ready.')).toBeVisible();
+  // Stakeholders and competitors came along.
+  await expect(page.getByRole('list', { name: 'Stakeholders' })).toContainText('Rosa Vidal');
+  await expect(page.getByRole('list', { name: 'Stakeholders' })).toContainText('Decision maker');
+  await expect(page.getByRole('list', { name: 'Competitors' })).toContainText('Cafés Rival');
   if (phone) await expectNoSidewaysScroll(page);
 
   // Another lead cannot be reached: disqualify it, find it in Closed leads, reactivate it.

@@ -1,3 +1,4 @@
+pub mod deal;
 pub mod decide;
 pub mod field;
 pub mod layout;

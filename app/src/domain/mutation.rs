@@ -12,6 +12,12 @@ pub enum Entity {
     Lead,
     /// An item on a lead's timeline (activity, note, post); its fields are `domain::timeline`'s.
     TimelineItem,
+    /// A contact's role on a lead (see `domain::opportunity::check_stakeholder`).
+    Stakeholder,
+    /// A competitor linked to a lead, with a note.
+    DealCompetitor,
+    /// An entry of the shared competitor list.
+    Competitor,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -207,6 +207,8 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, processes: Vec<Process>
                     </div>
                 })}
             </form>
+            <crate::components::deal::DealPeoplePanel kind="lead" record=detail.id can_edit=can_edit
+                can_manage=Signal::derive(move || o.me.get().is_some_and(|m| m.role != crate::domain::access::Role::Seller))/>
             <crate::components::timeline::Timeline lead=detail.id/>
             {detail.can_delete.then(|| view! {
                 <ActionForm action=delete attr:class="danger-zone">

@@ -96,6 +96,7 @@ pub fn OpportunityPage() -> impl IntoView {
                     <StageBar processes=processes record=Record::Opportunity can_edit=false
                         values=Signal::derive(move || values.clone()) since=Signal::derive(move || o.stage_since)
                         on_edit=Callback::new(|_| ()) on_save=Callback::new(|_| ()) refused=Signal::derive(|| None::<String>)/>
+                    <crate::components::deal::DealPeoplePanel kind="opportunity" record=o.id can_edit=false can_manage=false/>
                     <section class="lead-body">
                         <h2>"Timeline of the lead"</h2>
                         <crate::components::timeline::Timeline lead=o.lead_id/>

@@ -17,6 +17,20 @@ pub fn SyncPage() -> impl IntoView {
     let o = use_offline();
     let conflicts = Resource::new(move || o.online.get(), |_| my_conflicts());
     let describe = |m: &Mutation| -> String {
+        let what = match m.entity {
+            Entity::Stakeholder => Some("Stakeholder"),
+            Entity::DealCompetitor => Some("Competitor on a lead"),
+            Entity::Competitor => Some("Competitor list"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            let action = match &m.op {
+                Op::Create { .. } => "add",
+                Op::Delete => "remove",
+                _ => "change",
+            };
+            return format!("{what}: {action}");
+        }
         if m.entity == Entity::TimelineItem {
             return match &m.op {
                 Op::Create { fields: f } => {

@@ -88,8 +88,39 @@ pub(crate) async fn similar_in(tx: &mut Transaction<'_, Any>, actor: &Actor, ema
 }
 
 pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<ContactView> {
+    let mut tx = db.pool.begin().await?;
+    let v = get_in(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+pub(crate) async fn get_in(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid) -> AppResult<ContactView> {
     let sql = format!("SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = $1");
-    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
+    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
     let (v, owner) = view(&row)?;
     if can_read(actor, owner) { Ok(v) } else { Err(AppError::NotFound) }
+}
+
+/// Contacts the actor can see whose name or email starts with the words typed (at most 10).
+pub async fn find(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<ContactView>> {
+    let q = q.trim().to_lowercase();
+    if q.chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    // LIKE wildcards in what was typed are taken literally.
+    let pattern = format!("{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let sql = format!(
+        "SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id
+         WHERE LOWER(c.last_name) LIKE $1 ESCAPE '\\' OR LOWER(c.first_name) LIKE $1 ESCAPE '\\' OR c.email_key LIKE $1 ESCAPE '\\'
+         ORDER BY c.last_name, c.first_name, c.id LIMIT 50"
+    );
+    let rows = sqlx::query(&sql).bind(pattern).fetch_all(&db.pool).await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let (v, owner) = view(r)?;
+        if can_read(actor, owner) && out.len() < 10 {
+            out.push(v);
+        }
+    }
+    Ok(out)
 }

@@ -755,6 +755,7 @@ impl WorkingSet {
                 process_checks: v("process_checks"),
             };
             opportunities::insert_in(tx, self.kind, &o, actor.user_id, self.now).await?;
+            crate::store::deal::carry_over_in(tx, self.kind, id, o.id, self.now).await?;
             post.push(("opportunity", o.id.to_string()));
         }
         let changed: BTreeMap<String, String> = [("status_reason".to_string(), "Qualified".to_string())].into();

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod contacts;
+pub mod deal;
 pub mod live;
 pub mod leads;
 pub mod opportunities;

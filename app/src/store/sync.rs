@@ -93,6 +93,11 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
                 }
                 ws.apply(&mut tx, actor, m, ConflictPolicy::LastWriteWins).await.map(|_| ())
             }
+            Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor => {
+                // Written directly, like timeline items: lead writes before them reach the database first.
+                news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
+                super::deal::apply_in(&mut tx, db.kind, actor, m, now).await
+            }
             Entity::TimelineItem => {
                 // Timeline items are written directly: lead writes before them reach the database first.
                 news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);

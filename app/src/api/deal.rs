@@ -1,0 +1,39 @@
+//! Stakeholders and competitors of a deal, and the shared competitor list. Changes are mutations,
+//! decided by `store::deal` (online here, or replayed from the outbox by the sync push).
+
+use crate::domain::mutation::Mutation;
+use crate::error::AppError;
+use crate::model::{CompetitorView, ContactView, DealPeople, Saved};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+use {super::session::*, crate::store::{contacts, deal}, uuid::Uuid};
+
+#[server(input = Json)]
+pub async fn save_deal_item(mutation: Mutation) -> Result<Saved, AppError> {
+    let user = require_user().await?;
+    deal::save(&db()?, &user.actor(), &mutation).await
+}
+
+/// `kind` is "lead" or "opportunity".
+#[server]
+pub async fn people_of_deal(kind: String, id: String) -> Result<DealPeople, AppError> {
+    let user = require_user().await?;
+    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+    let kind = if kind == "opportunity" { "opportunity" } else { "lead" };
+    deal::people(&db()?, &user.actor(), kind, id).await
+}
+
+#[server]
+pub async fn list_competitors() -> Result<Vec<CompetitorView>, AppError> {
+    require_user().await?;
+    deal::competitors(&db()?).await
+}
+
+/// Contacts whose name or email starts with what was typed (for picking a stakeholder).
+#[server]
+pub async fn find_contacts(q: String) -> Result<Vec<ContactView>, AppError> {
+    let user = require_user().await?;
+    contacts::find(&db()?, &user.actor(), &q).await
+}

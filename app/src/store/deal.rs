@@ -1,0 +1,260 @@
+//! The people and rivals around a deal: stakeholders (contacts with a role) and competitors linked to a
+//! lead or an opportunity, and the shared competitor list. Changes are mutations (entities Stakeholder,
+//! DealCompetitor, Competitor) decided here, for an online save and for a pushed batch alike.
+
+use super::leads::{claim, insert_rows, Val};
+use super::{now_ms, Db, Kind as DbKind};
+use crate::domain::access::{self, Actor, LeadRef, Role};
+use crate::domain::lead::full_name;
+use crate::domain::mutation::{Entity, Mutation, Op};
+use crate::domain::opportunity::{self, ContactPick};
+use crate::error::{AppError, AppResult};
+use crate::model::{CompetitorView, DealCompetitorView, DealPeople, Saved, StakeholderView};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+fn id_of(row: &AnyRow, col: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(&row.try_get::<String, _>(col)?).map_err(AppError::internal)
+}
+
+/// The lead or opportunity a deal item hangs on, if the actor may change it (open, and theirs to edit).
+async fn editable_record(tx: &mut Transaction<'_, Any>, actor: &Actor, kind: &str, id: Uuid) -> AppResult<()> {
+    let sql = match kind {
+        "lead" => "SELECT team_id, owner_id, state FROM leads WHERE id = $1",
+        _ => "SELECT team_id, owner_id, state FROM opportunities WHERE id = $1",
+    };
+    let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
+    let r = LeadRef { team_id: id_of(&row, "team_id")?, owner_id: id_of(&row, "owner_id")? };
+    if !access::can_read(actor, r) {
+        return Err(AppError::NotFound);
+    }
+    if !access::can_edit(actor, r) {
+        return Err(AppError::Forbidden);
+    }
+    if row.try_get::<String, _>("state")? != "open" {
+        return Err(AppError::BadRequest(format!("This {kind} is closed; reactivate it to make changes.")));
+    }
+    Ok(())
+}
+
+/// Applies one deal mutation inside the caller's transaction; every check comes before any write.
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, now: i64) -> AppResult<()> {
+    let invalid = AppError::Invalid;
+    // The shared competitor list is kept by managers and admins.
+    if m.entity == Entity::Competitor && actor.role == Role::Seller {
+        return Err(AppError::Forbidden);
+    }
+    match (m.entity, &m.op) {
+        (Entity::Stakeholder, Op::Create { fields }) => {
+            let d = opportunity::check_stakeholder(fields).map_err(invalid)?;
+            editable_record(tx, actor, "lead", d.lead_id).await?;
+            let contact_id = match d.contact {
+                ContactPick::Existing(c) => {
+                    // Only a contact the actor can see may be picked.
+                    crate::store::contacts::get_in(tx, actor, c).await?;
+                    c
+                }
+                ContactPick::New { id, first_name, last_name, email, job_title } => {
+                    let (team_id, owner_id): (String, String) = sqlx::query_as("SELECT team_id, owner_id FROM leads WHERE id = $1").bind(d.lead_id.to_string()).fetch_one(&mut **tx).await?;
+                    let c = crate::store::contacts::NewContact {
+                        id,
+                        team_id: Uuid::parse_str(&team_id).map_err(AppError::internal)?,
+                        owner_id: Uuid::parse_str(&owner_id).map_err(AppError::internal)?,
+                        account_id: None,
+                        first_name,
+                        last_name,
+                        job_title,
+                        email,
+                        phone: String::new(),
+                    };
+                    crate::store::contacts::insert_in(tx, kind, &c, actor.user_id, now).await?;
+                    id
+                }
+            };
+            let row = vec![
+                Val::Text(m.record_id.to_string()),
+                Val::Text("lead".into()),
+                Val::Text(d.lead_id.to_string()),
+                Val::Text(contact_id.to_string()),
+                Val::Text(d.role.label().into()),
+                Val::Text(d.note),
+                Val::Text(actor.user_id.to_string()),
+                Val::Int(Some(now)),
+                Val::Int(Some(now)),
+            ];
+            insert_rows(tx, kind, "stakeholders (id, record_kind, record_id, contact_id, role, note, created_by, created_at, updated_at)", vec![row]).await
+        }
+        (Entity::Stakeholder, Op::Update { changes }) => {
+            let fields: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+            let (role, note) = opportunity::check_stakeholder_edit(&fields).map_err(invalid)?;
+            item_record(tx, actor, "stakeholders", m.record_id).await?;
+            if let Some(r) = role {
+                sqlx::query("UPDATE stakeholders SET role = $1, updated_at = $2 WHERE id = $3").bind(r.label()).bind(now).bind(m.record_id.to_string()).execute(&mut **tx).await?;
+            }
+            if let Some(n) = note {
+                sqlx::query("UPDATE stakeholders SET note = $1, updated_at = $2 WHERE id = $3").bind(n).bind(now).bind(m.record_id.to_string()).execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+        (Entity::DealCompetitor, Op::Create { fields }) => {
+            let d = opportunity::check_deal_competitor(fields).map_err(invalid)?;
+            editable_record(tx, actor, "lead", d.lead_id).await?;
+            let known: Option<String> = sqlx::query_scalar("SELECT id FROM competitors WHERE id = $1").bind(d.competitor_id.to_string()).fetch_optional(&mut **tx).await?;
+            if known.is_none() {
+                return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("competitor_id", "Pick a competitor from the list.")]));
+            }
+            let row = vec![
+                Val::Text(m.record_id.to_string()),
+                Val::Text("lead".into()),
+                Val::Text(d.lead_id.to_string()),
+                Val::Text(d.competitor_id.to_string()),
+                Val::Text(d.note),
+                Val::Text(actor.user_id.to_string()),
+                Val::Int(Some(now)),
+                Val::Int(Some(now)),
+            ];
+            insert_rows(tx, kind, "deal_competitors (id, record_kind, record_id, competitor_id, note, created_by, created_at, updated_at)", vec![row]).await
+        }
+        (Entity::DealCompetitor, Op::Update { changes }) => {
+            let fields: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+            let note = opportunity::check_deal_competitor_edit(&fields).map_err(invalid)?;
+            item_record(tx, actor, "deal_competitors", m.record_id).await?;
+            sqlx::query("UPDATE deal_competitors SET note = $1, updated_at = $2 WHERE id = $3").bind(note).bind(now).bind(m.record_id.to_string()).execute(&mut **tx).await?;
+            Ok(())
+        }
+        (Entity::Stakeholder | Entity::DealCompetitor, Op::Delete) => {
+            let table = if m.entity == Entity::Stakeholder { "stakeholders" } else { "deal_competitors" };
+            item_record(tx, actor, table, m.record_id).await?;
+            sqlx::query(&format!("DELETE FROM {table} WHERE id = $1")).bind(m.record_id.to_string()).execute(&mut **tx).await?;
+            Ok(())
+        }
+        (Entity::Competitor, Op::Create { fields }) => {
+            let d = opportunity::check_competitor(fields).map_err(invalid)?;
+            let row = vec![
+                Val::Text(m.record_id.to_string()),
+                Val::Text(d.name),
+                Val::Text(d.website),
+                Val::Text(d.strengths),
+                Val::Text(d.weaknesses),
+                Val::Text(actor.user_id.to_string()),
+                Val::Int(Some(now)),
+                Val::Int(Some(now)),
+            ];
+            insert_rows(tx, kind, "competitors (id, name, website, strengths, weaknesses, created_by, created_at, updated_at)", vec![row]).await
+        }
+        (Entity::Competitor, Op::Update { changes }) => {
+            let fields: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+            let d = opportunity::check_competitor(&fields).map_err(invalid)?;
+            let n = sqlx::query("UPDATE competitors SET name = $1, website = $2, strengths = $3, weaknesses = $4, updated_at = $5 WHERE id = $6")
+                .bind(d.name)
+                .bind(d.website)
+                .bind(d.strengths)
+                .bind(d.weaknesses)
+                .bind(now)
+                .bind(m.record_id.to_string())
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            if n == 0 { Err(AppError::NotFound) } else { Ok(()) }
+        }
+        _ => Err(AppError::BadRequest("This change is not supported here.".into())),
+    }
+}
+
+/// The record an existing stakeholder or linked competitor hangs on, checked like a new one.
+async fn item_record(tx: &mut Transaction<'_, Any>, actor: &Actor, table: &str, id: Uuid) -> AppResult<()> {
+    let row = sqlx::query(&format!("SELECT record_kind, record_id FROM {table} WHERE id = $1")).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
+    let kind: String = row.try_get("record_kind")?;
+    editable_record(tx, actor, &kind, id_of(&row, "record_id")?).await
+}
+
+/// An online save of one deal change: recorded as a mutation first, so a repeat is a no-op.
+pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
+    if !matches!(m.entity, Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor) {
+        return Err(AppError::BadRequest("Not a change to a deal's people or competitors.".into()));
+    }
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    if !claim(&mut tx, actor, m, now).await? {
+        return Ok(Saved::Duplicate);
+    }
+    apply_in(&mut tx, db.kind, actor, m, now).await?;
+    tx.commit().await?;
+    Ok(Saved::Applied { version: 1 })
+}
+
+/// Qualifying carries the lead's stakeholders and competitors over to its opportunity (the lead keeps its own).
+pub(crate) async fn carry_over_in(tx: &mut Transaction<'_, Any>, kind: DbKind, lead: Uuid, opportunity: Uuid, now: i64) -> AppResult<()> {
+    for (table, cols) in [("stakeholders", ["contact_id", "role", "note", "created_by"]), ("deal_competitors", ["competitor_id", "note", "created_by", ""])] {
+        let cols: Vec<&str> = cols.into_iter().filter(|c| !c.is_empty()).collect();
+        let sql = format!("SELECT {} FROM {table} WHERE record_kind = 'lead' AND record_id = $1 ORDER BY created_at, id", cols.join(", "));
+        let found = sqlx::query(&sql).bind(lead.to_string()).fetch_all(&mut **tx).await?;
+        let mut rows = Vec::with_capacity(found.len());
+        for r in &found {
+            let mut row = vec![Val::Text(Uuid::now_v7().to_string()), Val::Text("opportunity".into()), Val::Text(opportunity.to_string())];
+            for c in &cols {
+                row.push(Val::Text(r.try_get(*c)?));
+            }
+            row.extend([Val::Int(Some(now)), Val::Int(Some(now))]);
+            rows.push(row);
+        }
+        if !rows.is_empty() {
+            let target = format!("{table} (id, record_kind, record_id, {}, created_at, updated_at)", cols.join(", "));
+            insert_rows(tx, kind, &target, rows).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The stakeholders and competitors of a lead or opportunity the actor can read.
+pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResult<DealPeople> {
+    let mut tx = db.pool.begin().await?;
+    let sql = if kind == "lead" { "SELECT team_id, owner_id FROM leads WHERE id = $1" } else { "SELECT team_id, owner_id FROM opportunities WHERE id = $1" };
+    let row = sqlx::query(sql).bind(record.to_string()).fetch_optional(&mut *tx).await?.ok_or(AppError::NotFound)?;
+    if !access::can_read(actor, LeadRef { team_id: id_of(&row, "team_id")?, owner_id: id_of(&row, "owner_id")? }) {
+        return Err(AppError::NotFound);
+    }
+    let rows = sqlx::query(
+        "SELECT s.id, s.contact_id, s.role, s.note, c.first_name, c.last_name, c.email, c.job_title FROM stakeholders s JOIN contacts c ON c.id = s.contact_id
+         WHERE s.record_id = $1 ORDER BY s.created_at, s.id",
+    )
+    .bind(record.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    let stakeholders = rows
+        .iter()
+        .map(|r| -> AppResult<StakeholderView> {
+            Ok(StakeholderView {
+                id: id_of(r, "id")?,
+                contact_id: id_of(r, "contact_id")?,
+                name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
+                email: r.try_get("email")?,
+                job_title: r.try_get("job_title")?,
+                role: r.try_get("role")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect::<AppResult<_>>()?;
+    let rows = sqlx::query("SELECT d.id, d.competitor_id, d.note, c.name FROM deal_competitors d JOIN competitors c ON c.id = d.competitor_id WHERE d.record_id = $1 ORDER BY d.created_at, d.id")
+        .bind(record.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    let competitors = rows
+        .iter()
+        .map(|r| -> AppResult<DealCompetitorView> { Ok(DealCompetitorView { id: id_of(r, "id")?, competitor_id: id_of(r, "competitor_id")?, name: r.try_get("name")?, note: r.try_get("note")? }) })
+        .collect::<AppResult<_>>()?;
+    tx.commit().await?;
+    Ok(DealPeople { stakeholders, competitors })
+}
+
+/// The shared competitor list, by name.
+pub async fn competitors(db: &Db) -> AppResult<Vec<CompetitorView>> {
+    let rows = sqlx::query("SELECT id, name, website, strengths, weaknesses FROM competitors ORDER BY name, id").fetch_all(&db.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CompetitorView { id: id_of(r, "id")?, name: r.try_get("name")?, website: r.try_get("website")?, strengths: r.try_get("strengths")?, weaknesses: r.try_get("weaknesses")? })
+        })
+        .collect()
+}
