@@ -255,6 +255,12 @@ pub struct OpportunityView {
     pub created_at: i64,
     /// When the opportunity last changed (its stage, for now), UTC ms.
     pub stage_since: i64,
+    /// Each editable field's version (what an edit sends back as its base).
+    #[serde(default)]
+    pub versions: BTreeMap<String, i64>,
+    /// Open, and the reader may edit it.
+    #[serde(default)]
+    pub can_edit: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,6 +290,10 @@ impl OpportunityView {
     /// The values process conditions and steps read: the opportunity's own fields and its budget.
     pub fn values(&self) -> std::collections::BTreeMap<String, String> {
         [
+            ("topic", &self.topic),
+            ("estimated_value", &self.estimated_value),
+            ("stage", &self.stage),
+            ("process_checks", &self.process_checks),
             ("customer_need", &self.customer_need),
             ("proposed_solution", &self.proposed_solution),
             ("decision_date", &self.decision_date),

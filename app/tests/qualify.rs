@@ -29,6 +29,7 @@ suite!(
     a_queued_qualify_is_refused_with_a_reason,
     admins_edit_processes,
     stakeholders_and_competitors_travel_to_the_opportunity,
+    opportunities_move_through_their_stages_and_close,
 );
 
 fn op(record: Uuid, op: Op) -> Mutation {
@@ -311,4 +312,50 @@ async fn stakeholders_and_competitors_travel_to_the_opportunity(w: World) {
     let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![m] }, PushFault::None).await.unwrap();
     assert_eq!(r.outcomes[0].1, Outcome::Applied);
     assert_eq!(deal::people(&w.db, &w.ana, "lead", other).await.unwrap().stakeholders[0].role, "Influencer");
+}
+
+fn opp_edit(opp: Uuid, changes: &[(&str, &str, i64)]) -> Mutation {
+    let changes = changes.iter().map(|(f, v, b)| app::domain::mutation::FieldChange { field: f.to_string(), value: v.to_string(), base_version: *b }).collect();
+    Mutation { entity: Entity::Opportunity, client_id: Uuid::now_v7(), seq: 1, record_id: opp, op: Op::Update { changes } }
+}
+
+async fn opportunities_move_through_their_stages_and_close(w: World) {
+    use app::store::deal;
+    let lead = create(&w, &w.ana, &[("budget_amount", "9000")]).await;
+    let rival = Uuid::now_v7();
+    deal::save(&w.db, &w.manager, &deal_m(Entity::Competitor, rival, &[("name", "Cafés Rival")])).await.unwrap();
+    deal::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &lead.to_string()), ("competitor_id", &rival.to_string())])).await.unwrap();
+    let o = order(None, None, None);
+    qualify(&w, &w.ana, lead, o.clone()).await.unwrap();
+    let opp = o.opportunity_id;
+    let save = |who: Actor, m: Mutation| { let db = w.db.clone(); async move { opportunities::save(&db, &who, &m).await } };
+
+    // Develop needs its steps before Propose.
+    let err = save(w.ana.clone(), opp_edit(opp, &[("stage", "propose", 1)])).await.unwrap_err();
+    assert!(err.field_error("stage").unwrap().contains("Customer need"), "{err:?}");
+    save(w.ana.clone(), opp_edit(opp, &[("customer_need", "Three cafés", 1), ("proposed_solution", "Leasing", 1), ("decision_date", "2027-03-31", 1)])).await.unwrap();
+    save(w.ana.clone(), opp_edit(opp, &[("stage", "propose", 1)])).await.unwrap();
+    assert_eq!(opportunities::get(&w.db, &w.ana, opp).await.unwrap().stage, "propose");
+    assert!(save(w.ana.clone(), opp_edit(opp, &[("decision_date", "2027-02-30", 2)])).await.unwrap_err().field_error("decision_date").is_some());
+    // Two people change the same field: the later save sees the other's value.
+    save(w.manager.clone(), opp_edit(opp, &[("customer_need", "Four cafés", 2)])).await.unwrap();
+    let err = save(w.ana.clone(), opp_edit(opp, &[("customer_need", "Five cafés", 2)])).await.unwrap_err();
+    assert!(matches!(&err, AppError::Conflict(v) if v[0].conflict.theirs == "Four cafés" && v[0].label == "Customer need"), "{err:?}");
+    // Access as for leads.
+    assert!(matches!(save(w.luis.clone(), opp_edit(opp, &[("topic", "x", 1)])).await, Err(AppError::Forbidden)));
+    assert!(matches!(save(w.otto.clone(), opp_edit(opp, &[("topic", "x", 1)])).await, Err(AppError::NotFound)));
+
+    // Lost: a reason, and the winner must be one of the deal's competitors.
+    let close = |reason: &str, winner: Option<Uuid>| Mutation { entity: Entity::Opportunity, client_id: Uuid::now_v7(), seq: 1, record_id: opp, op: Op::Close { won: false, reason: reason.into(), winner } };
+    assert!(save(w.ana.clone(), close("", None)).await.unwrap_err().describe().contains("Choose why"));
+    assert!(save(w.ana.clone(), close("Lost to a competitor", Some(Uuid::now_v7()))).await.is_err());
+    save(w.ana.clone(), close("lost to a competitor", Some(rival))).await.unwrap();
+    let closed = opportunities::get(&w.db, &w.ana, opp).await.unwrap();
+    assert_eq!((closed.state.as_str(), closed.close_reason.as_str()), ("lost", "Lost to a competitor"));
+    assert_eq!(opportunities::list(&w.db, &w.ana, OppView::Closed).await.unwrap().len(), 1);
+    assert!(save(w.ana.clone(), opp_edit(opp, &[("topic", "x", 1)])).await.unwrap_err().describe().contains("closed"));
+    assert_eq!(events(&w, &w.ana, lead).await, ["created", "qualified", "stage", "lost"]);
+    // With no open opportunity left, the reactivated lead may be disqualified.
+    apply(&w.db, &w.ana, &op(lead, Op::Reactivate), ConflictPolicy::Reject).await.unwrap();
+    apply(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "Lost".into(), note: String::new() }), ConflictPolicy::Reject).await.unwrap();
 }

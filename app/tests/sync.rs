@@ -451,7 +451,7 @@ fn apply_to_model(model: &mut BTreeMap<Uuid, BTreeMap<String, String>>, actor: &
         Op::Delete => {
             model.remove(&m.record_id);
         }
-        Op::Qualify(_) | Op::Disqualify { .. } | Op::Reactivate => unreachable!("this model only edits fields"),
+        Op::Qualify(_) | Op::Disqualify { .. } | Op::Reactivate | Op::Close { .. } => unreachable!("this model only edits fields"),
     }
 }
 

@@ -99,6 +99,23 @@ test('the seed story: a trade-show lead through the stage bar to an opportunity,
   await expect(page.getByRole('list', { name: 'Competitors' })).toContainText('Cafés Rival');
   if (phone) await expectNoSidewaysScroll(page);
 
+  // Develop on the opportunity, then on to the executive review the big budget asks for.
+  await bar(page).getByRole('button', { name: /^Develop \(active/ }).click();
+  const develop = steps(page, 'Develop');
+  await develop.getByLabel('Customer need').fill('Three cafés need two machines each');
+  await develop.getByLabel('Proposed solution').fill('Leasing with maintenance');
+  await bar(page).getByRole('button', { name: 'Next stage' }).click();
+  await expect(bar(page).getByRole('button', { name: /^Executive review \(active/ })).toBeVisible();
+  await expect(page.getByText('Stage moved from Develop to Executive review.')).toBeVisible();
+  // Lost to the competitor we knew about.
+  await page.getByRole('button', { name: 'Close as lost' }).click();
+  const lost = page.getByRole('dialog', { name: 'Close as lost' });
+  await lost.getByLabel('Why was it lost?').selectOption('Lost to a competitor');
+  await lost.getByLabel('Who won?').selectOption({ label: 'Cafés Rival' });
+  await lost.getByRole('button', { name: 'Close as lost' }).click();
+  await expect(page.locator('.facts')).toContainText('lost (Lost to a competitor)');
+  await expect(page.getByText('Opportunity lost: Lost to a competitor (to Cafés Rival).')).toBeVisible();
+
   // Another lead cannot be reached: disqualify it, find it in Closed leads, reactivate it.
   const other = await createLead(page, { topic: 'Vending machine', last: 'Núñez', company: 'Bar Núñez' });
   await page.getByRole('button', { name: 'Disqualify' }).click();

@@ -3,7 +3,9 @@
 
 use crate::domain::process::Process;
 use crate::error::AppError;
-use crate::model::{OpportunityRow, OpportunityView, QualifyPreview};
+use crate::domain::mutation::Mutation;
+use crate::model::{OpportunityRow, OpportunityView, QualifyPreview, Saved};
+use leptos::server_fn::codec::Json;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -49,4 +51,11 @@ pub async fn list_opportunities(view: String) -> Result<Vec<OpportunityRow>, App
         _ => opportunities::OppView::MineOpen,
     };
     opportunities::list(&db()?, &user.actor(), which).await
+}
+
+/// Applies an edit, a stage move or a close of an opportunity (conflicts come back as `AppError::Conflict`).
+#[server(input = Json)]
+pub async fn save_opportunity(mutation: Mutation) -> Result<Saved, AppError> {
+    let user = require_user().await?;
+    opportunities::save(&db()?, &user.actor(), &mutation).await
 }

@@ -159,7 +159,7 @@ pub fn StageBar(
                                             </label></li>
                                         }.into_any()
                                     }
-                                    StepKind::Field(f) => match fields::spec(f) {
+                                    StepKind::Field(f) => match fields::spec(f).or_else(|| crate::domain::opportunity::spec(f)) {
                                         Some(spec) => {
                                             let key = spec.key;
                                             view! {

@@ -19,6 +19,8 @@ pub enum Kind {
     User,
     /// A set of keys (a-z, 0-9, _), kept sorted and comma-separated.
     Keys,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

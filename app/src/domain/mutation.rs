@@ -18,6 +18,8 @@ pub enum Entity {
     DealCompetitor,
     /// An entry of the shared competitor list.
     Competitor,
+    /// An opportunity: field edits, stage moves, closing.
+    Opportunity,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +46,8 @@ pub enum Op {
     Disqualify { reason: String, note: String },
     /// Opens a closed lead again (New), keeping everything it had.
     Reactivate,
+    /// Closes an open opportunity as won, or lost with a reason and maybe the competitor who won.
+    Close { won: bool, reason: String, winner: Option<Uuid> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

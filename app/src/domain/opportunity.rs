@@ -120,6 +120,37 @@ const fn text(key: &'static str, label: &'static str, kind: Kind, max_len: usize
     FieldSpec { key, label, kind, max_len, required, group: Group::Lead }
 }
 const NOTE: FieldSpec = text("note", "Note", Kind::LongText, 1000, false);
+
+/// The opportunity's editable fields (its process steps point at some of them).
+pub const FIELDS: &[FieldSpec] = &[
+    text("topic", "Topic", Kind::Text, 200, true),
+    text("estimated_value", "Estimated value", Kind::Money, 20, false),
+    text("customer_need", "Customer need", Kind::LongText, 2000, false),
+    text("proposed_solution", "Proposed solution", Kind::LongText, 2000, false),
+    text("decision_date", "Decision date", Kind::Date, 10, false),
+    text("stage", "Stage", Kind::Text, 60, false),
+    text("process_checks", "Checked steps", Kind::Keys, 2000, false),
+];
+
+pub fn spec(key: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|s| s.key == key)
+}
+
+/// Validates an edit of an opportunity: known fields only, each checked like a lead's.
+pub fn normalize_edit(raw: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+    let mut out = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (k, v) in raw {
+        match spec(k).map(|s| normalize(s, v)) {
+            None => errors.push(FieldError::new(k, "Unknown field.")),
+            Some(Ok(v)) => {
+                out.insert(k.clone(), v);
+            }
+            Some(Err(m)) => errors.push(FieldError::new(k, m)),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
 const FIRST: FieldSpec = text("first_name", "First name", Kind::Text, 100, false);
 const LAST: FieldSpec = text("last_name", "Last name", Kind::Text, 100, true);
 const EMAIL: FieldSpec = text("email", "Email", Kind::Email, 254, false);

@@ -225,6 +225,7 @@ impl Replica {
                     out.remove(&m.record_id);
                 }
                 // Decisions show at once on this device; the server may still refuse them.
+                Op::Close { .. } => {}
                 Op::Qualify(_) | Op::Disqualify { .. } | Op::Reactivate => {
                     if let Some(l) = out.get_mut(&m.record_id) {
                         let (state, status) = match &m.op {

@@ -464,6 +464,9 @@ pub fn event_text(details: &BTreeMap<String, String>, name_of: impl Fn(&str) -> 
         "disqualified" if get("note").is_empty() => format!("Disqualified: {}.", get("reason")),
         "disqualified" => format!("Disqualified: {}. {}", get("reason"), get("note")),
         "reactivated" => "Reactivated: the lead is open again.".into(),
+        "won" => "Opportunity won.".into(),
+        "lost" if get("winner").is_empty() => format!("Opportunity lost: {}.", get("reason")),
+        "lost" => format!("Opportunity lost: {} (to {}).", get("reason"), get("winner")),
         other => format!("Lead updated ({other})."),
     }
 }

@@ -48,6 +48,7 @@ pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<String, String> {
             .map(|o| o.to_string())
             .ok_or_else(|| format!("Choose one of: {}.", options.join(", "))),
         Kind::User => uuid::Uuid::parse_str(v).map(|u| u.to_string()).map_err(|_| "Choose a user from the list.".into()),
+        Kind::Date => date(v).map(|()| v.to_string()),
         Kind::Keys => {
             let mut keys: Vec<&str> = v.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
             if keys.iter().any(|k| !k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')) {
@@ -58,6 +59,29 @@ pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<String, String> {
             Ok(keys.join(","))
         }
     }
+}
+
+/// `YYYY-MM-DD`, a day that exists.
+fn date(v: &str) -> Result<(), String> {
+    let bad = || "Use a date like 2026-03-31.".to_string();
+    let parts: Vec<&str> = v.split('-').collect();
+    let [y, m, d] = parts.as_slice() else { return Err(bad()) };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(bad());
+    }
+    let (y, m, d): (u32, u32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if !(1900..=2200).contains(&y) || d == 0 || d > days {
+        return Err(bad());
+    }
+    Ok(())
 }
 
 /// Validates a set of raw values (only the keys given). Unknown keys are refused, not ignored.
@@ -220,5 +244,14 @@ mod tests {
         let v = BTreeMap::from([("topic".to_string(), "Coffee".to_string())]);
         let keys: Vec<_> = check_required(&v).into_iter().map(|e| e.field).collect();
         assert_eq!(keys, ["last_name", "company_name"]);
+    }
+
+    #[test]
+    fn dates_must_exist() {
+        let spec = crate::domain::opportunity::spec("decision_date").unwrap();
+        assert_eq!(normalize(spec, " 2028-02-29 ").as_deref(), Ok("2028-02-29"));
+        for bad in ["2027-02-29", "2026-13-01", "26-01-01", "2026-1-1", "tomorrow"] {
+            assert!(normalize(spec, bad).is_err(), "{bad}");
+        }
     }
 }

@@ -21,6 +21,7 @@ pub fn SyncPage() -> impl IntoView {
             Entity::Stakeholder => Some("Stakeholder"),
             Entity::DealCompetitor => Some("Competitor on a lead"),
             Entity::Competitor => Some("Competitor list"),
+            Entity::Opportunity => Some("Opportunity"),
             _ => None,
         };
         if let Some(what) = what {
@@ -54,6 +55,8 @@ pub fn SyncPage() -> impl IntoView {
             Op::Qualify(_) => "Qualify a lead".into(),
             Op::Disqualify { reason, .. } => format!("Disqualify a lead: {reason}"),
             Op::Reactivate => "Reactivate a lead".into(),
+            Op::Close { won: true, .. } => "Close an opportunity as won".into(),
+            Op::Close { reason, .. } => format!("Close an opportunity as lost: {reason}"),
         }
     };
     view! {

@@ -514,6 +514,7 @@ impl WorkingSet {
                 let (v, c) = self.reactivate(actor, m.record_id)?;
                 (v, c, false)
             }
+            Op::Close { .. } => return Err(AppError::BadRequest("Leads are qualified or disqualified, not closed.".into())),
         };
         let mut posts = std::mem::take(&mut self.posts);
         match (&m.op, &before) {
@@ -941,14 +942,14 @@ pub(crate) fn rows_sql(kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) 
     (format!("INSERT INTO {table_and_cols} VALUES {}", tuples.join(", ")), binds)
 }
 
-async fn conflict_error(tx: &mut Transaction<'_, Any>, conflicts: &[Conflict]) -> AppResult<AppError> {
+pub(crate) async fn conflict_error(tx: &mut Transaction<'_, Any>, conflicts: &[Conflict]) -> AppResult<AppError> {
     let mut views = Vec::new();
     for c in conflicts {
         let by_name: Option<String> = match c.changed_by {
             Some(u) => sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(u.to_string()).fetch_optional(&mut **tx).await?,
             None => None,
         };
-        let label = fields::spec(&c.field).map(|s| s.label).unwrap_or("Field").to_string();
+        let label = fields::spec(&c.field).or_else(|| crate::domain::opportunity::spec(&c.field)).map(|s| s.label).unwrap_or("Field").to_string();
         views.push(crate::error::ConflictView {
             conflict: c.clone(),
             label,

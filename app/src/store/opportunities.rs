@@ -1,10 +1,16 @@
 //! Opportunities: created by qualifying a lead, they carry on its business process.
 
-use super::leads::Val;
+use super::leads::{bind_all, Val};
+use super::live::LiveEvent;
 use crate::domain::access::{can_read, read_scope, Actor, LeadRef, ReadScope};
+use crate::domain::mutation::{merge, ConflictPolicy, Entity, FieldChange, FieldState, Mutation, Op};
+use crate::domain::opportunity::{self, Outcome};
+use crate::domain::process::{checks_from_text, Record};
+use crate::domain::validate::{format_cents, FieldError};
 use crate::error::{AppError, AppResult};
-use crate::model::{OpportunityRow, OpportunityView};
+use crate::model::{OpportunityRow, OpportunityView, Saved};
 use sqlx::{Any, Row, Transaction};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The opportunity's own fields that process steps may point at (the rest come from its lead).
@@ -92,6 +98,8 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<(OpportunityView, LeadRef)> {
         version: r.try_get("version")?,
         created_at: r.try_get("created_at")?,
         stage_since: r.try_get("updated_at")?,
+        versions: BTreeMap::new(),
+        can_edit: false,
     };
     Ok((v, LeadRef { owner_id: id("owner_id")?, team_id: id("team_id")? }))
 }
@@ -99,8 +107,13 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<(OpportunityView, LeadRef)> {
 pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<OpportunityView> {
     let sql = format!("SELECT {COLS} {FROM} WHERE o.id = $1");
     let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
-    let (v, owner) = view(&row)?;
-    if can_read(actor, owner) { Ok(v) } else { Err(AppError::NotFound) }
+    let (mut v, owner) = view(&row)?;
+    if !can_read(actor, owner) {
+        return Err(AppError::NotFound);
+    }
+    v.can_edit = v.state == "open" && crate::domain::access::can_edit(actor, owner);
+    v.versions = versions(db, id).await?;
+    Ok(v)
 }
 
 /// The opportunities created from a lead, newest first (a lead reactivated and qualified again has two).
@@ -143,4 +156,149 @@ pub async fn list(db: &super::Db, actor: &Actor, which: OppView) -> AppResult<Ve
     let sql = format!("SELECT {COLS} {FROM} WHERE {} ORDER BY o.updated_at DESC, o.id DESC LIMIT 50", conds.join(" AND "));
     let rows = super::leads::bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
     rows.iter().map(|r| view(r).map(|(v, _)| v.row())).collect()
+}
+
+/// Applies one opportunity mutation inside the caller's transaction: field edits merged per field (the
+/// same rule as leads), stage moves checked against the process, closing as won or lost. Returns the news
+/// for the lead's timeline, where the opportunity's events are posted.
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<Vec<LiveEvent>> {
+    let lock = if kind == super::Kind::Postgres { " FOR UPDATE" } else { "" };
+    let row = sqlx::query(&format!("SELECT * FROM opportunities WHERE id = $1{lock}")).bind(m.record_id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
+    let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&row.try_get::<String, _>(c)?).map_err(AppError::internal) };
+    let owner = LeadRef { team_id: id("team_id")?, owner_id: id("owner_id")? };
+    if !can_read(actor, owner) {
+        return Err(AppError::NotFound);
+    }
+    if !crate::domain::access::can_edit(actor, owner) {
+        return Err(AppError::Forbidden);
+    }
+    if row.try_get::<String, _>("state")? != "open" {
+        return Err(AppError::BadRequest("This opportunity is closed.".into()));
+    }
+    let lead = id("lead_id")?;
+    let (created_by, created_at, version) = (id("created_by")?, row.try_get::<i64, _>("created_at")?, row.try_get::<i64, _>("version")?);
+    let versions = sqlx::query("SELECT field, version, changed_by, changed_at FROM opportunity_field_versions WHERE opportunity_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await?;
+    let mut current: BTreeMap<String, FieldState> = BTreeMap::new();
+    for spec in opportunity::FIELDS {
+        let value = match spec.kind {
+            crate::domain::fields::Kind::Money => row.try_get::<Option<i64>, _>(spec.key)?.map(format_cents).unwrap_or_default(),
+            _ => row.try_get(spec.key)?,
+        };
+        current.insert(spec.key.to_string(), FieldState { value, version: 1, changed_by: Some(created_by), changed_at: Some(created_at) });
+    }
+    for v in &versions {
+        if let Some(f) = current.get_mut(&v.try_get::<String, _>("field")?) {
+            f.version = v.try_get("version")?;
+            f.changed_by = Uuid::parse_str(&v.try_get::<String, _>("changed_by")?).ok();
+            f.changed_at = Some(v.try_get("changed_at")?);
+        }
+    }
+    let mut values: BTreeMap<String, String> = current.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
+    values.insert("budget_amount".into(), row.try_get::<Option<i64>, _>("budget_amount")?.map(format_cents).unwrap_or_default());
+    let process_key: String = row.try_get("process_id")?;
+    let mut events = Vec::new();
+    match &m.op {
+        Op::Update { changes } => {
+            let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+            let clean = opportunity::normalize_edit(&raw).map_err(AppError::Invalid)?;
+            let normalized: Vec<FieldChange> = changes.iter().map(|c| FieldChange { value: clean[&c.field].clone(), ..c.clone() }).collect();
+            let merged = merge(&current, &normalized, policy);
+            if policy == ConflictPolicy::Reject && !merged.conflicts.is_empty() {
+                return Err(crate::store::leads::conflict_error(tx, &merged.conflicts).await?);
+            }
+            if merged.apply.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut after = values.clone();
+            after.extend(merged.apply.clone());
+            if merged.apply.contains_key("stage") || merged.apply.contains_key("process_checks") {
+                let p = crate::store::processes::get_in(tx, &process_key).await?.ok_or_else(|| AppError::internal(format!("process {process_key} is missing")))?;
+                let (old, new) = (values["stage"].clone(), after["stage"].clone());
+                if old != new {
+                    p.check_move(Some((&p, &old)), &new, Record::Opportunity, &after, &checks_from_text(&after["process_checks"]))
+                        .map_err(|e| AppError::Invalid(vec![FieldError::new("stage", e.to_string())]))?;
+                    let name = |k: &str| p.stage(k).map(|s| s.name.clone()).unwrap_or_else(|| k.to_string());
+                    events.push(BTreeMap::from([("event".to_string(), "stage".to_string()), ("from".to_string(), name(&old)), ("to".to_string(), name(&new))]));
+                }
+            }
+            let sets: Vec<String> = merged.apply.keys().enumerate().map(|(i, k)| format!("{k} = ${}", i + 1)).collect();
+            let mut binds: Vec<Val> = merged.apply.iter().map(|(k, v)| opportunity::spec(k).map(|s| crate::store::leads::to_db(s, v)).unwrap_or(Val::Text(v.clone()))).collect();
+            let n = binds.len();
+            binds.extend([Val::Int(Some(version + 1)), Val::Int(Some(now)), Val::Text(m.record_id.to_string())]);
+            let sql = format!("UPDATE opportunities SET {}, version = ${}, updated_at = ${} WHERE id = ${}", sets.join(", "), n + 1, n + 2, n + 3);
+            bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+            let rows: Vec<Vec<Val>> = merged
+                .apply
+                .keys()
+                .map(|k| vec![Val::Text(m.record_id.to_string()), Val::Text(k.clone()), Val::Int(Some(version + 1)), Val::Text(actor.user_id.to_string()), Val::Int(Some(now))])
+                .collect();
+            let (sql, binds) = crate::store::leads::rows_sql(kind, "opportunity_field_versions (opportunity_id, field, version, changed_by, changed_at)", rows);
+            let sql = format!("{sql} ON CONFLICT (opportunity_id, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at");
+            bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+        }
+        Op::Close { won, reason, winner } => {
+            let rivals: Vec<String> = sqlx::query_scalar("SELECT competitor_id FROM deal_competitors WHERE record_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await?;
+            let rivals: Vec<Uuid> = rivals.iter().filter_map(|r| Uuid::parse_str(r).ok()).collect();
+            let outcome = if *won { Outcome::Won } else { Outcome::Lost };
+            let close = opportunity::check_close(true, outcome, reason, *winner, &rivals).map_err(AppError::BadRequest)?;
+            sqlx::query("UPDATE opportunities SET state = $1, close_reason = $2, winner_id = $3, closed_at = $4, version = $5, updated_at = $4 WHERE id = $6")
+                .bind(if *won { "won" } else { "lost" })
+                .bind(close.reason.unwrap_or(""))
+                .bind(close.winner.map(|w| w.to_string()))
+                .bind(now)
+                .bind(version + 1)
+                .bind(m.record_id.to_string())
+                .execute(&mut **tx)
+                .await?;
+            let winner_name: Option<String> = match close.winner {
+                Some(w) => sqlx::query_scalar("SELECT name FROM competitors WHERE id = $1").bind(w.to_string()).fetch_optional(&mut **tx).await?,
+                None => None,
+            };
+            let mut d = BTreeMap::from([("event".to_string(), if *won { "won" } else { "lost" }.to_string())]);
+            d.insert("reason".into(), close.reason.unwrap_or("").to_string());
+            d.insert("winner".into(), winner_name.unwrap_or_default());
+            events.push(d);
+        }
+        _ => return Err(AppError::BadRequest("Opportunities are edited or closed.".into())),
+    }
+    let rows: Vec<(Uuid, Vec<Val>)> = events.iter().map(|d| {
+        let row = crate::store::timeline::event_row(lead, actor.user_id, d, now);
+        (lead, row)
+    }).collect();
+    let news: Vec<LiveEvent> = rows
+        .iter()
+        .filter_map(|(lead, row)| match &row[0] {
+            Val::Text(item) => Uuid::parse_str(item).ok().map(|item_id| LiveEvent::Timeline { lead_id: *lead, item_id }),
+            _ => None,
+        })
+        .collect();
+    crate::store::timeline::insert_events(tx, kind, rows.into_iter().map(|(_, r)| r).collect()).await?;
+    Ok(news)
+}
+
+/// An online save of one opportunity change: recorded first, so a repeat is a no-op.
+pub async fn save(db: &super::Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
+    if m.entity != Entity::Opportunity {
+        return Err(AppError::BadRequest("Not an opportunity change.".into()));
+    }
+    let mut tx = db.pool.begin().await?;
+    let now = super::now_ms();
+    if !crate::store::leads::claim(&mut tx, actor, m, now).await? {
+        return Ok(Saved::Duplicate);
+    }
+    let news = apply_in(&mut tx, db.kind, actor, m, ConflictPolicy::Reject, now).await?;
+    super::live::announce(&mut tx, db.kind, &news).await?;
+    tx.commit().await?;
+    super::live::committed(db, &news);
+    Ok(Saved::Applied { version: 0 })
+}
+
+/// Each field's version: what an edit sends back as its base.
+pub async fn versions(db: &super::Db, id: Uuid) -> AppResult<BTreeMap<String, i64>> {
+    let rows = sqlx::query("SELECT field, version FROM opportunity_field_versions WHERE opportunity_id = $1").bind(id.to_string()).fetch_all(&db.pool).await?;
+    let mut out: BTreeMap<String, i64> = opportunity::FIELDS.iter().map(|s| (s.key.to_string(), 1)).collect();
+    for r in &rows {
+        out.insert(r.try_get("field")?, r.try_get("version")?);
+    }
+    Ok(out)
 }

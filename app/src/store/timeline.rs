@@ -61,7 +61,7 @@ pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: DbKind, acto
             update(tx, actor, m.record_id, &changes, now).await
         }
         Op::Delete => delete(tx, actor, m.record_id, now).await,
-        Op::Qualify(_) | Op::Disqualify { .. } | Op::Reactivate => Err(AppError::BadRequest("Timeline items are not qualified or disqualified.".into())),
+        Op::Qualify(_) | Op::Disqualify { .. } | Op::Reactivate | Op::Close { .. } => Err(AppError::BadRequest("Timeline items are not qualified or disqualified.".into())),
     }
 }
 
