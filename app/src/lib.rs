@@ -64,6 +64,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notifications") view={Lazy::<pages::split::NotificationsRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/opportunities") view={Lazy::<pages::split::OpportunitiesRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/opportunities/:id") view={Lazy::<pages::split::OpportunityRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/accounts") view={Lazy::<pages::split::AccountsRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/accounts/:id") view={Lazy::<pages::split::AccountRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/contacts") view={Lazy::<pages::split::ContactsRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/contacts/:id") view={Lazy::<pages::split::ContactRoute>::new()} ssr=ssr.clone()/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -340,3 +340,15 @@ pub struct CompetitorView {
     pub strengths: String,
     pub weaknesses: String,
 }
+
+/// An account or contact as its page shows it: the editable values with their versions, and what hangs on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub id: Uuid,
+    pub values: BTreeMap<String, String>,
+    pub versions: BTreeMap<String, i64>,
+    pub can_edit: bool,
+    /// An account's contacts (empty for a contact).
+    pub contacts: Vec<ContactView>,
+    pub opportunities: Vec<OpportunityRow>,
+}

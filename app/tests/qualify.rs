@@ -30,6 +30,7 @@ suite!(
     admins_edit_processes,
     stakeholders_and_competitors_travel_to_the_opportunity,
     opportunities_move_through_their_stages_and_close,
+    accounts_and_contacts_are_listed_created_and_edited,
 );
 
 fn op(record: Uuid, op: Op) -> Mutation {
@@ -358,4 +359,37 @@ async fn opportunities_move_through_their_stages_and_close(w: World) {
     // With no open opportunity left, the reactivated lead may be disqualified.
     apply(&w.db, &w.ana, &op(lead, Op::Reactivate), ConflictPolicy::Reject).await.unwrap();
     apply(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "Lost".into(), note: String::new() }), ConflictPolicy::Reject).await.unwrap();
+}
+
+async fn accounts_and_contacts_are_listed_created_and_edited(w: World) {
+    use app::store::{accounts, contacts, records};
+    let acc = Uuid::now_v7();
+    let new_acc = deal_m(Entity::Account, acc, &[("name", "Café Central"), ("website", "https://cafecentral.es"), ("city", "Sevilla")]);
+    records::save(&w.db, &w.ana, &new_acc).await.unwrap();
+    assert!(records::save(&w.db, &w.ana, &deal_m(Entity::Account, Uuid::now_v7(), &[("website", "x.es")])).await.unwrap_err().field_error("name").is_some());
+    let con = Uuid::now_v7();
+    records::save(&w.db, &w.ana, &deal_m(Entity::Contact, con, &[("first_name", "Rosa"), ("last_name", "Vidal"), ("email", "Rosa@CafeCentral.es")])).await.unwrap();
+    assert_eq!(accounts::list(&w.db, &w.luis, "central").await.unwrap().iter().map(|a| a.id).collect::<Vec<_>>(), [acc]);
+    assert!(accounts::list(&w.db, &w.otto, "").await.unwrap().is_empty(), "other teams see none");
+    assert_eq!(accounts::list(&w.db, &w.admin, "").await.unwrap().len(), 1);
+    assert_eq!(contacts::list(&w.db, &w.ana, "rosa v", None).await.unwrap().len(), 1);
+    assert_eq!(contacts::list(&w.db, &w.ana, "cafecentral.es", None).await.unwrap().len(), 1, "found by email");
+    // The duplicate check finds what was made by hand.
+    let lead = create(&w, &w.ana, &[("company_name", "CAFE CENTRAL"), ("email", "rosa@cafecentral.es")]).await;
+    let p = leads::qualify_preview(&w.db, &w.ana, lead).await.unwrap();
+    assert_eq!((p.accounts.len(), p.contacts.len()), (1, 1));
+
+    // Edits merge per field; the same field changed twice is a conflict; renaming keeps the match keys.
+    let edit = |field: &str, value: &str, base: i64| Mutation { entity: Entity::Account, client_id: Uuid::now_v7(), seq: 1, record_id: acc, op: Op::Update { changes: vec![app::domain::mutation::FieldChange { field: field.into(), value: value.into(), base_version: base }] } };
+    records::save(&w.db, &w.ana, &edit("city", "Cádiz", 1)).await.unwrap();
+    records::save(&w.db, &w.manager, &edit("industry", "Hospitality", 1)).await.unwrap();
+    let err = records::save(&w.db, &w.manager, &edit("city", "Huelva", 1)).await.unwrap_err();
+    assert!(matches!(&err, AppError::Conflict(v) if v[0].conflict.theirs == "Cádiz"), "{err:?}");
+    records::save(&w.db, &w.ana, &edit("name", "Grupo Central", 1)).await.unwrap();
+    let (values, _) = records::values(&w.db, &w.ana, Entity::Account, acc).await.unwrap();
+    assert_eq!((values["city"].as_str(), values["industry"].as_str(), values["name"].as_str()), ("Cádiz", "Hospitality", "Grupo Central"));
+    assert!(leads::qualify_preview(&w.db, &w.ana, lead).await.unwrap().accounts[0].reasons == ["same web domain"], "the name key followed the rename");
+    assert!(matches!(records::save(&w.db, &w.luis, &edit("city", "Jaén", 2)).await, Err(AppError::Forbidden)));
+    assert!(matches!(records::save(&w.db, &w.otto, &edit("city", "Jaén", 2)).await, Err(AppError::NotFound)));
+    assert!(records::save(&w.db, &w.ana, &edit("name", "", 3)).await.unwrap_err().field_error("name").is_some());
 }

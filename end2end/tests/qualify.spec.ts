@@ -62,6 +62,7 @@ test('the seed story: a trade-show lead through the stage bar to an opportunity,
   await expect(bar(page).getByRole('button', { name: /^Executive review/ })).toBeVisible();
 
   // Who decides, and who else is bidding.
+  await page.getByRole('button', { name: 'Add a stakeholder' }).click();
   await page.getByLabel('Stakeholder first name').fill('Rosa');
   await page.getByLabel('Stakeholder last name').fill('Vidal');
   await page.getByLabel('Stakeholder email').fill('rosa@cafesortega.es');
@@ -70,6 +71,7 @@ test('the seed story: a trade-show lead through the stage bar to an opportunity,
   const people = page.getByRole('list', { name: 'Stakeholders' });
   await expect(people.getByText('Rosa Vidal')).toBeVisible();
   await expect(people.getByLabel('Role of Rosa Vidal')).toHaveValue('Decision maker');
+  await page.getByRole('button', { name: 'Add a competitor' }).click();
   await page.getByLabel('New competitor name').fill('Cafés Rival');
   await page.getByRole('button', { name: 'Create competitor' }).click();
   await page.getByLabel('Competitor', { exact: true }).selectOption({ label: 'Cafés Rival' });
@@ -130,4 +132,17 @@ test('the seed story: a trade-show lead through the stage bar to an opportunity,
   await page.getByRole('button', { name: 'Reactivate' }).click();
   await expect(status(page)).toHaveText('Open (New)');
   await expect(page.getByText('Disqualified: Cannot Contact. Three calls, no answer.')).toBeVisible();
+
+  // The account qualifying made: found by search, with its contacts and opportunities, and editable.
+  await open(page, '/accounts');
+  await page.getByLabel('Search accounts').fill(company);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('list', { name: 'Accounts' }).getByRole('link', { name: company, exact: true }).click();
+  await expect(page.getByRole('heading', { name: company, exact: true })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Opportunities of this account' })).toContainText('Espresso machines for 3 cafés');
+  await expect(page.getByRole('list', { name: 'Contacts of this account' })).toContainText('lucia@cafesortega.es');
+  await page.getByLabel('City').fill('Sevilla');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  if (phone) await expectNoSidewaysScroll(page);
 });

@@ -55,7 +55,7 @@ async fn health_check_names_the_database_and_schema() {
     assert_eq!(res.status(), StatusCode::OK);
     let body: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], 7);
+    assert_eq!(body["schema_version"], 8);
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ struct Deal {
     people: RwSignal<Option<DealPeople>>,
     rivals: RwSignal<Vec<CompetitorView>>,
     message: RwSignal<Option<String>>,
+    offline: RwSignal<bool>,
 }
 
 impl Deal {
@@ -30,7 +31,7 @@ impl Deal {
         }
         match p {
             Ok(p) => self.people.set(Some(p)),
-            Err(e) if is_network(&e) => self.message.set(Some("Offline: stakeholders and competitors show again when the network is back.".into())),
+            Err(e) if is_network(&e) => self.offline.set(true),
             Err(e) => self.message.set(Some(e.to_string())),
         }
         if let Ok(r) = r {
@@ -75,7 +76,7 @@ pub fn DealPeoplePanel(
     #[prop(into)]
     can_manage: Signal<bool>,
 ) -> impl IntoView {
-    let d = Deal { kind, record, o: use_offline(), people: RwSignal::new(None), rivals: RwSignal::new(Vec::new()), message: RwSignal::new(None) };
+    let d = Deal { kind, record, o: use_offline(), people: RwSignal::new(None), rivals: RwSignal::new(Vec::new()), message: RwSignal::new(None), offline: RwSignal::new(false) };
     Effect::new(move |_| leptos::task::spawn_local(d.reload()));
     view! {
         <section class="deal" aria-labelledby="stakeholders-h">
@@ -115,7 +116,8 @@ pub fn DealPeoplePanel(
                     </ul>
                 }.into_any(),
             }}
-            {can_edit.then(|| view! { <AddStakeholder d=d/> })}
+            {move || d.offline.get().then(|| view! { <p class="note">"Offline: stakeholders and competitors show again when the network is back."</p> })}
+            {can_edit.then(|| view! { <Toggle label="Add a stakeholder"><AddStakeholder d=d/></Toggle> })}
         </section>
         <section class="deal" aria-labelledby="competitors-h">
             <h2 id="competitors-h">"Competitors"</h2>
@@ -137,9 +139,19 @@ pub fn DealPeoplePanel(
                     </ul>
                 }.into_any(),
             }}
-            {can_edit.then(|| view! { <AddCompetitor d=d can_manage=can_manage/> })}
+            {can_edit.then(|| view! { <Toggle label="Add a competitor"><AddCompetitor d=d can_manage=can_manage/></Toggle> })}
             {move || d.message.get().map(|m| view! { <p class="note" role="status">{m}</p> })}
         </section>
+    }
+}
+
+/// A button that shows its form only when asked, so the lead page stays short (on a phone especially).
+#[component]
+fn Toggle(label: &'static str, children: ChildrenFn) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <button type="button" class="secondary" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>{label}</button>
+        {move || open.get().then(|| children())}
     }
 }
 

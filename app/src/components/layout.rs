@@ -54,6 +54,8 @@ fn Header(me: Me, unread: RwSignal<i64>) -> impl IntoView {
                 <A href="/leads">"Leads"</A>
                 <A href="/leads/new">"New lead"</A>
                 <A href="/opportunities">"Opportunities"</A>
+                <A href="/accounts">"Accounts"</A>
+                <A href="/contacts">"Contacts"</A>
                 {(me.role == Role::Admin).then(|| view! { <A href="/admin">"Users"</A> })}
             </nav>
             <SyncStatus/>

@@ -55,8 +55,12 @@ pub fn StageBar(
         let key = get("process_id");
         processes.with_value(|ps| ps.iter().find(|p| p.key == key).cloned())
     });
+    // Memos, so that typing in a field re-renders neither the stages nor the open panel (focus stays).
+    let active_key = Memo::new(move |_| get("stage"));
+    let checks_text = Memo::new(move |_| get("process_checks"));
+    let flow_keys = Memo::new(move |_| process.get().map(|p| values.with(|v| p.flow(v).into_iter().map(|s| s.key.clone()).collect::<Vec<_>>())).unwrap_or_default());
     let selected = RwSignal::new(None::<String>);
-    let shown_stage = move || selected.get().unwrap_or_else(|| get("stage"));
+    let shown_stage = move || selected.get().unwrap_or_else(|| active_key.get());
     let problem = RwSignal::new(None::<String>);
     let state = move || ProcessState { process: get("process_id"), stage: get("stage"), history: vec![(get("stage"), since.get())], checks: checks_from_text(&get("process_checks")) };
     let next = move |_| {
@@ -102,9 +106,8 @@ pub fn StageBar(
             {move || match process.get() {
                 None => view! { <p class="note">"This record's process is not available on this device yet."</p> }.into_any(),
                 Some(p) => {
-                    let vals = values.get();
-                    let flow: Vec<_> = p.flow(&vals).into_iter().cloned().collect();
-                    let active = get("stage");
+                    let flow: Vec<_> = flow_keys.get().iter().filter_map(|k| p.stage(k).cloned()).collect();
+                    let active = active_key.get();
                     let at = flow.iter().position(|s| s.key == active).unwrap_or(0);
                     view! {
                         <h2 class="process-name">{p.name.clone()}</h2>
@@ -133,10 +136,10 @@ pub fn StageBar(
                 let p = process.get()?;
                 let key = shown_stage();
                 let stage = p.stage(&key)?.clone();
-                let active = key == get("stage");
+                let active = key == active_key.get();
                 let here = stage.record == record;
                 let editable = can_edit && here;
-                let checks = checks_from_text(&get("process_checks"));
+                let checks = checks_from_text(&checks_text.get());
                 Some(view! {
                     <div class="stage-panel" role="region" aria-label=format!("{} steps", stage.name)>
                         <h3>{format!("{} steps", stage.name)}</h3>

@@ -1,5 +1,6 @@
 //! Plain-Rust rules of the product: no Leptos, no SQL. Unit-tested here.
 pub mod access;
+pub mod customers;
 pub mod duplicates;
 pub mod fields;
 pub mod lead;

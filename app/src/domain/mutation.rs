@@ -20,6 +20,10 @@ pub enum Entity {
     Competitor,
     /// An opportunity: field edits, stage moves, closing.
     Opportunity,
+    /// An account (company), created or edited by hand.
+    Account,
+    /// A contact (person), created or edited by hand.
+    Contact,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

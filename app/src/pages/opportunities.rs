@@ -149,18 +149,7 @@ fn OpportunityBody(opp: OpportunityView, lead_values: BTreeMap<String, String>, 
             </dl>
             <p><a href=format!("/leads/{}", opp.lead_id)>"Originating lead"</a></p>
         </header>
-        {move || match result.get() {
-            Some(Ok(Saved::Queued)) => Some(view! { <p class="ok-box" role="status">"Saved on this device. It will sync when the network is back."</p> }.into_any()),
-            Some(Ok(_)) => Some(view! { <p class="ok-box" role="status">"Saved."</p> }.into_any()),
-            Some(Err(AppError::Conflict(list))) => Some(view! {
-                <div class="conflict-box" role="alert">
-                    {list.into_iter().map(|c| view! { <p>{format!("{}: {} changed it to “{}” meanwhile. Your value: “{}”. Reload to see it, then save again.", c.label, c.by_name, c.their_value_shown, c.conflict.yours)}</p> }).collect_view()}
-                </div>
-            }.into_any()),
-            Some(Err(AppError::Invalid(_))) => None,
-            Some(Err(e)) => Some(view! { <ErrorMessage error=e/> }.into_any()),
-            None => None,
-        }}
+        <crate::components::message::SaveOutcome result=result/>
         {(can_edit).then(|| view! {
             <div class="decisions">
                 <button type="button" on:click=move |_| send(Op::Close { won: true, reason: String::new(), winner: None })>"Close as won"</button>

@@ -29,4 +29,8 @@ lazy_page! {
     NotificationsRoute => super::notifications::NotificationsPage,
     OpportunitiesRoute => super::opportunities::OpportunitiesPage,
     OpportunityRoute => super::opportunities::OpportunityPage,
+    AccountsRoute => super::customers::AccountsPage,
+    AccountRoute => super::customers::AccountPage,
+    ContactsRoute => super::customers::ContactsPage,
+    ContactRoute => super::customers::ContactPage,
 }

@@ -22,6 +22,8 @@ pub fn SyncPage() -> impl IntoView {
             Entity::DealCompetitor => Some("Competitor on a lead"),
             Entity::Competitor => Some("Competitor list"),
             Entity::Opportunity => Some("Opportunity"),
+            Entity::Account => Some("Account"),
+            Entity::Contact => Some("Contact"),
             _ => None,
         };
         if let Some(what) = what {

@@ -103,3 +103,17 @@ pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<AccountVi
     let (v, owner) = view(&row)?;
     if can_read(actor, owner) { Ok(v) } else { Err(AppError::NotFound) }
 }
+
+/// Accounts the actor can see whose name contains the words typed (all when empty), by name, at most 50.
+pub async fn list(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<AccountView>> {
+    let (scope, mut binds) = super::contacts::scope_sql(actor, "a");
+    let mut cond = scope;
+    let q = q.trim().to_lowercase();
+    if !q.is_empty() {
+        binds.push(super::leads::Val::Text(super::contacts::contains(&q)));
+        cond.push_str(&format!(" AND LOWER(a.name) LIKE ${} ESCAPE '\\'", binds.len()));
+    }
+    let sql = format!("SELECT {COLS} FROM accounts a JOIN users u ON u.id = a.owner_id WHERE {cond} ORDER BY a.name, a.id LIMIT 50");
+    let rows = super::leads::bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
+    rows.iter().map(|r| view(r).map(|(v, _)| v)).collect()
+}

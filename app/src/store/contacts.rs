@@ -124,3 +124,34 @@ pub async fn find(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<Conta
     }
     Ok(out)
 }
+
+/// "team_id = $1" for people who see their team, "1 = 1" for admins; on the table aliased `alias`.
+pub(crate) fn scope_sql(actor: &Actor, alias: &str) -> (String, Vec<super::leads::Val>) {
+    match crate::domain::access::read_scope(actor) {
+        crate::domain::access::ReadScope::All => ("1 = 1".into(), Vec::new()),
+        crate::domain::access::ReadScope::Team(t) => (format!("{alias}.team_id = $1"), vec![super::leads::Val::Text(t.to_string())]),
+    }
+}
+
+/// A LIKE pattern matching text that contains `q` (its wildcards taken literally; escape character `\`).
+pub(crate) fn contains(q: &str) -> String {
+    format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+}
+
+/// Contacts the actor can see whose name or email contains the words typed (all when empty), at most 50.
+pub async fn list(db: &super::Db, actor: &Actor, q: &str, account: Option<Uuid>) -> AppResult<Vec<ContactView>> {
+    let (mut cond, mut binds) = scope_sql(actor, "c");
+    let q = q.trim().to_lowercase();
+    if !q.is_empty() {
+        binds.push(super::leads::Val::Text(contains(&q)));
+        let n = binds.len();
+        cond.push_str(&format!(" AND (LOWER(c.first_name || ' ' || c.last_name) LIKE ${n} ESCAPE '\\' OR c.email_key LIKE ${n} ESCAPE '\\')"));
+    }
+    if let Some(a) = account {
+        binds.push(super::leads::Val::Text(a.to_string()));
+        cond.push_str(&format!(" AND c.account_id = ${}", binds.len()));
+    }
+    let sql = format!("SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE {cond} ORDER BY c.last_name, c.first_name, c.id LIMIT 50");
+    let rows = super::leads::bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
+    rows.iter().map(|r| view(r).map(|(v, _)| v)).collect()
+}

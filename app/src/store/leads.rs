@@ -949,7 +949,12 @@ pub(crate) async fn conflict_error(tx: &mut Transaction<'_, Any>, conflicts: &[C
             Some(u) => sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(u.to_string()).fetch_optional(&mut **tx).await?,
             None => None,
         };
-        let label = fields::spec(&c.field).or_else(|| crate::domain::opportunity::spec(&c.field)).map(|s| s.label).unwrap_or("Field").to_string();
+        let label = fields::spec(&c.field)
+            .or_else(|| crate::domain::opportunity::spec(&c.field))
+            .or_else(|| crate::domain::customers::ACCOUNT_FIELDS.iter().chain(crate::domain::customers::CONTACT_FIELDS).find(|s| s.key == c.field))
+            .map(|s| s.label)
+            .unwrap_or("Field")
+            .to_string();
         views.push(crate::error::ConflictView {
             conflict: c.clone(),
             label,

@@ -8,6 +8,7 @@ pub mod live;
 pub mod leads;
 pub mod opportunities;
 pub mod processes;
+pub mod records;
 pub mod sync;
 pub mod timeline;
 pub mod users;

@@ -118,8 +118,13 @@ pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<Opportuni
 
 /// The opportunities created from a lead, newest first (a lead reactivated and qualified again has two).
 pub async fn from_lead(db: &super::Db, actor: &Actor, lead: Uuid) -> AppResult<Vec<OpportunityRow>> {
-    let sql = format!("SELECT {COLS} {FROM} WHERE o.lead_id = $1 ORDER BY o.created_at DESC, o.id DESC");
-    let rows = sqlx::query(&sql).bind(lead.to_string()).fetch_all(&db.pool).await?;
+    readable(db, actor, "o.lead_id", lead).await
+}
+
+/// The opportunities whose `col` is `id`, those the actor can see, newest first (at most 50).
+async fn readable(db: &super::Db, actor: &Actor, col: &str, id: Uuid) -> AppResult<Vec<OpportunityRow>> {
+    let sql = format!("SELECT {COLS} {FROM} WHERE {col} = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT 50");
+    let rows = sqlx::query(&sql).bind(id.to_string()).fetch_all(&db.pool).await?;
     let mut out = Vec::new();
     for r in &rows {
         let (v, owner) = view(r)?;
@@ -227,14 +232,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a
             binds.extend([Val::Int(Some(version + 1)), Val::Int(Some(now)), Val::Text(m.record_id.to_string())]);
             let sql = format!("UPDATE opportunities SET {}, version = ${}, updated_at = ${} WHERE id = ${}", sets.join(", "), n + 1, n + 2, n + 3);
             bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
-            let rows: Vec<Vec<Val>> = merged
-                .apply
-                .keys()
-                .map(|k| vec![Val::Text(m.record_id.to_string()), Val::Text(k.clone()), Val::Int(Some(version + 1)), Val::Text(actor.user_id.to_string()), Val::Int(Some(now))])
-                .collect();
-            let (sql, binds) = crate::store::leads::rows_sql(kind, "opportunity_field_versions (opportunity_id, field, version, changed_by, changed_at)", rows);
-            let sql = format!("{sql} ON CONFLICT (opportunity_id, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at");
-            bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+            crate::store::records::save_versions(tx, kind, "opportunity_field_versions", "opportunity_id", m.record_id, merged.apply.keys(), version + 1, actor.user_id, now).await?;
         }
         Op::Close { won, reason, winner } => {
             let rivals: Vec<String> = sqlx::query_scalar("SELECT competitor_id FROM deal_competitors WHERE record_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await?;
@@ -301,4 +299,9 @@ pub async fn versions(db: &super::Db, id: Uuid) -> AppResult<BTreeMap<String, i6
         out.insert(r.try_get("field")?, r.try_get("version")?);
     }
     Ok(out)
+}
+
+/// The opportunities of an account the actor can see, newest first.
+pub async fn for_account(db: &super::Db, actor: &Actor, account: Uuid) -> AppResult<Vec<OpportunityRow>> {
+    readable(db, actor, "o.account_id", account).await
 }

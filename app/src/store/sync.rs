@@ -93,6 +93,10 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
                 }
                 ws.apply(&mut tx, actor, m, ConflictPolicy::LastWriteWins).await.map(|_| ())
             }
+            Entity::Account | Entity::Contact => {
+                news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
+                super::records::apply_in(&mut tx, db.kind, actor, m, ConflictPolicy::LastWriteWins, now).await
+            }
             Entity::Opportunity => {
                 news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
                 super::opportunities::apply_in(&mut tx, db.kind, actor, m, ConflictPolicy::LastWriteWins, now).await.map(|events| news.extend(events))

@@ -1,0 +1,185 @@
+//! Accounts and contacts as mutations (entities Account and Contact): created by hand, and edited field by
+//! field with the same per-field merge as leads (`record_field_versions` keeps each field's version).
+
+use super::leads::{bind_all, claim, conflict_error, rows_sql, Val};
+use super::{now_ms, Db, Kind as DbKind};
+use crate::domain::access::{self, Actor, LeadRef};
+use crate::domain::customers::{normalize_with, ACCOUNT_FIELDS, CONTACT_FIELDS};
+use crate::domain::duplicates::{company_key, email_key, web_domain};
+use crate::domain::fields::FieldSpec;
+use crate::domain::mutation::{merge, ConflictPolicy, Entity, FieldChange, FieldState, Mutation, Op};
+use crate::domain::validate::FieldError;
+use crate::error::{AppError, AppResult};
+use crate::model::Saved;
+use sqlx::{Any, Row, Transaction};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+fn table_of(entity: Entity) -> Option<(&'static str, &'static [FieldSpec])> {
+    match entity {
+        Entity::Account => Some(("accounts", ACCOUNT_FIELDS)),
+        Entity::Contact => Some(("contacts", CONTACT_FIELDS)),
+        _ => None,
+    }
+}
+
+/// The keys the duplicate check looks records up by, kept in step with the fields they come from.
+fn derived(entity: Entity, values: &BTreeMap<String, String>) -> Vec<(&'static str, String)> {
+    let get = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
+    match entity {
+        Entity::Account => vec![("name_key", company_key(get("name"))), ("web_domain", web_domain(get("website")).unwrap_or_default())],
+        _ => vec![("email_key", email_key(get("email")).unwrap_or_default())],
+    }
+}
+
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<()> {
+    let Some((table, specs)) = table_of(m.entity) else { return Err(AppError::BadRequest("Not an account or contact.".into())) };
+    match &m.op {
+        Op::Create { fields } => {
+            let values = normalize_with(specs, fields, true).map_err(AppError::Invalid)?;
+            let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+            // New records belong to their author and the author's team.
+            match m.entity {
+                Entity::Account => {
+                    let a = crate::store::accounts::NewAccount {
+                        id: m.record_id,
+                        team_id: actor.team_id,
+                        owner_id: actor.user_id,
+                        name: get("name"),
+                        website: get("website"),
+                        industry: get("industry"),
+                        phone: get("phone"),
+                        city: get("city"),
+                        country: get("country"),
+                        email: String::new(),
+                    };
+                    crate::store::accounts::insert_in(tx, kind, &a, actor.user_id, now).await
+                }
+                _ => {
+                    let c = crate::store::contacts::NewContact {
+                        id: m.record_id,
+                        team_id: actor.team_id,
+                        owner_id: actor.user_id,
+                        account_id: None,
+                        first_name: get("first_name"),
+                        last_name: get("last_name"),
+                        job_title: get("job_title"),
+                        email: get("email"),
+                        phone: get("phone"),
+                    };
+                    crate::store::contacts::insert_in(tx, kind, &c, actor.user_id, now).await
+                }
+            }
+        }
+        Op::Update { changes } => {
+            let lock = if kind == DbKind::Postgres { " FOR UPDATE" } else { "" };
+            let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1{lock}")).bind(m.record_id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
+            let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&row.try_get::<String, _>(c)?).map_err(AppError::internal) };
+            let owner = LeadRef { team_id: id("team_id")?, owner_id: id("owner_id")? };
+            if !access::can_read(actor, owner) {
+                return Err(AppError::NotFound);
+            }
+            if !access::can_edit(actor, owner) {
+                return Err(AppError::Forbidden);
+            }
+            let (created_by, created_at, version) = (id("created_by")?, row.try_get::<i64, _>("created_at")?, row.try_get::<i64, _>("version")?);
+            let mut current: BTreeMap<String, FieldState> = BTreeMap::new();
+            for s in specs {
+                current.insert(s.key.to_string(), FieldState { value: row.try_get(s.key)?, version: 1, changed_by: Some(created_by), changed_at: Some(created_at) });
+            }
+            for v in sqlx::query("SELECT field, version, changed_by, changed_at FROM record_field_versions WHERE record_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await? {
+                if let Some(f) = current.get_mut(&v.try_get::<String, _>("field")?) {
+                    f.version = v.try_get("version")?;
+                    f.changed_by = Uuid::parse_str(&v.try_get::<String, _>("changed_by")?).ok();
+                    f.changed_at = Some(v.try_get("changed_at")?);
+                }
+            }
+            let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+            let clean = normalize_with(specs, &raw, false).map_err(AppError::Invalid)?;
+            if let Some(s) = specs.iter().find(|s| s.required && clean.get(s.key).is_some_and(String::is_empty)) {
+                return Err(AppError::Invalid(vec![FieldError::new(s.key, "Required.")]));
+            }
+            let normalized: Vec<FieldChange> = changes.iter().map(|c| FieldChange { value: clean[&c.field].clone(), ..c.clone() }).collect();
+            let merged = merge(&current, &normalized, policy);
+            if policy == ConflictPolicy::Reject && !merged.conflicts.is_empty() {
+                return Err(conflict_error(tx, &merged.conflicts).await?);
+            }
+            if merged.apply.is_empty() {
+                return Ok(());
+            }
+            let mut after: BTreeMap<String, String> = current.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
+            after.extend(merged.apply.clone());
+            let mut sets: Vec<(String, Val)> = merged.apply.iter().map(|(k, v)| (k.clone(), Val::Text(v.clone()))).collect();
+            sets.extend(derived(m.entity, &after).into_iter().map(|(k, v)| (k.to_string(), Val::Text(v))));
+            sets.push(("version".into(), Val::Int(Some(version + 1))));
+            sets.push(("updated_at".into(), Val::Int(Some(now))));
+            let sql = format!("UPDATE {table} SET {} WHERE id = ${}", sets.iter().enumerate().map(|(i, (k, _))| format!("{k} = ${}", i + 1)).collect::<Vec<_>>().join(", "), sets.len() + 1);
+            let mut binds: Vec<Val> = sets.into_iter().map(|(_, v)| v).collect();
+            binds.push(Val::Text(m.record_id.to_string()));
+            bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+            save_versions(tx, kind, "record_field_versions", "record_id", m.record_id, merged.apply.keys(), version + 1, actor.user_id, now).await
+        }
+        _ => Err(AppError::BadRequest("Accounts and contacts are created or edited here.".into())),
+    }
+}
+
+/// An online save: recorded as a mutation first, so a repeat is a no-op.
+pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    if !claim(&mut tx, actor, m, now).await? {
+        return Ok(Saved::Duplicate);
+    }
+    apply_in(&mut tx, db.kind, actor, m, ConflictPolicy::Reject, now).await?;
+    tx.commit().await?;
+    Ok(Saved::Applied { version: 0 })
+}
+
+/// Each field's version for an edit form.
+pub async fn versions(db: &Db, entity: Entity, id: Uuid) -> AppResult<BTreeMap<String, i64>> {
+    let specs = table_of(entity).map(|t| t.1).unwrap_or(&[]);
+    let mut out: BTreeMap<String, i64> = specs.iter().map(|s| (s.key.to_string(), 1)).collect();
+    for r in sqlx::query("SELECT field, version FROM record_field_versions WHERE record_id = $1").bind(id.to_string()).fetch_all(&db.pool).await? {
+        out.insert(r.try_get("field")?, r.try_get("version")?);
+    }
+    Ok(out)
+}
+
+/// The editable values of an account or contact the actor can see, and whether they may edit it.
+pub async fn values(db: &Db, actor: &Actor, entity: Entity, id: Uuid) -> AppResult<(BTreeMap<String, String>, bool)> {
+    let Some((table, specs)) = table_of(entity) else { return Err(AppError::NotFound) };
+    let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1")).bind(id.to_string()).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
+    let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&row.try_get::<String, _>(c)?).map_err(AppError::internal) };
+    let owner = LeadRef { team_id: id("team_id")?, owner_id: id("owner_id")? };
+    if !access::can_read(actor, owner) {
+        return Err(AppError::NotFound);
+    }
+    let mut out = BTreeMap::new();
+    for s in specs {
+        out.insert(s.key.to_string(), row.try_get::<String, _>(s.key)?);
+    }
+    Ok((out, access::can_edit(actor, owner)))
+}
+
+/// Records the new version of each changed field (who and when), for the next per-field merge.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn save_versions<'a>(
+    tx: &mut Transaction<'_, Any>,
+    kind: DbKind,
+    table: &str,
+    id_col: &str,
+    record: Uuid,
+    fields: impl Iterator<Item = &'a String>,
+    version: i64,
+    by: Uuid,
+    now: i64,
+) -> AppResult<()> {
+    let rows: Vec<Vec<Val>> = fields.map(|k| vec![Val::Text(record.to_string()), Val::Text(k.clone()), Val::Int(Some(version)), Val::Text(by.to_string()), Val::Int(Some(now))]).collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (sql, binds) = rows_sql(kind, &format!("{table} ({id_col}, field, version, changed_by, changed_at)"), rows);
+    let sql = format!("{sql} ON CONFLICT ({id_col}, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at");
+    bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
+    Ok(())
+}
