@@ -426,8 +426,12 @@ pub async fn add_attachment(db: &Db, actor: &Actor, lead_id: Uuid, name: &str, c
     }
     let name: String = name.trim().chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"')).take(200).collect();
     let name = if name.is_empty() { "file".to_string() } else { name };
-    let mut tx = db.pool.begin().await?;
-    lead_facts(&mut tx, actor, lead_id).await?;
+    // The check reads in its own transaction and the insert is one statement: a transaction that reads
+    // and then writes can be refused at once by SQLite ("database is locked") when another write
+    // committed in between, instead of waiting its turn.
+    let mut check = db.pool.begin().await?;
+    lead_facts(&mut check, actor, lead_id).await?;
+    check.commit().await?;
     let id = Uuid::now_v7();
     sqlx::query("INSERT INTO attachments (id, lead_id, uploaded_by, name, content_type, size, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(id.to_string())
@@ -438,9 +442,8 @@ pub async fn add_attachment(db: &Db, actor: &Actor, lead_id: Uuid, name: &str, c
         .bind(data.len() as i64)
         .bind(data.to_vec())
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&db.pool)
         .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -101,8 +101,10 @@ async fn insert_user(tx: &mut sqlx::Transaction<'_, sqlx::Any>, u: &NewUser<'_>)
 }
 
 pub async fn create_user(db: &Db, u: NewUser<'_>) -> AppResult<User> {
+    // Checked before the transaction: one that reads and then writes can be refused at once by SQLite
+    // when another write commits in between. Teams are never deleted, so the answer stays true.
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1").bind(u.team_id.to_string()).fetch_optional(&db.pool).await?;
     let mut tx = db.pool.begin().await?;
-    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1").bind(u.team_id.to_string()).fetch_optional(&mut *tx).await?;
     if exists.is_none() {
         return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("team", "Choose an existing team.")]));
     }
