@@ -110,7 +110,7 @@ pub async fn list(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<Accou
     let mut cond = scope;
     let q = q.trim().to_lowercase();
     if !q.is_empty() {
-        binds.push(super::leads::Val::Text(super::contacts::contains(&q)));
+        binds.push(super::leads::Val::Text(format!("%{}%", super::like_escape(&q))));
         cond.push_str(&format!(" AND LOWER(a.name) LIKE ${} ESCAPE '\\'", binds.len()));
     }
     let sql = format!("SELECT {COLS} FROM accounts a JOIN users u ON u.id = a.owner_id WHERE {cond} ORDER BY a.name, a.id LIMIT 50");

@@ -108,7 +108,7 @@ pub async fn find(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<Conta
         return Ok(Vec::new());
     }
     // LIKE wildcards in what was typed are taken literally.
-    let pattern = format!("{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern = format!("{}%", super::like_escape(&q));
     let sql = format!(
         "SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id
          WHERE LOWER(c.last_name) LIKE $1 ESCAPE '\\' OR LOWER(c.first_name) LIKE $1 ESCAPE '\\' OR c.email_key LIKE $1 ESCAPE '\\'
@@ -133,17 +133,12 @@ pub(crate) fn scope_sql(actor: &Actor, alias: &str) -> (String, Vec<super::leads
     }
 }
 
-/// A LIKE pattern matching text that contains `q` (its wildcards taken literally; escape character `\`).
-pub(crate) fn contains(q: &str) -> String {
-    format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
-}
-
 /// Contacts the actor can see whose name or email contains the words typed (all when empty), at most 50.
 pub async fn list(db: &super::Db, actor: &Actor, q: &str, account: Option<Uuid>) -> AppResult<Vec<ContactView>> {
     let (mut cond, mut binds) = scope_sql(actor, "c");
     let q = q.trim().to_lowercase();
     if !q.is_empty() {
-        binds.push(super::leads::Val::Text(contains(&q)));
+        binds.push(super::leads::Val::Text(format!("%{}%", super::like_escape(&q))));
         let n = binds.len();
         cond.push_str(&format!(" AND (LOWER(c.first_name || ' ' || c.last_name) LIKE ${n} ESCAPE '\\' OR c.email_key LIKE ${n} ESCAPE '\\')"));
     }

@@ -228,7 +228,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
         }
     }
     for term in q.q.to_lowercase().split_whitespace().take(8) {
-        let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = super::like_escape(term);
         push("l.search_text LIKE ? ESCAPE '\\'", Val::Text(format!("%{escaped}%")), &mut binds, &mut wh);
     }
     let where_sql = if wh.is_empty() { String::new() } else { format!("WHERE {}", wh.join(" AND ")) };
@@ -684,12 +684,10 @@ impl WorkingSet {
         use crate::store::{accounts, contacts, opportunities};
         let rec = self.editable(actor, id)?;
         let v = |k: &str| rec.value(k).to_string();
-        let similar_accounts = accounts::similar_in(tx, actor, rec.value("company_name"), rec.value("website"), rec.value("email")).await?;
-        let similar_contacts = contacts::similar_in(tx, actor, rec.value("email")).await?;
-        let mode: String = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1").fetch_optional(&mut **tx).await?.unwrap_or_default();
-        let found_accounts: Vec<Uuid> = similar_accounts.iter().map(|a| a.record.id).collect();
-        let found_contacts: Vec<Uuid> = similar_contacts.iter().map(|c| c.record.id).collect();
-        let plan = qualify::plan(rec.state, QualifyMode::parse(&mode), &order.request, &found_accounts, &found_contacts).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let found = preview_in(tx, actor, &rec).await?;
+        let found_accounts: Vec<Uuid> = found.accounts.iter().map(|a| a.record.id).collect();
+        let found_contacts: Vec<Uuid> = found.contacts.iter().map(|c| c.record.id).collect();
+        let plan = qualify::plan(rec.state, found.mode, &order.request, &found_accounts, &found_contacts).map_err(|e| AppError::BadRequest(e.to_string()))?;
         let account_id = match plan.account {
             Pick::New => {
                 let a = accounts::NewAccount {
@@ -978,10 +976,17 @@ pub async fn qualify_preview(db: &Db, actor: &Actor, id: Uuid) -> AppResult<crat
         Some(r) if access::can_read(actor, r.lead_ref()) => r,
         _ => return Err(AppError::NotFound),
     };
-    let accounts = crate::store::accounts::similar_in(&mut tx, actor, rec.value("company_name"), rec.value("website"), rec.value("email")).await?;
-    let contacts = crate::store::contacts::similar_in(&mut tx, actor, rec.value("email")).await?;
-    let mode: Option<String> = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1").fetch_optional(&mut *tx).await?;
+    let found = preview_in(&mut tx, actor, &rec).await?;
     tx.commit().await?;
+    Ok(found)
+}
+
+/// The possible duplicates of a lead's company and person, and the workspace's mode: what the Qualify
+/// panel shows, and what qualifying decides against again inside its own transaction.
+async fn preview_in(tx: &mut Transaction<'_, Any>, actor: &Actor, rec: &LeadRecord) -> AppResult<crate::model::QualifyPreview> {
+    let accounts = crate::store::accounts::similar_in(tx, actor, rec.value("company_name"), rec.value("website"), rec.value("email")).await?;
+    let contacts = crate::store::contacts::similar_in(tx, actor, rec.value("email")).await?;
+    let mode: Option<String> = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1").fetch_optional(&mut **tx).await?;
     Ok(crate::model::QualifyPreview { mode: QualifyMode::parse(&mode.unwrap_or_default()), accounts, contacts })
 }
 

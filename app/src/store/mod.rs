@@ -125,6 +125,11 @@ impl Db {
     }
 }
 
+/// Text for a LIKE pattern with its wildcards taken literally (escape character `\\`, `ESCAPE '\\'`).
+pub(crate) fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

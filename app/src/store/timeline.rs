@@ -310,7 +310,7 @@ pub async fn page(db: &Db, actor: &Actor, lead_id: Uuid, filter: &Filter, after:
     let q = filter.q.trim().to_lowercase();
     if !q.is_empty() {
         // A match in a reply finds its post too.
-        let p = arg(&mut binds, Val::Text(format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))));
+        let p = arg(&mut binds, Val::Text(format!("%{}%", super::like_escape(&q))));
         sql.push_str(&format!(
             " AND (t.search_text LIKE {p} ESCAPE '\\' OR EXISTS (SELECT 1 FROM timeline_items r WHERE r.lead_id = t.lead_id AND r.parent_id = t.id AND r.deleted = 0 AND r.search_text LIKE {p} ESCAPE '\\'))"
         ));
