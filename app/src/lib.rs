@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/leads/new") view={Lazy::<pages::split::NewLeadRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/leads/:id") view={Lazy::<pages::split::LeadRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/admin") view={Lazy::<pages::split::AdminRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/admin/processes") view={Lazy::<pages::split::ProcessesRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/sync") view={Lazy::<pages::split::SyncRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/notifications") view={Lazy::<pages::split::NotificationsRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/opportunities") view={Lazy::<pages::split::OpportunitiesRoute>::new()} ssr=ssr.clone()/>

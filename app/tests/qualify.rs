@@ -204,7 +204,9 @@ async fn disqualify_and_reactivate_keep_history(w: World) {
 
 async fn choosing_mode_creates_only_what_is_asked(w: World) {
     assert!(matches!(leads::set_qualify_mode(&w.db, &w.ana, QualifyMode::SellerChooses).await, Err(AppError::Forbidden)));
+    assert_eq!(leads::qualify_mode(&w.db).await.unwrap(), QualifyMode::Automatic);
     leads::set_qualify_mode(&w.db, &w.admin, QualifyMode::SellerChooses).await.unwrap();
+    assert_eq!(leads::qualify_mode(&w.db).await.unwrap(), QualifyMode::SellerChooses);
     let lead = create(&w, &w.ana, &[]).await;
     assert_eq!(leads::qualify_preview(&w.db, &w.ana, lead).await.unwrap().mode, QualifyMode::SellerChooses);
     qualify(&w, &w.ana, lead, order(None, None, None)).await.unwrap();
@@ -239,21 +241,38 @@ async fn admins_edit_processes(w: World) {
     let mut p = all[1].clone();
     p.key = "partner".into();
     p.name = "Partner referral".into();
-    assert!(matches!(processes::save(&w.db, &w.manager, &p, 3).await, Err(AppError::Forbidden)));
-    processes::save(&w.db, &w.admin, &p, 3).await.unwrap();
+    assert!(matches!(processes::save(&w.db, &w.manager, &p).await, Err(AppError::Forbidden)));
+    processes::save(&w.db, &w.admin, &p).await.unwrap();
     let lead = create(&w, &w.ana, &[]).await;
     apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_id", "partner", 1)]), ConflictPolicy::Reject).await.unwrap();
+    // A new process goes last; the admin reorders.
+    let keys = |all: Vec<app::domain::process::Process>| all.into_iter().map(|p| p.key).collect::<Vec<_>>();
+    assert_eq!(keys(processes::all(&w.db).await.unwrap()), ["lead_to_opportunity", "trade_show", "partner"]);
+    let order = vec!["partner".to_string(), "lead_to_opportunity".to_string()];
+    assert!(matches!(processes::reorder(&w.db, &w.manager, &order).await, Err(AppError::Forbidden)));
+    processes::reorder(&w.db, &w.admin, &order).await.unwrap();
+    assert_eq!(keys(processes::all(&w.db).await.unwrap()), ["partner", "lead_to_opportunity", "trade_show"]);
     // Retired: records in it go on, nobody switches to it.
     p.retired = true;
-    processes::save(&w.db, &w.admin, &p, 3).await.unwrap();
+    processes::save(&w.db, &w.admin, &p).await.unwrap();
     let other = create(&w, &w.ana, &[]).await;
     let err = apply(&w.db, &w.ana, &update_m(other, Uuid::now_v7(), 1, &[("process_id", "partner", 1)]), ConflictPolicy::Reject).await.unwrap_err();
     assert!(err.field_error("stage").unwrap().contains("retired"), "{err:?}");
     apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_checks", "present_proposal", 1)]), ConflictPolicy::Reject).await.unwrap();
     // A broken definition is refused with its reasons.
     p.stages.clear();
-    let err = processes::save(&w.db, &w.admin, &p, 3).await.unwrap_err();
+    let err = processes::save(&w.db, &w.admin, &p).await.unwrap_err();
     assert!(err.field_errors().iter().any(|e| e.message.contains("at least one stage")), "{err:?}");
+    // Saving an edit keeps the process's place and its retirement.
+    let all = processes::all(&w.db).await.unwrap();
+    assert_eq!(keys(all.clone()), ["partner", "lead_to_opportunity", "trade_show"]);
+    assert!(all[0].retired);
+    // With the main process retired, new leads start in the first one still offered.
+    let mut main = all[1].clone();
+    main.retired = true;
+    processes::save(&w.db, &w.admin, &main).await.unwrap();
+    let fresh = create(&w, &w.ana, &[]).await;
+    assert_eq!(leads::get(&w.db, &w.ana, fresh).await.unwrap().value("process_id"), "trade_show");
 }
 
 fn deal_m(entity: Entity, record: Uuid, pairs: &[(&str, &str)]) -> Mutation {

@@ -1,11 +1,14 @@
-//! Users and teams, for admins.
+//! For admins: users and teams, business processes, and the workspace's Qualify setting.
 
+use crate::domain::process::Process;
+use crate::domain::qualify::QualifyMode;
 use crate::error::AppError;
 use crate::model::{Team, User};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::domain::access, crate::store::users};
+use {super::session::*, crate::domain::access, crate::store::{leads, processes, users}};
 
 #[cfg(feature = "ssr")]
 async fn require_admin() -> Result<users::User, AppError> {
@@ -40,4 +43,36 @@ pub async fn add_user(name: String, email: String, role: String, team: String, p
     let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(AppError::internal)??;
     users::create_user(&db()?, users::NewUser { name: name.trim(), email: &email, role, team_id, password_hash: &hash, time_zone: &admin.time_zone }).await?;
     Ok(())
+}
+
+/// Every process (retired ones too) in the admin's order, and how Qualify works in this workspace.
+#[server]
+pub async fn process_settings() -> Result<(Vec<Process>, QualifyMode), AppError> {
+    require_admin().await?;
+    let db = db()?;
+    Ok((processes::all(&db).await?, leads::qualify_mode(&db).await?))
+}
+
+/// Creates or replaces a process; the domain checks the definition and says what is wrong with it.
+#[server(input = Json)]
+pub async fn save_process(process: Process) -> Result<(), AppError> {
+    let admin = require_admin().await?;
+    processes::save(&db()?, &admin.actor(), &process).await
+}
+
+#[server(input = Json)]
+pub async fn order_processes(keys: Vec<String>) -> Result<(), AppError> {
+    let admin = require_admin().await?;
+    processes::reorder(&db()?, &admin.actor(), &keys).await
+}
+
+#[server]
+pub async fn set_qualify_setting(mode: String) -> Result<(), AppError> {
+    use crate::domain::validate::FieldError;
+    let admin = require_admin().await?;
+    let mode = match mode.as_str() {
+        "automatic" | "choose" => QualifyMode::parse(&mode),
+        _ => return Err(AppError::Invalid(vec![FieldError::new("qualify_mode", "Choose how Qualify works.")])),
+    };
+    leads::set_qualify_mode(&db()?, &admin.actor(), mode).await
 }

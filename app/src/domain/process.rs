@@ -50,6 +50,14 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// The fields the condition reads.
+    pub fn fields(&self) -> Vec<&str> {
+        match self {
+            Condition::Compare { field, .. } => vec![field.as_str()],
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().flat_map(Condition::fields).collect(),
+        }
+    }
+
     pub fn holds(&self, values: &BTreeMap<String, String>) -> bool {
         match self {
             Condition::All(cs) => cs.iter().all(|c| c.holds(values)),
@@ -283,6 +291,12 @@ impl Process {
         if self.stages.windows(2).any(|w| w[0].record == Record::Opportunity && w[1].record == Record::Lead) {
             errors.push("The lead's stages come before the opportunity's.".to_string());
         }
+        if self.name.chars().count() > 100 || self.stages.iter().any(|s| s.name.chars().count() > 100 || s.steps.iter().any(|st| st.label.chars().count() > 100)) {
+            errors.push("Names and labels may have at most 100 characters.".to_string());
+        }
+        if self.stages.len() > 20 || self.stages.iter().any(|s| s.steps.len() > 40) {
+            errors.push("A process may have at most 20 stages of at most 40 steps each.".to_string());
+        }
         let mut stage_keys = std::collections::BTreeSet::new();
         let mut step_keys = std::collections::BTreeSet::new();
         for st in &self.stages {
@@ -291,6 +305,11 @@ impl Process {
             }
             if !simple(&st.key) || !stage_keys.insert(st.key.as_str()) {
                 errors.push(format!("Stage \"{}\" needs a unique key (a-z, 0-9, _).", st.name));
+            }
+            if let Some(c) = &st.when {
+                if !c.fields().iter().all(|f| known_field(f)) {
+                    errors.push(format!("The condition of \"{}\" uses an unknown field.", st.name));
+                }
             }
             for step in &st.steps {
                 if step.label.trim().is_empty() {
@@ -342,6 +361,70 @@ fn check(key: &str, label: &str, required: bool) -> Step {
 
 fn stage(key: &str, name: &str, record: Record, steps: Vec<Step>) -> Stage {
     Stage { key: key.into(), name: name.into(), record, steps, when: None }
+}
+
+/// The opportunity's own fields that steps may point at (the rest are the lead's, carried over).
+pub const OPPORTUNITY_STEP_FIELDS: &[&str] = &["customer_need", "proposed_solution", "decision_date"];
+
+/// Fields a step may point at, with their labels: the lead's own fields, then the opportunity's.
+/// The process state itself (process, stage, checks) and closing notes are not steps.
+pub fn step_fields() -> Vec<(&'static str, &'static str)> {
+    let lead = crate::domain::fields::Group::ALL.into_iter().flat_map(crate::domain::fields::in_group).map(|f| (f.key, f.label));
+    let opp = OPPORTUNITY_STEP_FIELDS.iter().filter_map(|k| crate::domain::opportunity::spec(k)).map(|f| (f.key, f.label));
+    lead.chain(opp).collect()
+}
+
+pub fn is_step_field(key: &str) -> bool {
+    step_fields().iter().any(|(k, _)| *k == key)
+}
+
+/// A key for something an admin just named ("Executive review" -> "executive_review"): a-z, 0-9 and _,
+/// unique among the keys `taken` already. Keys never change afterwards: records refer to them.
+pub fn key_from(name: &str, fallback: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut base = String::new();
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'a'..='z' | '0'..='9' => c,
+            'á' | 'à' | 'ä' | 'â' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            _ => '_',
+        };
+        if c != '_' || !base.ends_with('_') {
+            base.push(c);
+        }
+    }
+    let mut base: String = base.trim_matches('_').chars().take(40).collect();
+    base = base.trim_end_matches('_').to_string();
+    if base.is_empty() {
+        base = fallback.to_string();
+    }
+    if !taken(&base) {
+        return base;
+    }
+    (2..).map(|n| format!("{base}_{n}")).find(|k| !taken(k)).unwrap_or(base)
+}
+
+impl Process {
+    /// A new process as an admin starts it: one Qualify stage for the lead, one Propose stage for the
+    /// opportunity, no steps yet.
+    pub fn blank(name: &str, taken: impl Fn(&str) -> bool) -> Process {
+        Process {
+            key: key_from(name, "process", taken),
+            name: name.trim().to_string(),
+            retired: false,
+            stages: vec![stage("qualify", "Qualify", Record::Lead, vec![]), stage("propose", "Propose", Record::Opportunity, vec![])],
+        }
+    }
+
+    /// Every stage and step key in use, so a new one gets a key of its own.
+    pub fn key_taken(&self, key: &str) -> bool {
+        self.stages.iter().any(|s| s.key == key || s.steps.iter().any(|st| st.key == key))
+    }
 }
 
 /// Budgets above this add an executive review before Propose.
@@ -430,6 +513,13 @@ pub fn trade_show() -> Process {
             stage("close", "Close", Record::Opportunity, vec![field("decision_date", "Confirm decision date", "decision_date", true)]),
         ],
     }
+}
+
+/// The process a new lead starts in: the one for its source (below) unless an admin retired it; then
+/// the first one in the admin's order that is not retired.
+pub fn for_new_lead<'a>(source: &str, all: &'a [Process]) -> Option<&'a Process> {
+    let preferred = default_for(source).key;
+    all.iter().find(|p| p.key == preferred && !p.retired).or_else(|| all.iter().find(|p| !p.retired))
 }
 
 /// Which shipped process a new lead starts in: trade-show leads get the short one.
@@ -581,5 +671,43 @@ mod tests {
         assert!(errors.iter().any(|e| e.contains("name")), "{errors:?}");
         assert!(errors.iter().any(|e| e.contains("first stage must belong to the lead")), "{errors:?}");
         assert!(errors.iter().any(|e| e.contains("shoe_size")), "{errors:?}");
+    }
+
+    #[test]
+    fn keys_from_names() {
+        assert_eq!(key_from("Executive review", "stage", |_| false), "executive_review");
+        assert_eq!(key_from("  Revisión técnica! ", "stage", |_| false), "revision_tecnica");
+        assert_eq!(key_from("¿?", "stage", |_| false), "stage");
+        assert_eq!(key_from("Qualify", "stage", |k| k == "qualify" || k == "qualify_2"), "qualify_3");
+        let p = Process::blank("Partner deals", |k| k == "partner_deals");
+        assert_eq!(p.key, "partner_deals_2");
+        assert!(p.validate(is_step_field).is_ok(), "a blank process is valid as it is");
+        assert!(p.key_taken("qualify") && !p.key_taken("develop"));
+    }
+
+    #[test]
+    fn step_fields_cover_the_shipped_processes() {
+        for p in [lead_to_opportunity(), trade_show()] {
+            assert!(p.validate(is_step_field).is_ok(), "{}", p.name);
+        }
+        assert!(is_step_field("budget_amount") && is_step_field("decision_date"));
+        assert!(!is_step_field("stage") && !is_step_field("process_checks") && !is_step_field("closed_note"));
+        let mut p = lead_to_opportunity();
+        p.stages[2].when = Some(Condition::All(vec![Condition::Compare { field: "shoe_size".into(), cmp: Cmp::Gt, value: "40".into() }]));
+        assert!(p.validate(is_step_field).unwrap_err().iter().any(|e| e.contains("unknown field")));
+        let mut p = trade_show();
+        p.stages.extend((0..20).map(|i| stage(&format!("s{i}"), "More", Record::Opportunity, vec![])));
+        assert!(p.validate(is_step_field).unwrap_err().iter().any(|e| e.contains("at most 20 stages")));
+    }
+
+    #[test]
+    fn new_leads_skip_retired_processes() {
+        let mut all = vec![lead_to_opportunity(), trade_show()];
+        assert_eq!(for_new_lead("Web", &all).unwrap().key, "lead_to_opportunity");
+        assert_eq!(for_new_lead("Trade Show", &all).unwrap().key, "trade_show");
+        all[1].retired = true;
+        assert_eq!(for_new_lead("Trade Show", &all).unwrap().key, "lead_to_opportunity");
+        all[0].retired = true;
+        assert!(for_new_lead("Web", &all).is_none());
     }
 }

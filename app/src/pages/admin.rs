@@ -15,6 +15,7 @@ pub fn AdminPage() -> impl IntoView {
     let terr = Signal::derive(move || add_team.value().get().and_then(|r| r.err()).and_then(|e| e.field_error("name")));
     view! {
         <h1>"Users and teams"</h1>
+        <p class="page-links"><a href="/admin/processes">"Business processes and the Qualify setting"</a></p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

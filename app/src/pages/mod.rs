@@ -6,6 +6,7 @@ pub mod leads;
 pub mod new_lead;
 pub mod notifications;
 pub mod opportunities;
+pub mod processes;
 pub mod setup;
 pub mod sign_in;
 pub mod sync;

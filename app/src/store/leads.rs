@@ -374,6 +374,8 @@ pub(crate) struct WorkingSet {
     posts: Vec<Vec<(&'static str, String)>>,
     /// Process definitions read in this transaction.
     processes: HashMap<String, Option<Process>>,
+    /// Every process, read once when a new lead needs to start in one.
+    all_processes: Option<Vec<Process>>,
     pub(crate) fault: FaultPoint,
 }
 
@@ -394,6 +396,7 @@ impl WorkingSet {
             events: Vec::new(),
             posts: Vec::new(),
             processes: HashMap::new(),
+            all_processes: None,
             fault: FaultPoint::None,
         }
     }
@@ -590,8 +593,16 @@ impl WorkingSet {
             return Err(AppError::Invalid(vec![FieldError::new("closed_note", "Set by disqualifying, not by hand.")]));
         }
         // Every lead has an active process: the one for its source unless the browser chose, at its first stage.
-        let shipped = crate::domain::process::default_for(values.get("source").map(String::as_str).unwrap_or(""));
-        let key = values.get("process_id").filter(|k| !k.is_empty()).cloned().unwrap_or(shipped.key);
+        let key = match values.get("process_id").filter(|k| !k.is_empty()) {
+            Some(k) => k.clone(),
+            None => {
+                if self.all_processes.is_none() {
+                    self.all_processes = Some(crate::store::processes::all_in(tx).await?);
+                }
+                let source = values.get("source").map(String::as_str).unwrap_or("");
+                crate::domain::process::for_new_lead(source, self.all_processes.as_deref().unwrap_or_default()).map(|p| p.key.clone()).unwrap_or_default()
+            }
+        };
         let process = self.process(tx, &key).await?.ok_or_else(|| AppError::Invalid(vec![FieldError::new("process_id", "Choose a process from the list.")]))?;
         let stage = match values.get("stage").filter(|s| !s.is_empty()) {
             Some(s) => s.clone(),
@@ -990,7 +1001,13 @@ async fn preview_in(tx: &mut Transaction<'_, Any>, actor: &Actor, rec: &LeadReco
     Ok(crate::model::QualifyPreview { mode: QualifyMode::parse(&mode.unwrap_or_default()), accounts, contacts })
 }
 
-/// The workspace setting for Qualify (admins only).
+/// The workspace setting for Qualify: create everything at once, or let the seller choose.
+pub async fn qualify_mode(db: &Db) -> AppResult<QualifyMode> {
+    let mode: Option<String> = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1").fetch_optional(&db.pool).await?;
+    Ok(QualifyMode::parse(&mode.unwrap_or_default()))
+}
+
+/// Changes the workspace setting for Qualify (admins only).
 pub async fn set_qualify_mode(db: &Db, actor: &Actor, mode: QualifyMode) -> AppResult<()> {
     if actor.role != access::Role::Admin {
         return Err(AppError::Forbidden);

@@ -13,8 +13,6 @@ use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// The opportunity's own fields that process steps may point at (the rest come from its lead).
-pub const OWN_FIELDS: &[&str] = &["customer_need", "proposed_solution", "decision_date"];
 
 pub struct NewOpportunity {
     pub id: Uuid,

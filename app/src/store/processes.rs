@@ -34,39 +34,56 @@ fn from_row(row: &sqlx::any::AnyRow) -> AppResult<Process> {
 
 /// Every process in the admin's order, retired ones included (records may still be in them).
 pub async fn all(db: &Db) -> AppResult<Vec<Process>> {
-    let rows = sqlx::query("SELECT definition, retired FROM processes ORDER BY position, id").fetch_all(&db.pool).await?;
-    rows.iter().map(from_row).collect()
+    sqlx::query(ALL).fetch_all(&db.pool).await?.iter().map(from_row).collect()
 }
+
+pub(crate) async fn all_in(tx: &mut Transaction<'_, Any>) -> AppResult<Vec<Process>> {
+    sqlx::query(ALL).fetch_all(&mut **tx).await?.iter().map(from_row).collect()
+}
+
+const ALL: &str = "SELECT definition, retired FROM processes ORDER BY position, id";
 
 pub(crate) async fn get_in(tx: &mut Transaction<'_, Any>, key: &str) -> AppResult<Option<Process>> {
     let row = sqlx::query("SELECT definition, retired FROM processes WHERE id = $1").bind(key).fetch_optional(&mut **tx).await?;
     row.as_ref().map(from_row).transpose()
 }
 
-/// Fields a step may point at: the lead's, and the opportunity's own.
-pub fn known_field(key: &str) -> bool {
-    crate::domain::fields::spec(key).is_some() || crate::store::opportunities::OWN_FIELDS.contains(&key)
-}
 
-/// Creates or replaces a process (admins only). `position` orders the list; retiring keeps records in it.
-pub async fn save(db: &Db, actor: &Actor, p: &Process, position: i64) -> AppResult<()> {
-    if actor.role != Role::Admin {
-        return Err(AppError::Forbidden);
-    }
-    p.validate(known_field).map_err(|errors| AppError::Invalid(errors.into_iter().map(|m| FieldError::new("definition", m)).collect()))?;
+/// Creates or replaces a process (admins only). A new one goes to the end of the list; an edited one keeps
+/// its place. Retiring keeps the records already in it.
+pub async fn save(db: &Db, actor: &Actor, p: &Process) -> AppResult<()> {
+    require_admin(actor)?;
+    p.validate(process::is_step_field).map_err(|errors| AppError::Invalid(errors.into_iter().map(|m| FieldError::new("definition", m)).collect()))?;
     let json = serde_json::to_string(p).map_err(AppError::internal)?;
+    // One statement: the new position is computed inside it, so two admins adding at once both get a place.
     sqlx::query(
-        "INSERT INTO processes (id, name, definition, position, retired, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, definition = excluded.definition, position = excluded.position,
+        "INSERT INTO processes (id, name, definition, position, retired, updated_at)
+         VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM processes), $4, $5)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, definition = excluded.definition,
          retired = excluded.retired, updated_at = excluded.updated_at",
     )
     .bind(p.key.clone())
     .bind(p.name.clone())
     .bind(json)
-    .bind(position)
     .bind(p.retired as i64)
     .bind(now_ms())
     .execute(&db.pool)
     .await?;
     Ok(())
+}
+
+/// Puts the processes in the admin's order, first to last. Keys not given keep their place after them.
+pub async fn reorder(db: &Db, actor: &Actor, keys: &[String]) -> AppResult<()> {
+    require_admin(actor)?;
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE processes SET position = position + $1").bind(keys.len() as i64).execute(&mut *tx).await?;
+    for (i, key) in keys.iter().enumerate() {
+        sqlx::query("UPDATE processes SET position = $1, updated_at = $2 WHERE id = $3").bind(i as i64 + 1).bind(now_ms()).bind(key.clone()).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn require_admin(actor: &Actor) -> AppResult<()> {
+    if actor.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
 }
