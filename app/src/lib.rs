@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accounts/:id") view={Lazy::<pages::split::AccountRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/contacts") view={Lazy::<pages::split::ContactsRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/contacts/:id") view={Lazy::<pages::split::ContactRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/competitors") view={Lazy::<pages::split::CompetitorsRoute>::new()} ssr=ssr.clone()/>
                 </ParentRoute>
             </Routes>
         </Router>

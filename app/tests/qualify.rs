@@ -4,7 +4,7 @@
 
 use app::domain::access::Actor;
 use app::domain::lead::LeadState;
-use app::domain::mutation::{ConflictPolicy, Entity, Mutation, Op};
+use app::domain::mutation::{ConflictPolicy, Entity, FieldChange, Mutation, Op};
 use app::domain::qualify::{Pick, QualifyMode, QualifyOrder, QualifyRequest};
 use app::domain::sync::{Outcome, PushRequest};
 use app::domain::timeline::{Filter, ItemKind};
@@ -289,6 +289,12 @@ async fn stakeholders_and_competitors_travel_to_the_opportunity(w: World) {
     assert!(matches!(deal::save(&w.db, &w.ana, &new_rival).await, Err(AppError::Forbidden)));
     deal::save(&w.db, &w.manager, &new_rival).await.unwrap();
     assert_eq!(deal::competitors(&w.db).await.unwrap()[0].name, "Cafés Rival");
+    // An edit writes only the fields it changes; sellers may not edit the list.
+    let weak = |v: &str| Mutation { entity: Entity::Competitor, client_id: Uuid::now_v7(), seq: 1, record_id: rival, op: Op::Update { changes: vec![FieldChange { field: "weaknesses".into(), value: v.into(), base_version: 0 }] } };
+    assert!(matches!(deal::save(&w.db, &w.ana, &weak("Slow")).await, Err(AppError::Forbidden)));
+    deal::save(&w.db, &w.manager, &weak("Slow service")).await.unwrap();
+    let c = &deal::competitors(&w.db).await.unwrap()[0];
+    assert_eq!((c.name.as_str(), c.website.as_str(), c.strengths.as_str(), c.weaknesses.as_str()), ("Cafés Rival", "rival.es", "Cheap", "Slow service"));
 
     // A stakeholder made in place, one picked from the contacts, a linked competitor.
     let (s1, c1) = (Uuid::now_v7(), Uuid::now_v7());

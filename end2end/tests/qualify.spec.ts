@@ -1,6 +1,6 @@
 import { test, expect } from './fixtures';
 import { Page } from '@playwright/test';
-import { admin, open, signIn, createLead, expectNoSidewaysScroll, expectTouchTargets } from './helpers';
+import { admin, manager, open, signIn, createLead, expectNoSidewaysScroll, expectTouchTargets } from './helpers';
 
 const bar = (page: Page) => page.getByRole('region', { name: 'Business process' });
 const steps = (page: Page, stage: string) => page.getByRole('region', { name: `${stage} steps` });
@@ -145,4 +145,32 @@ test('the seed story: a trade-show lead through the stage bar to an opportunity,
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
   if (phone) await expectNoSidewaysScroll(page);
+});
+
+test('the competitor list: a manager adds one, edits one field, and leads offer it', async ({ page }, info) => {
+  const phone = info.project.name.startsWith('phone');
+  const name = `Tostadores Unidos ${info.project.name}`;
+  await signIn(page, manager);
+  await page.getByRole('link', { name: 'Competitors', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Competitors', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: 'Add a competitor' }).click();
+  await page.getByLabel('Competitor name').fill(name);
+  await page.getByLabel('Competitor website').fill('tostadores.example');
+  await page.getByLabel('Competitor strengths').fill('Own roastery');
+  await page.getByRole('button', { name: 'Save competitor' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `“${name}” saved.` })).toBeVisible();
+  await page.getByRole('button', { name: `Edit ${name}` }).click();
+  await expect(page.getByLabel('Competitor strengths')).toHaveValue('Own roastery');
+  await page.getByLabel('Competitor weaknesses').fill('No service in the south');
+  await page.getByRole('button', { name: 'Save competitor' }).click();
+  const card = page.locator('.competitors li').filter({ hasText: name });
+  await expect(card).toContainText('No service in the south');
+  await expect(card).toContainText('Own roastery');
+  if (phone) {
+    await expectNoSidewaysScroll(page);
+    await expectTouchTargets(page);
+  }
+  await createLead(page, { topic: 'Roaster comparison', last: 'Ibarra', company: `Café Ibarra ${info.project.name}` });
+  await page.getByRole('button', { name: 'Add a competitor' }).click();
+  await expect(page.getByLabel('Competitor', { exact: true }).locator('option', { hasText: name })).toHaveCount(1);
 });

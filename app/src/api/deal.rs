@@ -31,6 +31,13 @@ pub async fn list_competitors() -> Result<Vec<CompetitorView>, AppError> {
     deal::competitors(&db()?).await
 }
 
+/// The shared competitor list, and whether this person may change it.
+#[server]
+pub async fn competitor_list() -> Result<(Vec<CompetitorView>, bool), AppError> {
+    let user = require_user().await?;
+    Ok((deal::competitors(&db()?).await?, crate::domain::access::can_manage_competitors(&user.actor())))
+}
+
 /// Contacts whose name or email starts with what was typed (for picking a stakeholder).
 #[server]
 pub async fn find_contacts(q: String) -> Result<Vec<ContactView>, AppError> {

@@ -56,6 +56,7 @@ fn Header(me: Me, unread: RwSignal<i64>) -> impl IntoView {
                 <A href="/opportunities">"Opportunities"</A>
                 <A href="/accounts">"Accounts"</A>
                 <A href="/contacts">"Contacts"</A>
+                <A href="/competitors">"Competitors"</A>
                 {(me.role == Role::Admin).then(|| view! { <A href="/admin">"Users"</A> })}
             </nav>
             <SyncStatus/>

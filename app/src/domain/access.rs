@@ -97,6 +97,11 @@ pub fn can_delete(a: &Actor) -> bool {
     a.role == Role::Admin
 }
 
+/// The shared competitor list is kept by managers and admins; sellers read it and link from it.
+pub fn can_manage_competitors(a: &Actor) -> bool {
+    a.role != Role::Seller
+}
+
 pub fn can_manage_users(a: &Actor) -> bool {
     a.role == Role::Admin
 }
@@ -120,7 +125,7 @@ mod tests {
         assert!(can_read(&s, colleague) && !can_edit(&s, colleague));
         assert!(!can_read(&s, other_team) && !can_edit(&s, other_team));
         assert!(!can_reassign(&s, own, t1));
-        assert!(!can_delete(&s));
+        assert!(!can_delete(&s) && !can_manage_competitors(&s));
         assert!(can_create_for(&s, s.user_id, t1) && !can_create_for(&s, colleague.owner_id, t1));
     }
 
@@ -133,7 +138,7 @@ mod tests {
         assert!(can_edit(&m, colleague) && can_reassign(&m, colleague, t1));
         assert!(!can_reassign(&m, colleague, t2));
         assert!(!can_read(&m, other_team) && !can_edit(&m, other_team));
-        assert!(!can_manage_users(&m));
+        assert!(!can_manage_users(&m) && can_manage_competitors(&m));
     }
 
     #[test]

@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod competitors;
 pub mod customers;
 pub mod home;
 pub mod lead;

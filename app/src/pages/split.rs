@@ -34,4 +34,5 @@ lazy_page! {
     AccountRoute => super::customers::AccountPage,
     ContactsRoute => super::customers::ContactsPage,
     ContactRoute => super::customers::ContactPage,
+    CompetitorsRoute => super::competitors::CompetitorsPage,
 }

@@ -4,7 +4,7 @@
 
 use super::leads::{claim, insert_rows, Val};
 use super::{now_ms, Db, Kind as DbKind};
-use crate::domain::access::{self, Actor, LeadRef, Role};
+use crate::domain::access::{self, Actor, LeadRef};
 use crate::domain::lead::full_name;
 use crate::domain::mutation::{Entity, Mutation, Op};
 use crate::domain::opportunity::{self, ContactPick};
@@ -42,8 +42,7 @@ async fn editable_record(tx: &mut Transaction<'_, Any>, actor: &Actor, kind: &st
 /// Applies one deal mutation inside the caller's transaction; every check comes before any write.
 pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, now: i64) -> AppResult<()> {
     let invalid = AppError::Invalid;
-    // The shared competitor list is kept by managers and admins.
-    if m.entity == Entity::Competitor && actor.role == Role::Seller {
+    if m.entity == Entity::Competitor && !access::can_manage_competitors(actor) {
         return Err(AppError::Forbidden);
     }
     match (m.entity, &m.op) {
@@ -145,7 +144,17 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
             insert_rows(tx, kind, "competitors (id, name, website, strengths, weaknesses, created_by, created_at, updated_at)", vec![row]).await
         }
         (Entity::Competitor, Op::Update { changes }) => {
-            let fields: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+            // Only the fields changed are written: two managers editing different fields both keep theirs.
+            let row = sqlx::query("SELECT name, website, strengths, weaknesses FROM competitors WHERE id = $1")
+                .bind(m.record_id.to_string())
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let mut fields = BTreeMap::new();
+            for key in ["name", "website", "strengths", "weaknesses"] {
+                fields.insert(key.to_string(), row.try_get::<String, _>(key)?);
+            }
+            fields.extend(changes.iter().map(|c| (c.field.clone(), c.value.clone())));
             let d = opportunity::check_competitor(&fields).map_err(invalid)?;
             let n = sqlx::query("UPDATE competitors SET name = $1, website = $2, strengths = $3, weaknesses = $4, updated_at = $5 WHERE id = $6")
                 .bind(d.name)
