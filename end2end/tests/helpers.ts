@@ -26,11 +26,9 @@ export async function createLead(page: Page, f: { topic: string; last: string; c
   if (f.email) await page.getByLabel('Email').fill(f.email);
   await page.getByRole('button', { name: 'Save lead' }).click();
   await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
-  // Known defect: right after the create form's redirect the lead page renders a second time (about a
-  // second later), dropping what was typed meanwhile. Tests of later steps start from a fresh load.
-  const url = page.url();
-  await open(page, url);
-  return url;
+  // The new-lead form stays (locked) until the lead page's code has loaded: wait for the lead itself.
+  await expect(page.getByRole('heading', { name: f.last, exact: true, level: 1 })).toBeVisible();
+  return page.url();
 }
 
 /** The page does not scroll sideways (checked at the phone width). */

@@ -31,8 +31,17 @@ test('create a lead: an invalid email is explained, nothing typed is lost, then 
   await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { name: 'Lucía García' })).toBeVisible();
   await expect(page.getByLabel('Email')).toHaveValue('lucia@alameda.example');
+  // Typed at once, while the page's other parts (process, timeline, people) still load: nothing is lost.
+  await page.getByLabel('City').fill('Sevilla');
+  await expect(page.getByText('Lead created.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Business process' }).getByRole('heading', { name: 'Trade show follow-up' })).toBeVisible();
+  await expect(page.getByLabel('City')).toHaveValue('Sevilla');
   await expectNoSidewaysScroll(page);
   if (info.project.name === 'phone') await expectTouchTargets(page);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  await open(page, page.url());
+  await expect(page.getByLabel('City')).toHaveValue('Sevilla');
 });
 
 test('edit a lead and the change stays', async ({ page }, info) => {

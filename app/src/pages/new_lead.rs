@@ -17,6 +17,9 @@ pub fn NewLeadPage() -> impl IntoView {
     let err = move |key: &'static str| {
         Signal::derive(move || local.get().or_else(|| action.value().get().and_then(|r| r.err())).and_then(|e| e.field_error(key)))
     };
+    // Once saved, the form stays on screen while the lead page's code loads: it is locked then, so
+    // nothing can be typed into a form that is about to go away.
+    let done = move || action.pending().get() || matches!(action.value().get(), Some(Ok(_)));
     let wrapper = NodeRef::<leptos::html::Div>::new();
     let o = use_offline();
     let navigate = leptos_router::hooks::use_navigate();
@@ -47,7 +50,7 @@ pub fn NewLeadPage() -> impl IntoView {
                             {Group::ALL.into_iter().map(|g| {
                                 let owners = owners.clone();
                                 view! {
-                                    <fieldset>
+                                    <fieldset disabled=done>
                                         <legend>{g.label()}</legend>
                                         {in_group(g).filter(|s| s.key != "status_reason").map(|spec| {
                                             let initial = if spec.key == "source" { "Trade Show" } else { "" };
@@ -59,7 +62,8 @@ pub fn NewLeadPage() -> impl IntoView {
                                     </fieldset>
                                 }
                             }).collect_view()}
-                            <button type="submit">"Save lead"</button>
+                            {move || matches!(action.value().get(), Some(Ok(_))).then(|| view! { <p class="ok-box" role="status">"Saved. Opening the lead…"</p> })}
+                            <button type="submit" disabled=done>"Save lead"</button>
                         </ActionForm>
                     }
                 })
