@@ -187,3 +187,31 @@ test('offline: a call and a post logged on a lead wait on the device, then sync 
   await expect(other.getByRole('article', { name: /^Post by/ }).filter({ hasText: 'Met them at the fair' })).toBeVisible();
   await other.close();
 });
+
+test('offline: a queued disqualify is refused when a colleague qualified the lead meanwhile, and says why', async ({ page, browser }) => {
+  const { other } = await leadWithSecondViewer(page, browser, manager, admin, { topic: 'Decided twice', last: 'Quesada', company: 'Horno Quesada' });
+  await goOfflineAndReload(page);
+  await page.getByRole('link', { name: 'Quesada' }).click();
+  await page.getByRole('button', { name: 'Disqualify' }).click();
+  const dq = page.getByRole('dialog', { name: 'Disqualify lead' });
+  await dq.getByLabel('Reason').selectOption('Cannot Contact');
+  await dq.getByRole('button', { name: 'Disqualify' }).click();
+  await expect(dq.getByRole('status')).toHaveText('Disqualify is saved on this device and will be sent when the network is back.');
+
+  // Meanwhile the admin qualifies it.
+  await other.getByRole('button', { name: 'Qualify', exact: true }).click();
+  const q = other.getByRole('dialog', { name: 'Qualify lead' });
+  await expect(q.getByRole('button', { name: 'Qualify' })).toBeEnabled();
+  await q.getByRole('button', { name: 'Qualify' }).click();
+  await expect(other).toHaveURL(/\/opportunities\/[0-9a-f-]{36}$/);
+  await other.close();
+
+  await page.context().setOffline(false);
+  const refused = page.getByRole('link', { name: 'Online · 0 waiting · 1 refused' });
+  await expect(refused).toBeVisible({ timeout: 20_000 });
+  await refused.click();
+  await expect(page.getByText('Disqualify a lead: Cannot Contact')).toBeVisible();
+  await expect(page.getByText('Only open leads can be disqualified.')).toBeVisible();
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(page.getByText('Nothing was refused.')).toBeVisible();
+});
