@@ -1,12 +1,16 @@
 // Browser tests drive Debian's Chromium against the real server binary. Each project family gets its own
 // server on its own fresh SQLite database, so "first start" really is a first start.
 import { defineConfig, devices } from '@playwright/test';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 const bin = process.env.PROSPECTA_BIN ?? path.resolve(__dirname, '../target/debug/prospecta');
 const siteRoot = process.env.LEPTOS_SITE_ROOT ?? path.resolve(__dirname, '../target/site');
-const runDir = path.join(os.tmpdir(), `prospecta-e2e-${process.pid}`);
+// A fresh folder per run (a pid-named one once met a folder left by an old run with the same pid, and its
+// "first start" found a workspace). Workers inherit it through the environment.
+process.env.PROSPECTA_E2E_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'prospecta-e2e-'));
+const runDir = process.env.PROSPECTA_E2E_DIR;
 
 const servers = { desktop: 3101, phone: 3102, nojs: 3103 } as const;
 // Two server processes on one Postgres (a demo workspace), when `./run test` provides a database for them.
@@ -26,6 +30,7 @@ const phone = { ...chromium, viewport: { width: 375, height: 740 }, isMobile: tr
 
 export default defineConfig({
   testDir: './tests',
+  globalTeardown: './teardown.ts',
   fullyParallel: false,
   workers: 1,
   retries: 0,
