@@ -40,6 +40,18 @@ async function saveCityOffline(page: Page, last: string, city: string) {
   await expect(page.getByRole('status')).toContainText('Saved on this device');
 }
 
+/** Back online, the header counts one refused change; the Sync page says what and why, and it can be dismissed. */
+async function expectOneRefused(page: Page, what: string, why: string) {
+  await page.context().setOffline(false);
+  const refused = page.getByRole('link', { name: 'Online · 0 waiting · 1 refused' });
+  await expect(refused).toBeVisible({ timeout: 20_000 });
+  await refused.click();
+  await expect(page.getByText(what)).toBeVisible();
+  await expect(page.getByText(why)).toBeVisible();
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(page.getByText('Nothing was refused.')).toBeVisible();
+}
+
 test('offline: the app opens, a new lead and an edit wait, then sync by themselves', async ({ page, browser }) => {
   await signIn(page, admin);
   const editUrl = await createLead(page, { topic: 'Offline edit target', last: 'Navarro', company: 'Kiosco Norte' });
@@ -149,14 +161,7 @@ test('offline: a change the server refuses is listed with its reason and not sen
   await expect(other).toHaveURL(/\/leads$/);
   await other.close();
 
-  await page.context().setOffline(false);
-  const refused = page.getByRole('link', { name: 'Online · 0 waiting · 1 refused' });
-  await expect(refused).toBeVisible({ timeout: 20_000 });
-  await refused.click();
-  await expect(page.getByText('Edit: City → “Jerez”')).toBeVisible();
-  await expect(page.getByText('This lead no longer exists or is no longer yours to see.')).toBeVisible();
-  await page.getByRole('button', { name: 'Dismiss' }).click();
-  await expect(page.getByText('Nothing was refused.')).toBeVisible();
+  await expectOneRefused(page, 'Edit: City → “Jerez”', 'This lead no longer exists or is no longer yours to see.');
   await expect(page.getByRole('link', { name: 'Online', exact: true })).toBeVisible();
 });
 
@@ -206,12 +211,5 @@ test('offline: a queued disqualify is refused when a colleague qualified the lea
   await expect(other).toHaveURL(/\/opportunities\/[0-9a-f-]{36}$/);
   await other.close();
 
-  await page.context().setOffline(false);
-  const refused = page.getByRole('link', { name: 'Online · 0 waiting · 1 refused' });
-  await expect(refused).toBeVisible({ timeout: 20_000 });
-  await refused.click();
-  await expect(page.getByText('Disqualify a lead: Cannot Contact')).toBeVisible();
-  await expect(page.getByText('Only open leads can be disqualified.')).toBeVisible();
-  await page.getByRole('button', { name: 'Dismiss' }).click();
-  await expect(page.getByText('Nothing was refused.')).toBeVisible();
+  await expectOneRefused(page, 'Disqualify a lead: Cannot Contact', 'Only open leads can be disqualified.');
 });
