@@ -215,6 +215,12 @@ fn condition_from(s: &Simple) -> Option<Condition> {
     Some(Condition::Compare { field: s.field.clone(), cmp, value: s.value.trim().to_string() })
 }
 
+/// The draft's step `j` of stage `i`. Indices come from the last render, so they are checked rather
+/// than trusted: a panic here would stop the whole page.
+fn step_at(p: &mut Process, i: usize, j: usize) -> Option<&mut Step> {
+    p.stages.get_mut(i).and_then(|s| s.steps.get_mut(j))
+}
+
 /// Moves item `i` one place up or down; false when it is already at that end.
 fn shift<T>(v: &mut [T], i: usize, up: bool) -> bool {
     let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < v.len()) };
@@ -287,24 +293,24 @@ fn ProcessEditor(process: Process, is_new: bool, on_done: Callback<Option<String
             view! {
                 <li class="step-edit">
                     <input aria-label=format!("Stage {n} step {m} label") value=step.label.clone()
-                        on:input=move |ev| { let v = event_target_value(&ev); draft.update_untracked(|p| p.stages[i].steps[j].label = v); }/>
+                        on:input=move |ev| { let v = event_target_value(&ev); draft.update_untracked(|p| if let Some(st) = step_at(p, i, j) { st.label = v }); }/>
                     <select aria-label=format!("Stage {n} step {m} kind")
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            draft.update_untracked(|p| p.stages[i].steps[j].kind = if v.is_empty() { StepKind::Check } else { StepKind::Field(v) });
+                            draft.update_untracked(|p| if let Some(st) = step_at(p, i, j) { st.kind = if v.is_empty() { StepKind::Check } else { StepKind::Field(v) } });
                         }>
                         <option value="" selected=kind_value.is_empty()>"A yes/no check"</option>
                         {field_options(kind_value.clone())}
                     </select>
                     <label class="choice">
                         <input type="checkbox" checked=step.required
-                            on:change=move |ev| { let on = event_target_checked(&ev); draft.update_untracked(|p| p.stages[i].steps[j].required = on); }/>
+                            on:change=move |ev| { let on = event_target_checked(&ev); draft.update_untracked(|p| if let Some(st) = step_at(p, i, j) { st.required = on }); }/>
                         {format!("Stage {n} step {m} required")}
                     </label>
                     <div class="item-actions">
-                        <button type="button" aria-label=format!("Move stage {n} step {m} up") on:click=move |_| restructure(&|p, _| { shift(&mut p.stages[i].steps, j, true); })>"↑"</button>
-                        <button type="button" aria-label=format!("Move stage {n} step {m} down") on:click=move |_| restructure(&|p, _| { shift(&mut p.stages[i].steps, j, false); })>"↓"</button>
-                        <button type="button" aria-label=format!("Remove stage {n} step {m}") on:click=move |_| restructure(&|p, _| { p.stages[i].steps.remove(j); })>"Remove"</button>
+                        <button type="button" aria-label=format!("Move stage {n} step {m} up") on:click=move |_| restructure(&|p, _| if let Some(st) = p.stages.get_mut(i) { shift(&mut st.steps, j, true); })>"↑"</button>
+                        <button type="button" aria-label=format!("Move stage {n} step {m} down") on:click=move |_| restructure(&|p, _| if let Some(st) = p.stages.get_mut(i) { shift(&mut st.steps, j, false); })>"↓"</button>
+                        <button type="button" aria-label=format!("Remove stage {n} step {m}") on:click=move |_| restructure(&|p, _| if let Some(st) = p.stages.get_mut(i).filter(|st| j < st.steps.len()) { st.steps.remove(j); })>"Remove"</button>
                     </div>
                 </li>
             }
@@ -337,12 +343,12 @@ fn ProcessEditor(process: Process, is_new: bool, on_done: Callback<Option<String
                 <div class="field">
                     <label for=format!("stage-{n}-name")>{format!("Stage {n} name")}</label>
                     <input id=format!("stage-{n}-name") value=st.name.clone()
-                        on:input=move |ev| { let v = event_target_value(&ev); draft.update_untracked(|p| p.stages[i].name = v); }/>
+                        on:input=move |ev| { let v = event_target_value(&ev); draft.update_untracked(|p| if let Some(st) = p.stages.get_mut(i) { st.name = v }); }/>
                 </div>
                 <div class="field">
                     <label for=format!("stage-{n}-record")>{format!("Stage {n} belongs to")}</label>
                     <select id=format!("stage-{n}-record")
-                        on:change=move |ev| { let v = event_target_value(&ev); draft.update_untracked(|p| p.stages[i].record = if v == "lead" { Record::Lead } else { Record::Opportunity }); }>
+                        on:change=move |ev| { let v = event_target_value(&ev); draft.update_untracked(|p| if let Some(st) = p.stages.get_mut(i) { st.record = if v == "lead" { Record::Lead } else { Record::Opportunity } }); }>
                         <option value="lead" selected=record == Record::Lead>"The lead (before Qualify)"</option>
                         <option value="opportunity" selected=record == Record::Opportunity>"The opportunity (after Qualify)"</option>
                     </select>
@@ -352,11 +358,13 @@ fn ProcessEditor(process: Process, is_new: bool, on_done: Callback<Option<String
                 <div class="item-actions">
                     <button type="button" on:click=move |_| restructure(&|p, _| {
                         let key = key_from("step", "step", |k| p.key_taken(k));
-                        p.stages[i].steps.push(Step { key, label: String::new(), kind: StepKind::Check, required: false });
+                        if let Some(st) = p.stages.get_mut(i) {
+                            st.steps.push(Step { key, label: String::new(), kind: StepKind::Check, required: false });
+                        }
                     })>{format!("Add a step to stage {n}")}</button>
                     <button type="button" aria-label=format!("Move stage {n} up") on:click=move |_| restructure(&|p, c| { if shift(&mut p.stages, i, true) { shift(c, i, true); } })>"↑"</button>
                     <button type="button" aria-label=format!("Move stage {n} down") on:click=move |_| restructure(&|p, c| { if shift(&mut p.stages, i, false) { shift(c, i, false); } })>"↓"</button>
-                    <button type="button" aria-label=format!("Remove stage {n}") on:click=move |_| restructure(&|p, c| { p.stages.remove(i); c.remove(i); })>"Remove stage"</button>
+                    <button type="button" aria-label=format!("Remove stage {n}") on:click=move |_| restructure(&|p, c| if i < p.stages.len() && i < c.len() { p.stages.remove(i); c.remove(i); })>"Remove stage"</button>
                 </div>
             </fieldset>
         }
