@@ -196,6 +196,18 @@ pub fn is_network(e: &crate::error::AppError) -> bool {
     matches!(e, crate::error::AppError::Network(_))
 }
 
+/// Sends one change through `save` (a server function of the one write path); without a network the
+/// change waits in this device's outbox instead and the answer is `Saved::Queued`.
+pub async fn save_or_queue<Fut>(o: Offline, m: Mutation, save: impl FnOnce(Mutation) -> Fut) -> Result<crate::model::Saved, crate::error::AppError>
+where
+    Fut: std::future::Future<Output = Result<crate::model::Saved, crate::error::AppError>>,
+{
+    match save(m.clone()).await {
+        Err(e) if is_network(&e) => enqueue(o, m.entity, m.record_id, m.op).map(|_| crate::model::Saved::Queued).map_err(crate::error::AppError::BadRequest),
+        other => other,
+    }
+}
+
 #[cfg(feature = "hydrate")]
 pub use browser::*;
 

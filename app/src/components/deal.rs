@@ -4,8 +4,7 @@
 use crate::api::deal::{find_contacts, list_competitors, people_of_deal, save_deal_item};
 use crate::domain::mutation::{Entity, FieldChange, Mutation, Op};
 use crate::domain::opportunity::StakeholderRole;
-use crate::error::AppError;
-use crate::model::{CompetitorView, ContactView, DealPeople};
+use crate::model::{CompetitorView, ContactView, DealPeople, Saved};
 use crate::offline::{self, is_network, use_offline, Offline};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -43,10 +42,7 @@ impl Deal {
     fn send(self, entity: Entity, record: Uuid, op: Op) {
         leptos::task::spawn_local(async move {
             let m = Mutation { entity, client_id: Uuid::now_v7(), seq: 1, record_id: record, op };
-            let r = match save_deal_item(m.clone()).await {
-                Err(e) if is_network(&e) => offline::enqueue(self.o, entity, record, m.op).map(|_| false).map_err(AppError::BadRequest),
-                other => other.map(|_| true),
-            };
+            let r = offline::save_or_queue(self.o, m, save_deal_item).await.map(|s| s != Saved::Queued);
             if self.people.is_disposed() {
                 return;
             }

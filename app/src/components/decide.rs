@@ -8,7 +8,7 @@ use crate::components::message::ErrorMessage;
 use crate::domain::mutation::{Mutation, Op};
 use crate::domain::qualify::{Pick, QualifyMode, QualifyOrder, QualifyRequest, DISQUALIFY_REASONS};
 use crate::error::AppError;
-use crate::model::QualifyPreview;
+use crate::model::{QualifyPreview, Saved};
 use crate::offline::{self, is_network, use_offline};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -16,11 +16,7 @@ use uuid::Uuid;
 /// Sends one decision; Ok(true) when the server applied it, Ok(false) when it waits on this device.
 async fn send(o: offline::Offline, lead: Uuid, op: Op) -> Result<bool, AppError> {
     let m = Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: lead, op };
-    match save_lead(m.clone()).await {
-        Ok(_) => Ok(true),
-        Err(e) if is_network(&e) => offline::enqueue(o, Default::default(), lead, m.op).map(|_| false).map_err(AppError::BadRequest),
-        Err(e) => Err(e),
-    }
+    offline::save_or_queue(o, m, save_lead).await.map(|s| s != Saved::Queued)
 }
 
 /// "new", "skip" or an id: the answer of one radio group.

@@ -6,7 +6,7 @@ use crate::api::timeline::{lead_people, load_timeline, save_item};
 use crate::domain::mutation::{Entity, FieldChange, Mutation, Op};
 use crate::domain::timeline::{complete_mention, mention_prefix, pieces, Cursor, Filter, ItemKind, Piece, Status};
 use crate::error::AppError;
-use crate::model::{TimelineItem, TimelinePage, UserOption};
+use crate::model::{Saved, TimelineItem, TimelinePage, UserOption};
 use crate::offline::{self, is_network, use_offline, Offline};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -38,20 +38,15 @@ impl Ctx {
 
     /// Saves a change; without a network it waits in this device's outbox. Ok(true) when saved now.
     async fn save(self, record: Uuid, op: Op) -> Result<bool, AppError> {
-        let m = self.mutation(record, op.clone());
-        match save_item(m).await {
-            Ok(_) => {
+        match offline::save_or_queue(self.o, self.mutation(record, op), save_item).await? {
+            Saved::Queued => {
+                self.notice.set(Some("Saved on this device; it will sync when the network is back.".into()));
+                Ok(false)
+            }
+            _ => {
                 self.refresh().await;
                 Ok(true)
             }
-            Err(e) if is_network(&e) => match offline::enqueue(self.o, Entity::TimelineItem, record, op) {
-                Ok(_) => {
-                    self.notice.set(Some("Saved on this device; it will sync when the network is back.".into()));
-                    Ok(false)
-                }
-                Err(msg) => Err(AppError::BadRequest(msg)),
-            },
-            Err(e) => Err(e),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::domain::fields::FieldSpec;
 use crate::domain::mutation::{Entity, FieldChange, Mutation, Op};
 use crate::error::AppError;
 use crate::model::{CustomerPage, Saved};
-use crate::offline::{self, is_network, use_offline};
+use crate::offline::{self, use_offline};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::collections::BTreeMap;
@@ -39,10 +39,7 @@ impl Kind {
 /// Saves one account or contact change; offline it waits in the outbox.
 async fn send(o: offline::Offline, entity: Entity, id: Uuid, op: Op) -> Result<Saved, AppError> {
     let m = Mutation { entity, client_id: Uuid::now_v7(), seq: 1, record_id: id, op };
-    match save_customer(m.clone()).await {
-        Err(e) if is_network(&e) => offline::enqueue(o, entity, id, m.op).map(|_| Saved::Queued).map_err(AppError::BadRequest),
-        other => other,
-    }
+    offline::save_or_queue(o, m, save_customer).await
 }
 
 #[component]

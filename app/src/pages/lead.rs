@@ -96,19 +96,14 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, reload: Callback<()>) -
         let m = Mutation { entity: Default::default(), client_id, seq, record_id: b.id, op: Op::Update { changes } };
         saving.set(true);
         leptos::task::spawn_local(async move {
-            let r = match save_lead(m.clone()).await {
-                // No network: the change waits in this device's outbox and syncs later.
-                Err(e) if is_network(&e) => match offline::enqueue(o, Default::default(), b.id, m.op) {
-                    Ok(_) => {
-                        base.update(|b| edited.with_untracked(|e| b.values.extend(e.clone())));
-                        saving.set(false);
-                        result.set(Some(Ok(Saved::Queued)));
-                        return;
-                    }
-                    Err(msg) => Err(AppError::BadRequest(msg)),
-                },
-                other => other,
-            };
+            let r = offline::save_or_queue(o, m, save_lead).await;
+            // No network: the change waits in this device's outbox and syncs later.
+            if r == Ok(Saved::Queued) {
+                base.update(|b| edited.with_untracked(|e| b.values.extend(e.clone())));
+                saving.set(false);
+                result.set(Some(r));
+                return;
+            }
             // Show the record as it now is, with what others changed meanwhile merged in.
             if r.is_ok() {
                 if let Ok(fresh) = get_lead(b.id.to_string()).await {

@@ -12,7 +12,7 @@ use crate::domain::opportunity;
 use crate::domain::process::{Process, Record};
 use crate::error::AppError;
 use crate::model::{OpportunityView, Saved};
-use crate::offline::{self, is_network, use_offline};
+use crate::offline::{self, use_offline};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::collections::BTreeMap;
@@ -101,10 +101,7 @@ fn OpportunityBody(opp: OpportunityView, lead_values: BTreeMap<String, String>, 
         let b = base.get_untracked();
         let m = Mutation { entity: Entity::Opportunity, client_id: Uuid::now_v7(), seq: 1, record_id: b.id, op };
         leptos::task::spawn_local(async move {
-            let r = match save_opportunity(m.clone()).await {
-                Err(e) if is_network(&e) => offline::enqueue(o, Entity::Opportunity, b.id, m.op).map(|_| Saved::Queued).map_err(AppError::BadRequest),
-                other => other,
-            };
+            let r = offline::save_or_queue(o, m, save_opportunity).await;
             if matches!(r, Ok(Saved::Applied { .. })) {
                 if let Ok(fresh) = get_opportunity(b.id.to_string()).await {
                     edited.try_set(fresh.values());
