@@ -72,18 +72,9 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
                     id
                 }
             };
-            let row = vec![
-                Val::Text(m.record_id.to_string()),
-                Val::Text("lead".into()),
-                Val::Text(d.lead_id.to_string()),
-                Val::Text(contact_id.to_string()),
-                Val::Text(d.role.label().into()),
-                Val::Text(d.note),
-                Val::Text(actor.user_id.to_string()),
-                Val::Int(Some(now)),
-                Val::Int(Some(now)),
-            ];
-            insert_rows(tx, kind, "stakeholders (id, record_kind, record_id, contact_id, role, note, created_by, created_at, updated_at)", vec![row]).await
+            let own = [contact_id.to_string(), d.role.label().into(), d.note, actor.user_id.to_string()];
+            let row = item_row(m.record_id, "lead", d.lead_id, own, now);
+            insert_rows(tx, kind, &item_target(STAKEHOLDERS), vec![row]).await
         }
         (Entity::Stakeholder, Op::Update { changes }) => {
             let fields: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
@@ -104,17 +95,9 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
             if known.is_none() {
                 return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("competitor_id", "Pick a competitor from the list.")]));
             }
-            let row = vec![
-                Val::Text(m.record_id.to_string()),
-                Val::Text("lead".into()),
-                Val::Text(d.lead_id.to_string()),
-                Val::Text(d.competitor_id.to_string()),
-                Val::Text(d.note),
-                Val::Text(actor.user_id.to_string()),
-                Val::Int(Some(now)),
-                Val::Int(Some(now)),
-            ];
-            insert_rows(tx, kind, "deal_competitors (id, record_kind, record_id, competitor_id, note, created_by, created_at, updated_at)", vec![row]).await
+            let own = [d.competitor_id.to_string(), d.note, actor.user_id.to_string()];
+            let row = item_row(m.record_id, "lead", d.lead_id, own, now);
+            insert_rows(tx, kind, &item_target(DEAL_COMPETITORS), vec![row]).await
         }
         (Entity::DealCompetitor, Op::Update { changes }) => {
             let fields: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
@@ -196,25 +179,36 @@ pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
 
 /// Qualifying carries the lead's stakeholders and competitors over to its opportunity (the lead keeps its own).
 pub(crate) async fn carry_over_in(tx: &mut Transaction<'_, Any>, kind: DbKind, lead: Uuid, opportunity: Uuid, now: i64) -> AppResult<()> {
-    for (table, cols) in [("stakeholders", ["contact_id", "role", "note", "created_by"]), ("deal_competitors", ["competitor_id", "note", "created_by", ""])] {
-        let cols: Vec<&str> = cols.into_iter().filter(|c| !c.is_empty()).collect();
+    for item @ (table, cols) in [STAKEHOLDERS, DEAL_COMPETITORS] {
         let sql = format!("SELECT {} FROM {table} WHERE record_kind = 'lead' AND record_id = $1 ORDER BY created_at, id", cols.join(", "));
         let found = sqlx::query(&sql).bind(lead.to_string()).fetch_all(&mut **tx).await?;
         let mut rows = Vec::with_capacity(found.len());
         for r in &found {
-            let mut row = vec![Val::Text(Uuid::now_v7().to_string()), Val::Text("opportunity".into()), Val::Text(opportunity.to_string())];
-            for c in &cols {
-                row.push(Val::Text(r.try_get(*c)?));
-            }
-            row.extend([Val::Int(Some(now)), Val::Int(Some(now))]);
-            rows.push(row);
+            let own = cols.iter().map(|c| r.try_get::<String, _>(*c)).collect::<Result<Vec<_>, _>>()?;
+            rows.push(item_row(Uuid::now_v7(), "opportunity", opportunity, own, now));
         }
         if !rows.is_empty() {
-            let target = format!("{table} (id, record_kind, record_id, {}, created_at, updated_at)", cols.join(", "));
-            insert_rows(tx, kind, &target, rows).await?;
+            insert_rows(tx, kind, &item_target(item), rows).await?;
         }
     }
     Ok(())
+}
+
+/// A deal item table and its own columns, between (id, record_kind, record_id) and the two times.
+type ItemTable = (&'static str, &'static [&'static str]);
+const STAKEHOLDERS: ItemTable = ("stakeholders", &["contact_id", "role", "note", "created_by"]);
+const DEAL_COMPETITORS: ItemTable = ("deal_competitors", &["competitor_id", "note", "created_by"]);
+
+fn item_target((table, cols): ItemTable) -> String {
+    format!("{table} (id, record_kind, record_id, {}, created_at, updated_at)", cols.join(", "))
+}
+
+/// One row for `item_target`: the item, the record it hangs on, its own values in column order, the times.
+fn item_row(id: Uuid, record_kind: &str, record: Uuid, own: impl IntoIterator<Item = String>, now: i64) -> Vec<Val> {
+    let mut row = vec![Val::Text(id.to_string()), Val::Text(record_kind.into()), Val::Text(record.to_string())];
+    row.extend(own.into_iter().map(Val::Text));
+    row.extend([Val::Int(Some(now)), Val::Int(Some(now))]);
+    row
 }
 
 /// The stakeholders and competitors of a lead or opportunity the actor can read.
