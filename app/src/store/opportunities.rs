@@ -3,7 +3,7 @@
 use super::leads::{bind_all, Val};
 use super::live::LiveEvent;
 use crate::domain::access::{can_read, read_scope, Actor, LeadRef, ReadScope};
-use crate::domain::mutation::{merge, ConflictPolicy, Entity, FieldChange, FieldState, Mutation, Op};
+use crate::domain::mutation::{merge, ConflictPolicy, Entity, FieldChange, Mutation, Op};
 use crate::domain::opportunity::{self, Outcome};
 use crate::domain::process::{checks_from_text, Record};
 use crate::domain::validate::{format_cents, FieldError};
@@ -165,37 +165,22 @@ pub async fn list(db: &super::Db, actor: &Actor, which: OppView) -> AppResult<Ve
 /// same rule as leads), stage moves checked against the process, closing as won or lost. Returns the news
 /// for the lead's timeline, where the opportunity's events are posted.
 pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<Vec<LiveEvent>> {
-    let lock = if kind == super::Kind::Postgres { " FOR UPDATE" } else { "" };
-    let row = sqlx::query(&format!("SELECT * FROM opportunities WHERE id = $1{lock}")).bind(m.record_id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
-    let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&row.try_get::<String, _>(c)?).map_err(AppError::internal) };
-    let owner = LeadRef { team_id: id("team_id")?, owner_id: id("owner_id")? };
-    if !can_read(actor, owner) {
-        return Err(AppError::NotFound);
-    }
-    if !crate::domain::access::can_edit(actor, owner) {
-        return Err(AppError::Forbidden);
-    }
+    use crate::store::records::{editable_row, field_states, uuid_col};
+    let row = editable_row(tx, kind, actor, "opportunities", m.record_id).await?;
     if row.try_get::<String, _>("state")? != "open" {
         return Err(AppError::BadRequest("This opportunity is closed.".into()));
     }
-    let lead = id("lead_id")?;
-    let (created_by, created_at, version) = (id("created_by")?, row.try_get::<i64, _>("created_at")?, row.try_get::<i64, _>("version")?);
-    let versions = sqlx::query("SELECT field, version, changed_by, changed_at FROM opportunity_field_versions WHERE opportunity_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await?;
-    let mut current: BTreeMap<String, FieldState> = BTreeMap::new();
+    let lead = uuid_col(&row, "lead_id")?;
+    let version = row.try_get::<i64, _>("version")?;
+    let mut values = Vec::with_capacity(opportunity::FIELDS.len());
     for spec in opportunity::FIELDS {
         let value = match spec.kind {
             crate::domain::fields::Kind::Money => row.try_get::<Option<i64>, _>(spec.key)?.map(format_cents).unwrap_or_default(),
             _ => row.try_get(spec.key)?,
         };
-        current.insert(spec.key.to_string(), FieldState { value, version: 1, changed_by: Some(created_by), changed_at: Some(created_at) });
+        values.push((spec.key, value));
     }
-    for v in &versions {
-        if let Some(f) = current.get_mut(&v.try_get::<String, _>("field")?) {
-            f.version = v.try_get("version")?;
-            f.changed_by = Uuid::parse_str(&v.try_get::<String, _>("changed_by")?).ok();
-            f.changed_at = Some(v.try_get("changed_at")?);
-        }
-    }
+    let current = field_states(tx, &row, values, ("opportunity_field_versions", "opportunity_id"), m.record_id).await?;
     let mut values: BTreeMap<String, String> = current.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
     values.insert("budget_amount".into(), row.try_get::<Option<i64>, _>("budget_amount")?.map(format_cents).unwrap_or_default());
     let process_key: String = row.try_get("process_id")?;

@@ -72,28 +72,10 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
             }
         }
         Op::Update { changes } => {
-            let lock = if kind == DbKind::Postgres { " FOR UPDATE" } else { "" };
-            let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1{lock}")).bind(m.record_id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
-            let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&row.try_get::<String, _>(c)?).map_err(AppError::internal) };
-            let owner = LeadRef { team_id: id("team_id")?, owner_id: id("owner_id")? };
-            if !access::can_read(actor, owner) {
-                return Err(AppError::NotFound);
-            }
-            if !access::can_edit(actor, owner) {
-                return Err(AppError::Forbidden);
-            }
-            let (created_by, created_at, version) = (id("created_by")?, row.try_get::<i64, _>("created_at")?, row.try_get::<i64, _>("version")?);
-            let mut current: BTreeMap<String, FieldState> = BTreeMap::new();
-            for s in specs {
-                current.insert(s.key.to_string(), FieldState { value: row.try_get(s.key)?, version: 1, changed_by: Some(created_by), changed_at: Some(created_at) });
-            }
-            for v in sqlx::query("SELECT field, version, changed_by, changed_at FROM record_field_versions WHERE record_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await? {
-                if let Some(f) = current.get_mut(&v.try_get::<String, _>("field")?) {
-                    f.version = v.try_get("version")?;
-                    f.changed_by = Uuid::parse_str(&v.try_get::<String, _>("changed_by")?).ok();
-                    f.changed_at = Some(v.try_get("changed_at")?);
-                }
-            }
+            let row = editable_row(tx, kind, actor, table, m.record_id).await?;
+            let version = row.try_get::<i64, _>("version")?;
+            let values = specs.iter().map(|s| Ok((s.key, row.try_get(s.key)?))).collect::<AppResult<Vec<_>>>()?;
+            let current = field_states(tx, &row, values, ("record_field_versions", "record_id"), m.record_id).await?;
             let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
             let clean = normalize_with(specs, &raw, false).map_err(AppError::Invalid)?;
             if let Some(s) = specs.iter().find(|s| s.required && clean.get(s.key).is_some_and(String::is_empty)) {
@@ -159,6 +141,50 @@ pub async fn values(db: &Db, actor: &Actor, entity: Entity, id: Uuid) -> AppResu
         out.insert(s.key.to_string(), row.try_get::<String, _>(s.key)?);
     }
     Ok((out, access::can_edit(actor, owner)))
+}
+
+/// A versioned record (account, contact, opportunity) read and locked for an edit: NotFound when the
+/// actor may not see it, Forbidden when they may see but not edit it.
+pub(crate) async fn editable_row(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, table: &str, id: Uuid) -> AppResult<sqlx::any::AnyRow> {
+    let lock = if kind == DbKind::Postgres { " FOR UPDATE" } else { "" };
+    let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1{lock}")).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
+    let owner = LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? };
+    if !access::can_read(actor, owner) {
+        return Err(AppError::NotFound);
+    }
+    if !access::can_edit(actor, owner) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row)
+}
+
+pub(crate) fn uuid_col(row: &sqlx::any::AnyRow, col: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(&row.try_get::<String, _>(col)?).map_err(AppError::internal)
+}
+
+/// Each field's value with its version, for the per-field merge: a field never changed since the record
+/// was made is at version 1, by its creator; the others as `versions` (table, key column) says.
+pub(crate) async fn field_states(
+    tx: &mut Transaction<'_, Any>,
+    row: &sqlx::any::AnyRow,
+    values: Vec<(&str, String)>,
+    (versions, key): (&str, &str),
+    id: Uuid,
+) -> AppResult<BTreeMap<String, FieldState>> {
+    let (created_by, created_at) = (uuid_col(row, "created_by")?, row.try_get::<i64, _>("created_at")?);
+    let mut current: BTreeMap<String, FieldState> = values
+        .into_iter()
+        .map(|(k, value)| (k.to_string(), FieldState { value, version: 1, changed_by: Some(created_by), changed_at: Some(created_at) }))
+        .collect();
+    let sql = format!("SELECT field, version, changed_by, changed_at FROM {versions} WHERE {key} = $1");
+    for v in sqlx::query(&sql).bind(id.to_string()).fetch_all(&mut **tx).await? {
+        if let Some(f) = current.get_mut(&v.try_get::<String, _>("field")?) {
+            f.version = v.try_get("version")?;
+            f.changed_by = Uuid::parse_str(&v.try_get::<String, _>("changed_by")?).ok();
+            f.changed_at = Some(v.try_get("changed_at")?);
+        }
+    }
+    Ok(current)
 }
 
 /// Records the new version of each changed field (who and when), for the next per-field merge.
