@@ -95,14 +95,14 @@ pub async fn owner_options() -> Result<Vec<UserOption>, AppError> {
 #[cfg(feature = "ssr")]
 async fn owners_for(db: &crate::store::Db, user: &users::User) -> Result<Vec<UserOption>, AppError> {
     use crate::domain::access::Role;
-    let all = users::list(db).await?;
+    let all = users::people(db).await?;
     Ok(all
-        .into_iter()
+        .iter()
         .filter(|u| match user.role {
             Role::Admin => true,
             Role::Manager => u.team_id == user.team_id,
             Role::Seller => u.id == user.id,
         })
-        .map(|u| UserOption { id: u.id, name: u.name, team_name: u.team_name })
+        .map(|u| UserOption { id: u.id, name: u.name.clone(), team_name: u.team_name.clone() })
         .collect())
 }

@@ -64,6 +64,8 @@ pub struct Db {
     /// The workspace name, once set up. It is written once at first start and never renamed, so every
     /// process may keep it; until set up, each call asks the database.
     workspace_name: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// The active users, briefly kept for the owner choices (see `users::people`).
+    people: std::sync::Arc<users::Recent>,
     /// Live updates for the people with a lead open (see `live`).
     pub live: live::Live,
 }
@@ -97,6 +99,9 @@ impl Db {
         let size = std::env::var("PROSPECTA_DB_CONNECTIONS").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default_size);
         let pool = AnyPoolOptions::new()
             .max_connections(size)
+            // A ping before each use guards against a dropped network connection; an SQLite connection is
+            // in this process and cannot drop, and the ping is one more thread round trip per query.
+            .test_before_acquire(kind == Kind::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if kind == Kind::Sqlite {
@@ -108,7 +113,7 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Db { pool, kind, workspace_name: Default::default(), live: live::Live::new(&url) })
+        Ok(Db { pool, kind, workspace_name: Default::default(), people: Default::default(), live: live::Live::new(&url) })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {

@@ -75,6 +75,7 @@ pub async fn create_workspace(db: &Db, workspace: &str, admin: NewUser<'_>) -> A
         .await?;
     let id = insert_user(&mut tx, &NewUser { team_id: team, ..admin }).await?;
     tx.commit().await?;
+    db.people.set(None);
     get(db, id).await?.ok_or(AppError::NotFound)
 }
 
@@ -110,6 +111,7 @@ pub async fn create_user(db: &Db, u: NewUser<'_>) -> AppResult<User> {
     }
     let id = insert_user(&mut tx, &u).await?;
     tx.commit().await?;
+    db.people.set(None);
     get(db, id).await?.ok_or(AppError::NotFound)
 }
 
@@ -128,6 +130,37 @@ pub async fn find_for_sign_in(db: &Db, email: &str) -> AppResult<Option<(User, S
         None => Ok(None),
         Some(r) => Ok(Some((user_from(&r)?, r.try_get("password_hash")?))),
     }
+}
+
+/// How long a process may show the active users it read last. Users are only ever added; another
+/// process's newcomer shows up in owner choices after at most this long (this process's at once).
+const PEOPLE_FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The last read of the active users and when it was made.
+#[derive(Debug, Default)]
+pub struct Recent(std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Vec<User>>)>>);
+
+impl Recent {
+    fn get(&self) -> Option<std::sync::Arc<Vec<User>>> {
+        let kept = self.0.lock().ok()?;
+        kept.as_ref().filter(|(at, _)| at.elapsed() < PEOPLE_FRESH).map(|(_, users)| users.clone())
+    }
+    fn set(&self, users: Option<std::sync::Arc<Vec<User>>>) {
+        if let Ok(mut kept) = self.0.lock() {
+            *kept = users.map(|u| (std::time::Instant::now(), u));
+        }
+    }
+}
+
+/// The active users for choices such as the owner filter, read at most every few seconds: every list page
+/// shows them, and a query of its own is a tenth of that page's cost. Access checks never use this.
+pub async fn people(db: &Db) -> AppResult<std::sync::Arc<Vec<User>>> {
+    if let Some(users) = db.people.get() {
+        return Ok(users);
+    }
+    let users = std::sync::Arc::new(list(db).await?);
+    db.people.set(Some(users.clone()));
+    Ok(users)
 }
 
 pub async fn list(db: &Db) -> AppResult<Vec<User>> {
