@@ -18,7 +18,9 @@ pub struct Me {
     pub workspace: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A row of the lead list. It travels as an array, not an object: the rows are also the page's hydration
+/// data, which the server writes out character by character, and field names were a third of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeadRow {
     pub id: Uuid,
     pub name: String,
@@ -28,15 +30,28 @@ pub struct LeadRow {
     pub rating: String,
     pub owner_name: String,
     /// The times travel to the browser only as shown text, in the reader's zone: a list page then
-    /// carries what it shows and no more (its rows are also the page's hydration data).
-    #[serde(skip)]
+    /// carries what it shows and no more.
     pub updated_at: i64,
     pub updated_shown: String,
     /// 0 when nothing was logged yet.
-    #[serde(skip)]
     pub last_activity_at: i64,
-    #[serde(default)]
     pub last_activity_shown: String,
+}
+
+type LeadRowWire = (Uuid, String, String, String, String, String, String, String, String);
+
+impl Serialize for LeadRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self;
+        (&r.id, &r.name, &r.company, &r.topic, &r.status_reason, &r.rating, &r.owner_name, &r.updated_shown, &r.last_activity_shown).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for LeadRow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (id, name, company, topic, status_reason, rating, owner_name, updated_shown, last_activity_shown) = LeadRowWire::deserialize(d)?;
+        Ok(LeadRow { id, name, company, topic, status_reason, rating, owner_name, updated_at: 0, updated_shown, last_activity_at: 0, last_activity_shown })
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -351,4 +366,32 @@ pub struct CustomerPage {
     /// An account's contacts (empty for a contact).
     pub contacts: Vec<ContactView>,
     pub opportunities: Vec<OpportunityRow>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lead_row_travels_as_an_array_of_what_the_list_shows() {
+        let row = LeadRow {
+            id: Uuid::nil(),
+            name: "Ana \"La\" Pérez".into(),
+            company: "Café <Sol>".into(),
+            topic: "Espresso".into(),
+            status_reason: "New".into(),
+            rating: "Hot".into(),
+            owner_name: "Marta".into(),
+            updated_at: 1_790_000_000_000,
+            updated_shown: "21 Sep 2026 16:13".into(),
+            last_activity_at: 0,
+            last_activity_shown: String::new(),
+        };
+        let json = serde_json::to_string(&row).unwrap();
+        assert_eq!(json, r#"["00000000-0000-0000-0000-000000000000","Ana \"La\" Pérez","Café <Sol>","Espresso","New","Hot","Marta","21 Sep 2026 16:13",""]"#);
+        // The times in milliseconds stay on the server.
+        let back: LeadRow = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, LeadRow { updated_at: 0, ..row });
+        assert!(serde_json::from_str::<LeadRow>(r#"["00000000-0000-0000-0000-000000000000","Ana"]"#).is_err());
+    }
 }
