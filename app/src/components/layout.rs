@@ -75,7 +75,7 @@ fn SyncStatus() -> impl IntoView {
     let o = use_offline();
     // Nothing is known until the browser has loaded its local data, so the server renders the same.
     let label = move || {
-        if !o.ready.get() {
+        if !o.ready.try_get().unwrap_or(false) {
             return String::new();
         }
         let state = if o.online.get() { "Online" } else { "Offline" };
@@ -88,7 +88,9 @@ fn SyncStatus() -> impl IntoView {
     };
     view! {
         <span class="sync" aria-live="polite">
-            {move || o.ready.get().then(|| view! { <a href="/sync" class:offline=move || !o.online.get()>{label}</a> })}
+            // `try_get`: a server render can outlive its request (the browser hung up), and the signals
+            // are gone by then; `get` would panic.
+            {move || o.ready.try_get().unwrap_or(false).then(|| view! { <a href="/sync" class:offline=move || !o.online.get()>{label}</a> })}
         </span>
     }
 }
@@ -97,9 +99,9 @@ fn SyncStatus() -> impl IntoView {
 #[component]
 fn Notices(unread: RwSignal<i64>) -> impl IntoView {
     view! {
-        <a class="notices" href="/notifications" aria-label=move || format!("Notifications, {} unread", unread.get())>
+        <a class="notices" href="/notifications" aria-label=move || format!("Notifications, {} unread", unread.try_get().unwrap_or(0))>
             "Notifications"
-            {move || (unread.get() > 0).then(|| view! { " " <span class="count">{unread.get()}</span> })}
+            {move || (unread.try_get().unwrap_or(0) > 0).then(|| view! { " " <span class="count">{unread.try_get().unwrap_or(0)}</span> })}
         </a>
     }
 }

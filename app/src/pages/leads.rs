@@ -73,8 +73,9 @@ pub fn LeadsPage() -> impl IntoView {
             // The select is rendered whole once the owners are known: markers inside <select> do not survive parsing.
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let owners = list.await.map(|l| l.owners).unwrap_or_default();
+                    // Read before the await: a server render can outlive its request, and its signals with it.
                     let chosen = query.get_untracked().owner;
+                    let owners = list.await.map(|l| l.owners).unwrap_or_default();
                     view! {
                         <div class="field">
                             <label for="owner">"Owner"</label>
