@@ -134,23 +134,23 @@ pub fn shown(ms: i64, tz: &str) -> String {
     let t = t.with_timezone(&tz);
     // Digits are pushed by hand: a list page shows two times per row, and `format!` cost five times more.
     let mut s = String::with_capacity(18);
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-    if t.day() >= 10 {
-        s.push(digit(t.day() / 10));
+    let two = |s: &mut String, n: u32| {
+        s.push(char::from(b'0' + (n / 10 % 10) as u8));
+        s.push(char::from(b'0' + (n % 10) as u8));
+    };
+    if t.day() < 10 {
+        s.push(char::from(b'0' + t.day() as u8));
+    } else {
+        two(&mut s, t.day());
     }
-    s.push(digit(t.day()));
     s.push(' ');
     s.push_str(MONTHS[t.month0() as usize % 12]);
     s.push(' ');
     s.push_str(&t.year().to_string());
     s.push(' ');
-    for (i, n) in [t.hour(), t.minute()].into_iter().enumerate() {
-        if i == 1 {
-            s.push(':');
-        }
-        s.push(digit(n / 10));
-        s.push(digit(n));
-    }
+    two(&mut s, t.hour());
+    s.push(':');
+    two(&mut s, t.minute());
     s
 }
 

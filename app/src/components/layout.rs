@@ -73,9 +73,12 @@ fn Header(me: Me, unread: RwSignal<i64>) -> impl IntoView {
 #[component]
 fn SyncStatus() -> impl IntoView {
     let o = use_offline();
+    // `try_get`: a server render can outlive its request (the browser hung up), and the signals are gone
+    // by then; `get` would panic.
+    let ready = move || o.ready.try_get().unwrap_or(false);
     // Nothing is known until the browser has loaded its local data, so the server renders the same.
     let label = move || {
-        if !o.ready.try_get().unwrap_or(false) {
+        if !ready() {
             return String::new();
         }
         let state = if o.online.get() { "Online" } else { "Offline" };
@@ -88,9 +91,7 @@ fn SyncStatus() -> impl IntoView {
     };
     view! {
         <span class="sync" aria-live="polite">
-            // `try_get`: a server render can outlive its request (the browser hung up), and the signals
-            // are gone by then; `get` would panic.
-            {move || o.ready.try_get().unwrap_or(false).then(|| view! { <a href="/sync" class:offline=move || !o.online.get()>{label}</a> })}
+            {move || ready().then(|| view! { <a href="/sync" class:offline=move || !o.online.get()>{label}</a> })}
         </span>
     }
 }
@@ -98,10 +99,12 @@ fn SyncStatus() -> impl IntoView {
 /// The notification count; links to the list.
 #[component]
 fn Notices(unread: RwSignal<i64>) -> impl IntoView {
+    // `try_get`, as in `SyncStatus`.
+    let count = move || unread.try_get().unwrap_or(0);
     view! {
-        <a class="notices" href="/notifications" aria-label=move || format!("Notifications, {} unread", unread.try_get().unwrap_or(0))>
+        <a class="notices" href="/notifications" aria-label=move || format!("Notifications, {} unread", count())>
             "Notifications"
-            {move || (unread.try_get().unwrap_or(0) > 0).then(|| view! { " " <span class="count">{unread.try_get().unwrap_or(0)}</span> })}
+            {move || (count() > 0).then(|| view! { " " <span class="count">{count()}</span> })}
         </a>
     }
 }
