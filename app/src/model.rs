@@ -18,8 +18,7 @@ pub struct Me {
     pub workspace: String,
 }
 
-/// A row of the lead list. It travels as an array, not an object: the rows are also the page's hydration
-/// data, which the server writes out character by character, and field names were a third of it.
+/// A row of the lead list. It travels as an array, not an object: field names were a third of a page of rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeadRow {
     pub id: Uuid,

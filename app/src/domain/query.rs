@@ -155,20 +155,30 @@ impl LeadQuery {
 
     /// The URL query string (without '?') that `from_params` reads back; defaults are left out.
     pub fn to_query_string(&self) -> String {
-        let mut parts: Vec<(&str, String)> = vec![("view", self.view.slug().to_string())];
+        // Written into one buffer: the list page writes fifteen of these links.
+        let mut out = String::with_capacity(64);
+        let mut add = |k: &str, v: &str| {
+            if !out.is_empty() {
+                out.push('&');
+            }
+            out.push_str(k);
+            out.push('=');
+            encode_into(v, &mut out);
+        };
+        add("view", self.view.slug());
         for (k, v) in [("q", &self.q), ("status", &self.status), ("source", &self.source), ("rating", &self.rating), ("owner", &self.owner)] {
             if !v.is_empty() {
-                parts.push((k, v.clone()));
+                add(k, v);
             }
         }
         if self.sort != SortKey::default() || !self.desc {
-            parts.push(("sort", self.sort.slug().into()));
-            parts.push(("dir", if self.desc { "desc" } else { "asc" }.into()));
+            add("sort", self.sort.slug());
+            add("dir", if self.desc { "desc" } else { "asc" });
         }
         if self.page() > 1 {
-            parts.push(("page", self.page().to_string()));
+            add("page", &self.page().to_string());
         }
-        parts.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
+        out
     }
 
     /// The same query sorted by `key`: a second click on the current column flips the direction.
@@ -197,16 +207,15 @@ impl LeadQuery {
 }
 
 /// Percent-encodes a URL query value.
-pub fn encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
+fn encode_into(v: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in v.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.extend(['%', HEX[usize::from(b >> 4)] as char, HEX[usize::from(b & 15)] as char]);
         }
     }
-    out
 }
 
 #[cfg(test)]
