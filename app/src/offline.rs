@@ -409,7 +409,9 @@ mod browser {
                     FAILURES.with(|f| f.set(0));
                     // Pull again in a while even with nothing to send, to see colleagues' changes.
                     NEXT_TRY.with(|n| n.set(js_sys::Date::now() + 15_000.0));
-                    o.online.set(true);
+                    // Not simply `true`: the network may have gone while this round was finishing, and
+                    // the "offline" event that said so must not be overwritten.
+                    o.online.set(!browser_offline());
                 }
                 Err(e) => {
                     let n = FAILURES.with(|f| {
