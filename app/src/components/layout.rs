@@ -1,13 +1,13 @@
 //! The frame of every signed-in page: header with navigation, the sync indicator and sign-out, then the page.
 
 use crate::api::auth::{current_user, SignOut};
-use leptos::server_fn::ServerFn;
 use crate::api::timeline::unread_notifications;
 use crate::components::message::ErrorMessage;
 use crate::domain::access::Role;
 use crate::model::Me;
 use crate::offline::{self, is_network, use_offline};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
 

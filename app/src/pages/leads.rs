@@ -34,7 +34,6 @@ pub fn LeadsPage() -> impl IntoView {
             }
         },
     );
-    let href = |q: &LeadQuery| format!("/leads?{}", q.to_query_string());
     // The request as first rendered; selects follow later changes through `prop:value`.
     let q0 = query.get_untracked();
     // The box follows the URL (back button) but is never overwritten when the page becomes interactive,
@@ -65,7 +64,7 @@ pub fn LeadsPage() -> impl IntoView {
         </div>
         <nav class="tabs" aria-label="Lead views">
             {View::ALL.into_iter().map(|v| view! {
-                <a href=move || href(&LeadQuery { view: v, ..Default::default() })
+                <a href=move || list_url(&LeadQuery { view: v, ..Default::default() })
                    aria-current=move || (query.get().view == v).then_some("page")>{v.label()}</a>
             }).collect_view()}
         </nav>
@@ -120,9 +119,9 @@ pub fn LeadsPage() -> impl IntoView {
                             <tbody inner_html=rows_html(&list.rows)></tbody>
                         </table>
                         <nav class="pager" aria-label="Pages">
-                            {(list.page > 1).then(|| view! { <a href=href(&q.at_page(list.page - 1)) rel="prev">"Previous page"</a> })}
+                            {(list.page > 1).then(|| view! { <a href=list_url(&q.at_page(list.page - 1)) rel="prev">"Previous page"</a> })}
                             <span>{format!("Page {} of {}{}", list.page, list.pages, if list.more { "+" } else { "" })}</span>
-                            {(list.page < list.pages || list.more).then(|| view! { <a href=href(&q.at_page(list.page + 1)) rel="next">"Next page"</a> })}
+                            {(list.page < list.pages || list.more).then(|| view! { <a href=list_url(&q.at_page(list.page + 1)) rel="next">"Next page"</a> })}
                         </nav>
                     }.into_any(),
                 }
@@ -192,6 +191,11 @@ fn options_html<V: AsRef<str>, L: AsRef<str>>(options: impl IntoIterator<Item = 
     html
 }
 
+/// The address of the list showing `q`.
+fn list_url(q: &LeadQuery) -> String {
+    format!("/leads?{}", q.to_query_string())
+}
+
 /// The head of the table as markup: each column a link that sorts by it (a second click flips the order),
 /// the sorted one marked with `aria-sort` and an arrow.
 fn head_html(q: &LeadQuery) -> String {
@@ -207,8 +211,8 @@ fn head_html(q: &LeadQuery) -> String {
             }
             None => html.push_str("<th>"),
         }
-        html.push_str("<a href=\"/leads?");
-        html_escape::encode_double_quoted_attribute_to_string(q.sorted_by(k).to_query_string(), &mut html);
+        html.push_str("<a href=\"");
+        html_escape::encode_double_quoted_attribute_to_string(list_url(&q.sorted_by(k)), &mut html);
         html.push_str("\">");
         html.push_str(k.label());
         html.push_str(match sort { Some("descending") => " ↓", Some(_) => " ↑", None => "" });
