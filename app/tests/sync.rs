@@ -228,8 +228,13 @@ async fn random_clients_on_a_bad_network_converge(w: World) {
     let seeds: u64 = std::env::var("PROSPECTA_SYNC_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     for seed in 0..seeds {
         // Each seed on a fresh database, so runs do not mix.
-        let w = if seed == 0 { clone_world(&w) } else { world(fresh_like(&w).await).await };
-        simulate(&w, seed).await;
+        if seed == 0 {
+            simulate(&clone_world(&w), seed).await;
+        } else {
+            let (db, scratch) = fresh_like(&w).await;
+            simulate(&world(db.clone()).await, seed).await;
+            scratch.remove(db).await;
+        }
     }
 }
 
@@ -237,7 +242,7 @@ fn clone_world(w: &World) -> World {
     World { db: w.db.clone(), admin: w.admin.clone(), manager: w.manager.clone(), ana: w.ana.clone(), luis: w.luis.clone(), otto: w.otto.clone() }
 }
 
-async fn fresh_like(w: &World) -> app::store::Db {
+async fn fresh_like(w: &World) -> (app::store::Db, Scratch) {
     match w.db.kind {
         app::store::Kind::Sqlite => sqlite_db().await,
         app::store::Kind::Postgres => postgres_db().await.expect("postgres"),

@@ -11,11 +11,20 @@ use http_body_util::BodyExt;
 use leptos::server_fn::ServerFn;
 use tower::ServiceExt;
 
-async fn app() -> (Router, Db) {
+/// The test's database folder, removed when the test ends.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn app() -> (Router, Db, Scratch) {
     let dir = std::env::temp_dir().join(format!("prospecta-http-{}", uuid::Uuid::now_v7()));
     let db = Db::open(&format!("sqlite://{}/t.db", dir.display())).await.unwrap();
     let options = leptos::prelude::get_configuration(None).unwrap().leptos_options;
-    (prospecta_server::web::router(db.clone(), options), db)
+    (prospecta_server::web::router(db.clone(), options), db, Scratch(dir))
 }
 
 struct Answer {
@@ -50,7 +59,7 @@ async fn set_up(app: &Router) -> String {
 
 #[tokio::test]
 async fn health_check_names_the_database_and_schema() {
-    let (app, _) = app().await;
+    let (app, _, _scratch) = app().await;
     let res = app.oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let body: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
@@ -60,7 +69,7 @@ async fn health_check_names_the_database_and_schema() {
 
 #[tokio::test]
 async fn cross_origin_posts_are_refused() {
-    let (app, db) = app().await;
+    let (app, db, _scratch) = app().await;
     let a = post(&app, CreateWorkspace::PATH, "workspace=Evil&name=E&email=e%40e.example&password=long+enough+pw&time_zone=UTC", None, Some("https://evil.example")).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     assert!(app::store::users::workspace_name(&db).await.unwrap().is_none(), "nothing was written");
@@ -68,7 +77,7 @@ async fn cross_origin_posts_are_refused() {
 
 #[tokio::test]
 async fn session_cookie_is_http_only_and_lax() {
-    let (app, _) = app().await;
+    let (app, _, _scratch) = app().await;
     let req = Request::post(CreateWorkspace::PATH)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from("workspace=A&name=A&email=a%40a.example&password=long+enough+pw&time_zone=UTC"))
@@ -80,7 +89,7 @@ async fn session_cookie_is_http_only_and_lax() {
 
 #[tokio::test]
 async fn forged_ids_and_ended_sessions_get_clear_answers() {
-    let (app, _) = app().await;
+    let (app, _, _scratch) = app().await;
     let cookie = set_up(&app).await;
     let a = post(&app, GetLead::PATH, "id=not-a-uuid", Some(&cookie), None).await;
     assert!(a.body.contains("NotFound"), "{}", a.body);
@@ -94,7 +103,7 @@ async fn forged_ids_and_ended_sessions_get_clear_answers() {
 
 #[tokio::test]
 async fn bad_lead_input_is_refused_whole() {
-    let (app, db) = app().await;
+    let (app, db, _scratch) = app().await;
     let cookie = set_up(&app).await;
     let id = uuid::Uuid::now_v7();
     let long = "x".repeat(300);
@@ -112,7 +121,7 @@ async fn bad_lead_input_is_refused_whole() {
 
 #[tokio::test]
 async fn repeated_wrong_passwords_are_slowed_down() {
-    let (app, _) = app().await;
+    let (app, _, _scratch) = app().await;
     set_up(&app).await;
     for _ in 0..5 {
         let a = post(&app, SignIn::PATH, "email=ana%40a.example&password=wrong-one", None, None).await;
@@ -126,7 +135,7 @@ async fn repeated_wrong_passwords_are_slowed_down() {
 
 #[tokio::test]
 async fn the_demo_workspace_is_alive() {
-    let (_, db) = app().await;
+    let (_, db, _scratch) = app().await;
     prospecta_server::demo::load(&db, 300).await.unwrap();
     let people = app::store::users::list(&db).await.unwrap();
     assert_eq!(people.len(), 6);
@@ -146,7 +155,7 @@ async fn the_demo_workspace_is_alive() {
 
 #[tokio::test]
 async fn the_service_worker_and_app_shell_are_served() {
-    let (app, _) = app().await;
+    let (app, _, _scratch) = app().await;
     let res = app.clone().oneshot(Request::get("/sw.js").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()[http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));

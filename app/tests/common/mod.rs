@@ -19,19 +19,43 @@ pub struct World {
     pub otto: Actor,
 }
 
-pub async fn sqlite_db() -> Db {
-    let dir = std::env::temp_dir().join(format!("prospecta-test-{}", Uuid::now_v7()));
-    Db::open(&format!("sqlite://{}/t.db", dir.display())).await.expect("open sqlite")
+/// What a test database leaves behind, removed once the test has passed (a failed test keeps it to look at).
+pub enum Scratch {
+    Dir(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
 }
 
-pub async fn postgres_db() -> Option<Db> {
+impl Scratch {
+    pub async fn remove(self, db: Db) {
+        db.pool.close().await;
+        match self {
+            Scratch::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Scratch::Postgres { admin_url, name } => {
+                let admin = Db::connect(&admin_url).await.expect("connect to postgres");
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin.pool).await;
+                admin.pool.close().await;
+            }
+        }
+    }
+}
+
+pub async fn sqlite_db() -> (Db, Scratch) {
+    let dir = std::env::temp_dir().join(format!("prospecta-test-{}", Uuid::now_v7()));
+    let db = Db::open(&format!("sqlite://{}/t.db", dir.display())).await.expect("open sqlite");
+    (db, Scratch::Dir(dir))
+}
+
+pub async fn postgres_db() -> Option<(Db, Scratch)> {
     let base = std::env::var("PROSPECTA_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
     let admin = Db::connect(&base).await.expect("connect to postgres");
     let name = format!("prospecta_test_{}", Uuid::now_v7().simple());
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.expect("create database");
     admin.pool.close().await;
     let (prefix, _) = base.rsplit_once('/').expect("postgres url with a database name");
-    Some(Db::open(&format!("{prefix}/{name}")).await.expect("open postgres test database"))
+    let db = Db::open(&format!("{prefix}/{name}")).await.expect("open postgres test database");
+    Some((db, Scratch::Postgres { admin_url: base, name }))
 }
 
 pub async fn world(db: Db) -> World {
@@ -81,13 +105,20 @@ macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::world(super::sqlite_db().await).await).await })*
+            async fn $name() {
+                let (db, scratch) = super::sqlite_db().await;
+                super::$name(super::world(db.clone()).await).await;
+                scratch.remove(db).await;
+            })*
         }
         mod on_postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 match super::postgres_db().await {
-                    Some(db) => super::$name(super::world(db).await).await,
+                    Some((db, scratch)) => {
+                        super::$name(super::world(db.clone()).await).await;
+                        scratch.remove(db).await;
+                    }
                     None => eprintln!("PROSPECTA_TEST_POSTGRES_URL is not set: Postgres run skipped"),
                 }
             })*
