@@ -41,12 +41,13 @@ async fn list(State(db): State<Db>, headers: HeaderMap, Query(params): Query<Has
         Ok(l) => l,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
+    let tz = app::api::session::zone(&user.time_zone);
     let mut html = String::from("<!DOCTYPE html><html><head><title>Leads</title></head><body><table>");
     for r in &list.rows {
         html.push_str(&format!(
             "<tr><td><a href=\"/leads/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             r.id, esc(&r.name), esc(&r.company), esc(&r.topic), esc(&r.status_reason), esc(&r.rating), esc(&r.owner_name),
-            app::api::session::shown(r.updated_at, &user.time_zone)
+            app::api::session::shown_in(r.updated_at, tz)
         ));
     }
     html.push_str(&format!("</table><p>Page {} of {}</p></body></html>", list.page, list.pages));

@@ -24,10 +24,11 @@ pub async fn list_leads(query: LeadQuery) -> Result<LeadList, AppError> {
     let (list, owners) = tokio::join!(leads::list(&db, &actor, &query), owners_for(&db, &user));
     let mut list = list?;
     list.owners = owners?;
+    let tz = zone(&user.time_zone);
     for r in &mut list.rows {
-        r.updated_shown = shown(r.updated_at, &user.time_zone);
+        r.updated_shown = shown_in(r.updated_at, tz);
         if r.last_activity_at > 0 {
-            r.last_activity_shown = shown(r.last_activity_at, &user.time_zone);
+            r.last_activity_shown = shown_in(r.last_activity_at, tz);
         }
     }
     Ok(list)

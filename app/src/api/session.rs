@@ -43,7 +43,13 @@ pub async fn user_from_headers(db: &Db, headers: &http::HeaderMap) -> AppResult<
 }
 
 pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(64);
+    for b in Sha256::digest(token.as_bytes()) {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// One session lookup per request, however many server functions and resources the page asks for.
@@ -127,35 +133,49 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A UTC time in the user's zone, e.g. "29 Nov 2026 14:05".
 pub fn shown(ms: i64, tz: &str) -> String {
+    shown_in(ms, zone(tz))
+}
+
+/// The user's zone by name (UTC when unknown). A list parses it once, not once per time shown.
+pub fn zone(tz: &str) -> chrono_tz::Tz {
+    tz.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// `shown` for a zone already parsed.
+pub fn shown_in(ms: i64, tz: chrono_tz::Tz) -> String {
     use chrono::{Datelike, TimeZone, Timelike};
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
     let Some(t) = chrono::Utc.timestamp_millis_opt(ms).single() else { return String::new() };
     let t = t.with_timezone(&tz);
     // Digits are pushed by hand: a list page shows two times per row, and `format!` cost five times more.
     let mut s = String::with_capacity(18);
-    let two = |s: &mut String, n: u32| {
-        s.push(char::from(b'0' + (n / 10 % 10) as u8));
-        s.push(char::from(b'0' + (n % 10) as u8));
+    let digits = |s: &mut String, n: u32, width: u32| {
+        for p in (0..width).rev() {
+            s.push(char::from(b'0' + (n / 10u32.pow(p) % 10) as u8));
+        }
     };
-    if t.day() < 10 {
-        s.push(char::from(b'0' + t.day() as u8));
-    } else {
-        two(&mut s, t.day());
-    }
+    digits(&mut s, t.day(), if t.day() < 10 { 1 } else { 2 });
     s.push(' ');
     s.push_str(MONTHS[t.month0() as usize % 12]);
     s.push(' ');
-    s.push_str(&t.year().to_string());
+    match u32::try_from(t.year()) {
+        Ok(y) if y <= 9999 => digits(&mut s, y, if y >= 1000 { 4 } else if y >= 100 { 3 } else if y >= 10 { 2 } else { 1 }),
+        _ => s.push_str(&t.year().to_string()),
+    }
     s.push(' ');
-    two(&mut s, t.hour());
+    digits(&mut s, t.hour(), 2);
     s.push(':');
-    two(&mut s, t.minute());
+    digits(&mut s, t.minute(), 2);
     s
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_session_token_is_stored_as_its_sha256_in_hex() {
+        assert_eq!(super::hash_token("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
     #[test]
     fn times_are_shown_in_the_users_zone() {
         assert_eq!(super::shown(0, "Europe/Madrid"), "1 Jan 1970 01:00");
@@ -163,5 +183,9 @@ mod tests {
         assert_eq!(super::shown(0, "Not/AZone"), "1 Jan 1970 00:00");
         assert_eq!(super::shown(1_767_225_599_000, "UTC"), "31 Dec 2025 23:59");
         assert_eq!(super::shown(i64::MAX, "UTC"), "");
+        assert_eq!(super::shown(-62_135_596_800_000, "UTC"), "1 Jan 1 00:00");
+        assert_eq!(super::shown(-62_198_755_200_000, "UTC"), "1 Jan -1 00:00");
+        assert_eq!(super::shown(253_402_300_799_000, "UTC"), "31 Dec 9999 23:59");
+        assert_eq!(super::shown(253_402_300_800_000, "UTC"), "1 Jan 10000 00:00");
     }
 }
