@@ -149,18 +149,19 @@ pub fn shown_in(ms: i64, tz: chrono_tz::Tz) -> String {
     let t = t.with_timezone(&tz);
     // Digits are pushed by hand: a list page shows two times per row, and `format!` cost five times more.
     let mut s = String::with_capacity(18);
+    // `n` in decimal, zero-padded to at least `width` digits.
     let digits = |s: &mut String, n: u32, width: u32| {
-        for p in (0..width).rev() {
+        for p in (0..width.max(n.checked_ilog10().unwrap_or(0) + 1)).rev() {
             s.push(char::from(b'0' + (n / 10u32.pow(p) % 10) as u8));
         }
     };
-    digits(&mut s, t.day(), if t.day() < 10 { 1 } else { 2 });
+    digits(&mut s, t.day(), 1);
     s.push(' ');
     s.push_str(MONTHS[t.month0() as usize % 12]);
     s.push(' ');
     match u32::try_from(t.year()) {
-        Ok(y) if y <= 9999 => digits(&mut s, y, if y >= 1000 { 4 } else if y >= 100 { 3 } else if y >= 10 { 2 } else { 1 }),
-        _ => s.push_str(&t.year().to_string()),
+        Ok(y) => digits(&mut s, y, 1),
+        Err(_) => s.push_str(&t.year().to_string()),
     }
     s.push(' ');
     digits(&mut s, t.hour(), 2);
