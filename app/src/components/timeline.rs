@@ -52,7 +52,9 @@ impl Ctx {
 
     /// The first page again (after a change here or news from elsewhere), keeping older pages loaded.
     async fn refresh(self) {
-        if let Some((page, _)) = self.fetch(Some(self.filter.get_untracked()), None).await {
+        // Called after a save or on news from elsewhere, either of which can land after the page moved on.
+        let Some(filter) = self.filter.try_get_untracked() else { return };
+        if let Some((page, _)) = self.fetch(Some(filter), None).await {
             let last = page.items.last().map(|i| (i.created_at, i.id));
             let fresh: Vec<Uuid> = page.items.iter().map(|i| i.id).collect();
             let more_than_a_page = page.next.is_some();
@@ -195,7 +197,10 @@ pub fn Timeline(lead: Uuid) -> impl IntoView {
                     <li><ItemView cx=cx item=item/></li>
                 </For>
             </ol>
-            {move || (loaded.get() && cx.items.with(|i| i.is_empty()) && waiting().is_empty()).then(|| view! { <p class="empty">"Nothing here yet."</p> })}
+            // `try_`: this also follows the device's outbox, which outlives the timeline; a change there
+            // can reach it while the lead page is being replaced and this timeline's signals are gone.
+            {move || (loaded.try_get().unwrap_or(false) && cx.items.try_with(|i| i.is_empty()).unwrap_or(false) && waiting().is_empty())
+                .then(|| view! { <p class="empty">"Nothing here yet."</p> })}
             {move || (!loaded.get()).then(|| view! { <p class="loading">"Loading timeline…"</p> })}
             <div node_ref=sentinel>
                 {move || cx.next.get().is_some().then(|| view! {
