@@ -67,8 +67,9 @@ pub async fn save_lead(mutation: Mutation) -> Result<Saved, AppError> {
     }
     match leads::apply(&db()?, &user.actor(), &mutation, ConflictPolicy::Reject).await {
         Err(AppError::Conflict(mut views)) => {
+            let tz = zone(&user.time_zone);
             for v in &mut views {
-                v.at_shown = v.conflict.changed_at.map(|t| shown(t, &user.time_zone)).unwrap_or_default();
+                v.at_shown = v.conflict.changed_at.map(|t| shown_in(t, tz)).unwrap_or_default();
             }
             Err(AppError::Conflict(views))
         }

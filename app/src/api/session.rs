@@ -43,13 +43,7 @@ pub async fn user_from_headers(db: &Db, headers: &http::HeaderMap) -> AppResult<
 }
 
 pub fn hash_token(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(64);
-    for b in Sha256::digest(token.as_bytes()) {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    s
+    format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
 /// One session lookup per request, however many server functions and resources the page asks for.

@@ -30,8 +30,9 @@ pub async fn sync_pull(request: PullRequest) -> Result<PullPage, AppError> {
 pub async fn my_conflicts() -> Result<Vec<ConflictItem>, AppError> {
     let user = require_user().await?;
     let mut list = sync::conflicts(&db()?, &user.actor()).await?;
+    let tz = zone(&user.time_zone);
     for c in &mut list {
-        c.at_shown = shown(c.at, &user.time_zone);
+        c.at_shown = shown_in(c.at, tz);
     }
     Ok(list)
 }

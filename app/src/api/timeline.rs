@@ -17,12 +17,12 @@ fn lead_id(id: &str) -> Result<Uuid, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn show_times(items: &mut [TimelineItem], tz: &str) {
+fn show_times(items: &mut [TimelineItem], tz: chrono_tz::Tz) {
     for it in items {
-        it.created_shown = shown(it.created_at, tz);
+        it.created_shown = shown_in(it.created_at, tz);
         for key in ["start", "end", "due"] {
             if let Some(ms) = it.details.get(key).and_then(|v| v.parse::<i64>().ok()) {
-                it.times_shown.insert(key.to_string(), shown(ms, tz));
+                it.times_shown.insert(key.to_string(), shown_in(ms, tz));
             }
         }
         show_times(&mut it.replies, tz);
@@ -45,7 +45,7 @@ pub async fn load_timeline(lead: String, filter: Option<Filter>, after: Option<C
         None => timeline::saved_filter(&db, user.id).await?,
     };
     let mut page = timeline::page(&db, &user.actor(), lead_id(&lead)?, &filter, after).await?;
-    show_times(&mut page.items, &user.time_zone);
+    show_times(&mut page.items, zone(&user.time_zone));
     Ok((page, filter))
 }
 
@@ -71,8 +71,9 @@ pub async fn lead_people(lead: String) -> Result<Vec<UserOption>, AppError> {
 pub async fn my_notifications() -> Result<Vec<NotificationItem>, AppError> {
     let user = require_user().await?;
     let mut list = timeline::notifications(&db()?, user.id).await?;
+    let tz = zone(&user.time_zone);
     for n in &mut list {
-        n.created_shown = shown(n.created_at, &user.time_zone);
+        n.created_shown = shown_in(n.created_at, tz);
     }
     Ok(list)
 }

@@ -52,7 +52,7 @@ impl Ctx {
 
     /// The first page again (after a change here or news from elsewhere), keeping older pages loaded.
     async fn refresh(self) {
-        // Called after a save or on news from elsewhere, either of which can land after the page moved on.
+        // Either can land after the page moved on and took this timeline's signals with it.
         let Some(filter) = self.filter.try_get_untracked() else { return };
         if let Some((page, _)) = self.fetch(Some(filter), None).await {
             let last = page.items.last().map(|i| (i.created_at, i.id));
