@@ -67,6 +67,12 @@ test('search and switch views', async ({ page }, info) => {
   await expect(page).toHaveURL(/q=brisa/);
   await expect(page.getByText(company)).toBeVisible();
   await expect(page.getByText('1 leads')).toBeVisible();
+  // On a phone each cell is a line labelled with its column; the labels come from the stylesheet.
+  if (info.project.name === 'phone') {
+    const labels = await page.getByRole('row').filter({ hasText: company }).getByRole('cell')
+      .evaluateAll(cells => cells.map(c => getComputedStyle(c, '::before').content));
+    expect(labels).toEqual(['"Name"', '"Company"', '"Topic"', '"Status"', '"Rating"', '"Owner"', '"Updated"', '"Last activity"']);
+  }
   await page.getByRole('searchbox', { name: 'Search leads' }).fill('no such lead anywhere');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page.getByText('No leads match.')).toBeVisible();
@@ -76,6 +82,10 @@ test('search and switch views', async ({ page }, info) => {
   await page.getByRole('link', { name: 'All open leads' }).click();
   await expect(page.getByRole('heading', { name: 'All open leads' })).toBeVisible();
   await expect(page).toHaveURL(/view=team/);
+  // The shown view is marked as the current one, and follows the navigation.
+  const views = page.getByRole('navigation', { name: 'Lead views' });
+  await expect(views.getByRole('link', { name: 'All open leads' })).toHaveAttribute('aria-current', 'page');
+  await expect(views.getByRole('link', { name: 'My open leads' })).not.toHaveAttribute('aria-current');
   await page.getByRole('link', { name: 'Closed leads' }).click();
   await expect(page.getByRole('heading', { name: 'Closed leads' })).toBeVisible();
   await expect(page.getByText('No leads match.')).toBeVisible();
@@ -83,6 +93,13 @@ test('search and switch views', async ({ page }, info) => {
   await expect(page.getByText(company)).toBeVisible();
   await expectNoSidewaysScroll(page);
   if (info.project.name === 'phone') await expectTouchTargets(page);
+  // The header marks the current page as well, and follows the navigation.
+  const main = page.getByRole('navigation', { name: 'Main' });
+  await expect(main.getByRole('link', { name: 'Leads', exact: true })).toHaveAttribute('aria-current', 'page');
+  await main.getByRole('link', { name: 'Opportunities' }).click();
+  await expect(page).toHaveURL(/\/opportunities/);
+  await expect(main.getByRole('link', { name: 'Opportunities' })).toHaveAttribute('aria-current', 'page');
+  await expect(main.getByRole('link', { name: 'Leads', exact: true })).not.toHaveAttribute('aria-current');
 });
 
 test('sign out ends the session', async ({ page }) => {
