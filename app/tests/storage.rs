@@ -214,6 +214,10 @@ async fn paging_at_100k(w: World) {
     assert_eq!((p1.total, p1.more), (1_000, true), "counting stops at the cap");
     assert_eq!(p1.pages, 40);
     assert_eq!(p1.rows.len(), 25);
+    // Asked again, the list trusts for a while that the view is over the cap and shows the same page.
+    let again = leads::list(&w.db, &w.manager, &q).await.unwrap();
+    assert_eq!((again.total, again.more, again.pages), (1_000, true, 40));
+    assert_eq!(again.rows.iter().map(|r| r.id).collect::<Vec<_>>(), p1.rows.iter().map(|r| r.id).collect::<Vec<_>>());
     // Many leads share an updated time: the id tie-break keeps pages disjoint and complete.
     let mut seen = std::collections::HashSet::new();
     for page in 1..=8 {
@@ -231,6 +235,17 @@ async fn paging_at_100k(w: World) {
     assert_eq!((last.total, last.more, last.pages), (100_000, false, 4000), "a deep page counts as far as it reaches");
     let search = leads::list(&w.db, &w.manager, &LeadQuery { q: "name01234".into(), ..q.clone() }).await.unwrap();
     assert_eq!((search.total, search.more), (10, false));
+    // A count under the cap is made every time: a new match shows at once.
+    let one = NewLeadRow {
+        id: Uuid::now_v7(),
+        team_id: w.ana.team_id,
+        created_by: w.ana.user_id,
+        at: 1_700_000_000_000,
+        values: fields(&[("topic", "Coffee"), ("last_name", "Name0123499"), ("company_name", "Company 1"), ("owner_id", &w.ana.user_id.to_string()), ("status_reason", "New")]),
+    };
+    leads::seed(&w.db, Uuid::now_v7(), 1, &[one]).await.unwrap();
+    let search = leads::list(&w.db, &w.manager, &LeadQuery { q: "name01234".into(), ..q.clone() }).await.unwrap();
+    assert_eq!((search.total, search.more), (11, false));
 }
 
 async fn fault_before_commit_leaves_nothing(w: World) {

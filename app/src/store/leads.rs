@@ -250,13 +250,17 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
         SortKey::LastActivity => format!("l.last_activity_at {dir}"),
     };
     // The count rides along with the page as a scalar subquery (one round trip instead of two); it reuses
-    // the page's placeholders.
+    // the page's placeholders. A filter lately seen matching more than the count goes to is not counted again.
     let limit = q.count_limit();
     let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM leads l {where_sql} LIMIT {}) c", limit + 1);
+    let count_key = format!("{count_sql} {binds:?}");
+    let now = std::time::Instant::now();
+    let over = db.over_cap.knows(&count_key, now);
+    let matches = if over { String::new() } else { format!(", ({count_sql}) AS matches") };
     let n = binds.len();
     let sql = format!(
         "SELECT l.id, l.first_name, l.last_name, l.company_name, l.topic, l.status_reason, l.rating,
-                u.name AS owner_name, l.updated_at, l.last_activity_at, ({count_sql}) AS matches
+                u.name AS owner_name, l.updated_at, l.last_activity_at{matches}
          FROM leads l JOIN users u ON u.id = l.owner_id {where_sql}
          ORDER BY {order}, l.id {dir} LIMIT ${} OFFSET ${}",
         n + 1,
@@ -267,11 +271,15 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
     page_binds.push(Val::Int(Some(q.offset())));
     let rows = bind_all(sqlx::query(&sql), &page_binds).fetch_all(&db.pool).await?;
     let counted: i64 = match rows.first() {
+        Some(_) if over => limit + 1,
         Some(r) => r.try_get("matches")?,
-        None if q.offset() == 0 => 0,
-        // A page past the end: count on its own so the pager can lead back.
+        None if q.offset() == 0 && !over => 0,
+        // A page past the end (or an empty one where many were seen): count on its own so the pager can lead back.
         None => bind_all(sqlx::query(&count_sql), &binds).fetch_one(&db.pool).await?.try_get(0)?,
     };
+    if !over || rows.is_empty() {
+        db.over_cap.note(count_key, counted > limit, now);
+    }
     let (total, more) = if counted > limit { (limit, true) } else { (counted, false) };
     let rows = rows
         .iter()
@@ -292,6 +300,77 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(LeadList { rows, total, more, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), owners: Vec::new() })
+}
+
+/// How long a process trusts that a filter matches more leads than a list counts.
+const OVER_CAP_FRESH: std::time::Duration = std::time::Duration::from_secs(30);
+/// At most this many filters are remembered; the stale ones go first.
+const OVER_CAP_KEPT: usize = 1024;
+
+/// Lead filters (the count query with its values) seen matching more leads than the list counts, and when.
+/// Counting to the cap walked a thousand index entries on each page of a big view, two fifths of the list's
+/// database time. Only "more than" is kept: a filter under the cap is counted every time, so new and closed
+/// leads show at once in every exact count. A big set that shrinks under the cap shows "More than …" for at
+/// most `OVER_CAP_FRESH`, in each process on its own; an empty first page is always counted afresh.
+#[derive(Debug, Default)]
+pub struct OverCap(std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>);
+
+impl OverCap {
+    fn knows(&self, key: &str, now: std::time::Instant) -> bool {
+        let Ok(seen) = self.0.lock() else { return false };
+        seen.get(key).is_some_and(|at| now.saturating_duration_since(*at) < OVER_CAP_FRESH)
+    }
+
+    /// After a count: remembers (or forgets) that the filter `key` matched more than the list counts.
+    fn note(&self, key: String, over: bool, now: std::time::Instant) {
+        let Ok(mut seen) = self.0.lock() else { return };
+        if !over {
+            seen.remove(&key);
+            return;
+        }
+        if seen.len() >= OVER_CAP_KEPT && !seen.contains_key(&key) {
+            seen.retain(|_, at| now.saturating_duration_since(*at) < OVER_CAP_FRESH);
+            if seen.len() >= OVER_CAP_KEPT {
+                return;
+            }
+        }
+        seen.insert(key, now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OverCap, OVER_CAP_FRESH, OVER_CAP_KEPT};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_filter_over_the_cap_is_trusted_for_a_while_and_one_under_it_never() {
+        let seen = OverCap::default();
+        let t0 = Instant::now();
+        seen.note("team".into(), true, t0);
+        seen.note("search".into(), false, t0);
+        assert!(seen.knows("team", t0 + Duration::from_secs(1)));
+        assert!(!seen.knows("search", t0));
+        assert!(!seen.knows("team", t0 + OVER_CAP_FRESH), "counted again once stale");
+        // A count under the cap forgets at once.
+        seen.note("team".into(), false, t0);
+        assert!(!seen.knows("team", t0));
+    }
+
+    #[test]
+    fn stale_filters_make_room_and_the_memory_stays_bounded() {
+        let seen = OverCap::default();
+        let t0 = Instant::now();
+        for i in 0..OVER_CAP_KEPT {
+            seen.note(format!("old {i}"), true, t0);
+        }
+        seen.note("full".into(), true, t0);
+        assert!(!seen.knows("full", t0), "nothing stale to drop yet");
+        let later = t0 + OVER_CAP_FRESH;
+        seen.note("new".into(), true, later);
+        assert!(seen.knows("new", later));
+        assert_eq!(seen.0.lock().unwrap().len(), 1);
+    }
 }
 
 /// A failure to inject into `apply`: tests use `BeforeCommit` to prove nothing half-written survives.

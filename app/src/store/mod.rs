@@ -66,6 +66,8 @@ pub struct Db {
     workspace_name: std::sync::Arc<std::sync::OnceLock<String>>,
     /// The active users, briefly kept for the owner choices (see `users::people`).
     people: std::sync::Arc<users::Recent>,
+    /// Lead filters lately seen matching more leads than a list counts (see `leads::OverCap`).
+    over_cap: std::sync::Arc<leads::OverCap>,
     /// Live updates for the people with a lead open (see `live`).
     pub live: live::Live,
 }
@@ -113,7 +115,7 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Db { pool, kind, workspace_name: Default::default(), people: Default::default(), live: live::Live::new(&url) })
+        Ok(Db { pool, kind, workspace_name: Default::default(), people: Default::default(), over_cap: Default::default(), live: live::Live::new(&url) })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
