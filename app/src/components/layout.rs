@@ -75,7 +75,7 @@ fn Header(me: Me, unread: RwSignal<i64>, path: Memo<String>) -> impl IntoView {
 
 /// The main links as markup, each marked as the current page on its own path and below it (`/leads` on a
 /// lead's page); the markup is written again when the path changes. As views, with a closure per link,
-/// they were a twentieth of the busiest page's server time. They are plain absolute links (the router
+/// they were 2% of the busiest page's server time. They are plain absolute links (the router
 /// follows them all the same), and their addresses and labels are constants without quotes or markup.
 fn nav_html(path: &str, admin: bool) -> String {
     const LINKS: [(&str, &str); 6] = [

@@ -308,8 +308,8 @@ const OVER_CAP_FRESH: std::time::Duration = std::time::Duration::from_secs(30);
 const OVER_CAP_KEPT: usize = 1024;
 
 /// Lead filters (the count query with its values) seen matching more leads than the list counts, and when.
-/// Counting to the cap walked a thousand index entries on each page of a big view, two fifths of the list's
-/// database time. Only "more than" is kept: a filter under the cap is counted every time, so new and closed
+/// Counting to the cap walked a thousand index entries on each page of a big view, two thirds of the list's
+/// database work. Only "more than" is kept: a filter under the cap is counted every time, so new and closed
 /// leads show at once in every exact count. A big set that shrinks under the cap shows "More than …" for at
 /// most `OVER_CAP_FRESH`, in each process on its own; an empty first page is always counted afresh.
 #[derive(Debug, Default)]
