@@ -76,7 +76,7 @@ fn Header(me: Me, unread: RwSignal<i64>, path: Memo<String>) -> impl IntoView {
 /// The main links as markup, each marked as the current page on its own path and below it (`/leads` on a
 /// lead's page); the markup is written again when the path changes. As views, with a closure per link,
 /// they were 2% of the busiest page's server time. They are plain absolute links (the router
-/// follows them all the same), and their addresses and labels are constants without quotes or markup.
+/// follows them all the same).
 fn nav_html(path: &str, admin: bool) -> String {
     const LINKS: [(&str, &str); 6] = [
         ("/leads", "Leads"),
@@ -88,13 +88,19 @@ fn nav_html(path: &str, admin: bool) -> String {
     ];
     let mut html = String::with_capacity(400);
     for (href, label) in LINKS.into_iter().chain(admin.then_some(("/admin", "Users"))) {
-        html.push_str("<a href=\"");
-        html.push_str(href);
-        html.push_str(if is_below(path, href) { "\" aria-current=\"page\">" } else { "\">" });
-        html.push_str(label);
-        html.push_str("</a>");
+        push_link(&mut html, href, label, is_below(path, href));
     }
     html
+}
+
+/// Writes a link as markup, its address and label escaped, marked `aria-current="page"` when `current`.
+/// The header's links and the lead list's view tabs are written with it.
+pub fn push_link(html: &mut String, href: &str, label: &str, current: bool) {
+    html.push_str("<a href=\"");
+    html_escape::encode_double_quoted_attribute_to_string(href, html);
+    html.push_str(if current { "\" aria-current=\"page\">" } else { "\">" });
+    html_escape::encode_text_to_string(label, html);
+    html.push_str("</a>");
 }
 
 /// Whether `path` is `base` or a page below it.

@@ -1,6 +1,7 @@
 //! The lead list: views, search, filters, sorting and paging, all kept in the URL.
 
 use crate::api::leads::list_leads;
+use crate::components::layout::push_link;
 use crate::components::message::ErrorMessage;
 use crate::domain::fields::{RATINGS, SOURCES};
 use crate::domain::query::{LeadQuery, SortKey, View};
@@ -191,11 +192,7 @@ fn options_html<V: AsRef<str>, L: AsRef<str>>(options: impl IntoIterator<Item = 
 fn tabs_html(shown: View) -> String {
     let mut html = String::with_capacity(256);
     for v in View::ALL {
-        html.push_str("<a href=\"");
-        html_escape::encode_double_quoted_attribute_to_string(list_url(&LeadQuery { view: v, ..Default::default() }), &mut html);
-        html.push_str(if v == shown { "\" aria-current=\"page\">" } else { "\">" });
-        html.push_str(v.label());
-        html.push_str("</a>");
+        push_link(&mut html, &list_url(&LeadQuery { view: v, ..Default::default() }), v.label(), v == shown);
     }
     html
 }
