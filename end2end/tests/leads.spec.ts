@@ -86,6 +86,16 @@ test('search and switch views', async ({ page }, info) => {
   const views = page.getByRole('navigation', { name: 'Lead views' });
   await expect(views.getByRole('link', { name: 'All open leads' })).toHaveAttribute('aria-current', 'page');
   await expect(views.getByRole('link', { name: 'My open leads' })).not.toHaveAttribute('aria-current');
+  // The owner filter offers the people who own leads here; choosing one narrows the list and stays chosen.
+  const owner = page.getByRole('combobox', { name: 'Owner', exact: true });
+  await owner.selectOption({ label: admin.name });
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/owner=/);
+  await expect(page.getByText(company)).toBeVisible();
+  await expect(owner.locator('option:checked')).toHaveText(admin.name);
+  await page.reload();
+  await expect(owner.locator('option:checked')).toHaveText(admin.name);
+  await expect(page.getByText(company)).toBeVisible();
   await page.getByRole('link', { name: 'Closed leads' }).click();
   await expect(page.getByRole('heading', { name: 'Closed leads' })).toBeVisible();
   await expect(page.getByText('No leads match.')).toBeVisible();
