@@ -74,21 +74,21 @@ pub fn LeadsPage() -> impl IntoView {
             {choice("source", "Source", SOURCES, query, |q| &q.source)}
             {choice("rating", "Rating", RATINGS, query, |q| &q.rating)}
             // The select is rendered whole once the owners are known: markers inside <select> do not survive parsing.
-            // A bare `Suspend`, not in a `Suspense` of its own: the server awaits it in place, and in the browser the
-            // list is there from the page's data when it hydrates. (Its own `Suspense` cost 5% of the page.)
-            {move || Suspend::new(async move {
-                // Read before the await: a server render can outlive its request, and its signals with it.
-                let chosen = query.get_untracked().owner;
-                let listed = list.await.ok();
-                let owners = listed.as_ref().map(|l| l.list.owners.as_slice()).unwrap_or_default();
-                view! {
-                    <div class="field">
-                        <label for="owner">"Owner"</label>
-                        <select id="owner" name="owner" inner_html=options_html(any().chain(owners.iter().map(|u| (u.id.to_string(), u.name.as_str()))), &chosen)
-                            prop:value=move || query.get().owner></select>
-                    </div>
-                }
-            })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    // Read before the await: a server render can outlive its request, and its signals with it.
+                    let chosen = query.get_untracked().owner;
+                    let listed = list.await.ok();
+                    let owners = listed.as_ref().map(|l| l.list.owners.as_slice()).unwrap_or_default();
+                    view! {
+                        <div class="field">
+                            <label for="owner">"Owner"</label>
+                            <select id="owner" name="owner" inner_html=options_html(any().chain(owners.iter().map(|u| (u.id.to_string(), u.name.as_str()))), &chosen)
+                                prop:value=move || query.get().owner></select>
+                        </div>
+                    }
+                })}
+            </Suspense>
             <div class="field">
                 <label for="sort">"Sort by"</label>
                 <select id="sort" name="sort" inner_html=options_html(SortKey::ALL.into_iter().map(|k| (k.slug(), k.label())), q0.sort.slug())
