@@ -33,6 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="apple-touch-icon" href="/icon-192.png"/>
                 <AutoReload options=options.clone()/>
+                <script inner_html=HOLD_EARLY_SUBMIT></script>
                 <HydrationScripts options/>
             </head>
             <body>
@@ -41,6 +42,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Runs before the app's code arrives. A form only the app can send (it has no `action`) would be sent by
+/// the browser itself: the page reloads with the fields in its address and nothing is saved. So it is
+/// marked and held; the browser entry point sends it once the page is interactive.
+pub const HOLD_EARLY_SUBMIT: &str = r#"addEventListener("submit",function(e){var f=e.target;if(document.body.hasAttribute("data-hydrated")||f.hasAttribute("action"))return;e.preventDefault();document.querySelectorAll("[data-held]").forEach(function(x){x.removeAttribute("data-held")});f.setAttribute("data-held","form");if(e.submitter)e.submitter.setAttribute("data-held","by")},true)"#;
 
 #[component]
 pub fn App() -> impl IntoView {

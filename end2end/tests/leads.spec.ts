@@ -144,6 +144,32 @@ test.describe('a slow connection', () => {
     await expect(page.getByLabel('City')).toHaveValue('Granada');
   });
 
+  test('a Save pressed before the page is interactive is done once it is', async ({ page }, info) => {
+    // The account form can be sent at once (the lead form waits for a change, so it cannot).
+    await signIn(page, admin);
+    await open(page, '/accounts');
+    const add = page.getByRole('group', { name: 'New account' });
+    await add.getByLabel('Account name').fill(`Bar Rápido ${info.project.name}`);
+    await add.getByRole('button', { name: 'Create account' }).click();
+    await expect(page).toHaveURL(/\/accounts\/[0-9a-f-]{36}$/);
+    const url = page.url();
+    await page.route('**/pkg/*.wasm', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.goto(url);
+    await page.getByLabel('City').fill('Cádiz');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+    await page.locator('body[data-hydrated]').waitFor();
+    await expect(page.getByRole('status')).toContainText('Saved.');
+    // The browser did not send the form itself: no reload, no fields in the address.
+    expect(page.url()).toBe(url);
+    await page.reload();
+    await page.locator('body[data-hydrated]').waitFor();
+    await expect(page.getByLabel('City')).toHaveValue('Cádiz');
+  });
+
   test("text typed while the page's own code is still loading is kept", async ({ page }) => {
     await signIn(page, admin);
     const url = await createLead(page, { topic: 'Typed while loading', last: 'Lento', company: 'Bar Lento' });

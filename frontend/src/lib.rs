@@ -36,6 +36,7 @@ fn ready() {
 /// What a person types before the page is interactive: the fields already changed when the code starts
 /// (their value differs from the server-rendered default), then every input or change until hydration
 /// is done. Hydration sets each field from the app's state, which would silently drop it.
+/// A form sent in that time is held by the page's first script (`app::HOLD_EARLY_SUBMIT`) and sent here.
 struct EarlyInput {
     typed: std::rc::Rc<std::cell::RefCell<Vec<(String, String)>>>,
     listener: wasm_bindgen::closure::Closure<dyn Fn(web_sys::Event)>,
@@ -85,6 +86,16 @@ impl EarlyInput {
                 if let Ok(ev) = web_sys::Event::new_with_event_init_dict(name, &init) {
                     let _ = el.dispatch_event(&ev);
                 }
+            }
+        }
+        // After the text, so the app sends what was typed.
+        if let Ok(Some(form)) = doc.query_selector("form[data-held=form]") {
+            let by = doc.query_selector("[data-held=by]").ok().flatten();
+            for el in std::iter::once(&form).chain(by.as_ref()) {
+                let _ = el.remove_attribute("data-held");
+            }
+            if let Some(form) = form.dyn_ref::<web_sys::HtmlFormElement>() {
+                let _ = form.request_submit_with_submitter(by.as_ref().and_then(|b| b.dyn_ref::<web_sys::HtmlElement>()));
             }
         }
     }
