@@ -1,4 +1,5 @@
 import { test, expect } from './fixtures';
+import { Page } from '@playwright/test';
 import { admin, open, signIn, createLead, expectNoSidewaysScroll, expectTouchTargets } from './helpers';
 
 test('a wrong password is refused with a message', async ({ page }) => {
@@ -124,14 +125,17 @@ test.describe('a slow connection', () => {
   // The service worker would fetch the app's code itself, out of the test's reach.
   test.use({ serviceWorkers: 'block' });
 
-  test('text typed before the page is interactive is kept', async ({ page }) => {
-    await signIn(page, admin);
-    const url = await createLead(page, { topic: 'Typed early', last: 'Pronto', company: 'Bar Pronto' });
-    // Hold the app's code back, as a slow phone connection would.
-    await page.route('**/pkg/*.wasm', async (route) => {
+  /** Holds the given code files back for 1.5 s, as a slow phone connection would. */
+  const holdBack = (page: Page, files: string | RegExp) =>
+    page.route(files, async (route) => {
       await new Promise((r) => setTimeout(r, 1500));
       await route.continue();
     });
+
+  test('text typed before the page is interactive is kept', async ({ page }) => {
+    await signIn(page, admin);
+    const url = await createLead(page, { topic: 'Typed early', last: 'Pronto', company: 'Bar Pronto' });
+    await holdBack(page, '**/pkg/*.wasm');
     await page.goto(url);
     await page.getByLabel('City').fill('Granada');
     await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
@@ -153,10 +157,7 @@ test.describe('a slow connection', () => {
     await add.getByRole('button', { name: 'Create account' }).click();
     await expect(page).toHaveURL(/\/accounts\/[0-9a-f-]{36}$/);
     const url = page.url();
-    await page.route('**/pkg/*.wasm', async (route) => {
-      await new Promise((r) => setTimeout(r, 1500));
-      await route.continue();
-    });
+    await holdBack(page, '**/pkg/*.wasm');
     await page.goto(url);
     await page.getByLabel('City').fill('Cádiz');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -174,10 +175,7 @@ test.describe('a slow connection', () => {
     await signIn(page, admin);
     const url = await createLead(page, { topic: 'Typed while loading', last: 'Lento', company: 'Bar Lento' });
     // The app's main code arrives at once; the lead page's own chunk is held back.
-    await page.route(/\/pkg\/(split_|chunk_).*\.wasm$/, async (route) => {
-      await new Promise((r) => setTimeout(r, 1500));
-      await route.continue();
-    });
+    await holdBack(page, /\/pkg\/(split_|chunk_).*\.wasm$/);
     const main = page.waitForResponse(/\/pkg\/prospecta(_bg)?\.wasm$/);
     await page.goto(url);
     await main;
