@@ -203,6 +203,8 @@ pub struct NotificationItem {
     pub created_at: i64,
     pub created_shown: String,
     pub read: bool,
+    /// False once the person can no longer read the lead: then nothing of the lead or the post is sent.
+    pub can_open: bool,
 }
 
 /// A record the duplicate check found, with why it may be the same ("Same web domain", ...).

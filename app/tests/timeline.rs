@@ -16,6 +16,9 @@ use uuid::Uuid;
 mod common;
 use common::*;
 
+/// Each person's room for files (the default).
+const QUOTA: i64 = 200 * 1024 * 1024;
+
 suite!(
     every_kind_round_trips,
     paging_is_stable_when_items_share_a_time,
@@ -67,7 +70,7 @@ async fn every_kind_round_trips(w: World) {
     add(&w, &w.ana, lead, &[("kind", "appointment"), ("subject", "Tasting"), ("start", "1800000000000"), ("end", "1800003600000"), ("location", "Café Central"), ("required", &w.luis.user_id.to_string()), ("body", "Bring the grinder")]).await;
     add(&w, &w.ana, lead, &[("kind", "task"), ("subject", "Send prices"), ("due", "1800000000000"), ("priority", "high")]).await;
     add(&w, &w.ana, lead, &[("kind", "email"), ("subject", "Prices"), ("direction", "outgoing"), ("from", "ana@t.example"), ("to", "garcia@cafe.es"), ("body", "Dear Sr. García")]).await;
-    let file = timeline::add_attachment(&w.db, &w.ana, lead, "prices.pdf", "application/pdf", b"%PDF-1.4 fake").await.unwrap();
+    let file = timeline::add_attachment(&w.db, &w.ana, lead, "prices.pdf", "application/pdf", b"%PDF-1.4 fake", QUOTA).await.unwrap();
     add(&w, &w.ana, lead, &[("kind", "note"), ("body", "Price list attached"), ("attachment_id", &file.to_string())]).await;
     add(&w, &w.ana, lead, &[("kind", "post"), ("body", "Has anyone worked with this customer?")]).await;
 
@@ -100,7 +103,7 @@ async fn every_kind_round_trips(w: World) {
 
     // Too big a file is refused with a message.
     let big = vec![0u8; app::domain::timeline::MAX_ATTACHMENT_BYTES + 1];
-    assert!(matches!(timeline::add_attachment(&w.db, &w.ana, lead, "big.bin", "application/octet-stream", &big).await, Err(AppError::BadRequest(m)) if m.contains("MB")));
+    assert!(matches!(timeline::add_attachment(&w.db, &w.ana, lead, "big.bin", "application/octet-stream", &big, QUOTA).await, Err(AppError::BadRequest(m)) if m.contains("MB")));
     // Bad input is explained per field and writes nothing.
     let bad = item_m(lead, &[("kind", "phone_call"), ("duration", "forever")]);
     assert!(matches!(save(&w.db, &w.ana, &bad).await, Err(AppError::Invalid(e)) if e.len() == 2));
@@ -173,7 +176,7 @@ async fn only_readers_see_or_post_and_only_authors_edit(w: World) {
     // Otto (other team) can neither read nor post: to him the lead does not exist.
     assert!(matches!(page(&w.db, &w.otto, lead, &Filter::default(), None).await, Err(AppError::NotFound)));
     assert!(matches!(save(&w.db, &w.otto, &item_m(lead, &[("kind", "post"), ("body", "hi")])).await, Err(AppError::NotFound)));
-    let file = timeline::add_attachment(&w.db, &w.ana, lead, "a.txt", "text/plain", b"a").await.unwrap();
+    let file = timeline::add_attachment(&w.db, &w.ana, lead, "a.txt", "text/plain", b"a", QUOTA).await.unwrap();
     assert!(matches!(timeline::attachment(&w.db, &w.otto, file).await, Err(AppError::NotFound)));
     // Luis (same team, not the owner) can read and post on Ana's lead.
     add(&w, &w.luis, lead, &[("kind", "post"), ("body", "I can help")]).await;
@@ -213,7 +216,7 @@ async fn replies_mentions_and_deleted_posts(w: World) {
     assert_eq!(timeline::unread_count(&w.db, w.luis.user_id).await.unwrap(), 1);
     assert_eq!(timeline::unread_count(&w.db, w.otto.user_id).await.unwrap(), 0);
     assert_eq!(timeline::unread_count(&w.db, w.ana.user_id).await.unwrap(), 1, "Ana is mentioned in Luis's reply");
-    let n = timeline::notifications(&w.db, w.luis.user_id).await.unwrap();
+    let n = timeline::notifications(&w.db, &w.luis).await.unwrap();
     assert_eq!((n[0].item_id, n[0].lead_id, n[0].actor_name.as_str(), n[0].read), (post, lead, "Ana", false));
     timeline::mark_read(&w.db, w.luis.user_id, Some(n[0].id)).await.unwrap();
     assert_eq!(timeline::unread_count(&w.db, w.luis.user_id).await.unwrap(), 0);

@@ -35,7 +35,7 @@ fn show_times(items: &mut [TimelineItem], tz: chrono_tz::Tz) {
 pub async fn load_timeline(lead: String, filter: Option<Filter>, after: Option<Cursor>) -> Result<(TimelinePage, Filter), AppError> {
     let user = require_user().await?;
     let db = db()?;
-    let filter = match filter {
+    let filter = match filter.map(|f| f.sanitized()) {
         Some(f) => {
             if after.is_none() {
                 timeline::save_filter(&db, user.id, &f).await?;
@@ -70,7 +70,7 @@ pub async fn lead_people(lead: String) -> Result<Vec<UserOption>, AppError> {
 #[server]
 pub async fn my_notifications() -> Result<Vec<NotificationItem>, AppError> {
     let user = require_user().await?;
-    let mut list = timeline::notifications(&db()?, user.id).await?;
+    let mut list = timeline::notifications(&db()?, &user.actor()).await?;
     let tz = zone(&user.time_zone);
     for n in &mut list {
         n.created_shown = shown_in(n.created_at, tz);

@@ -32,11 +32,14 @@ pub fn NotificationsPage() -> impl IntoView {
                             {items.into_iter().map(|n| {
                                 let id = n.id.to_string();
                                 let href = format!("/leads/{}#item-{}", n.lead_id, n.item_id);
+                                let what = format!("{} mentioned you on {}", n.actor_name, n.lead_name);
                                 view! {
                                     <li class:unread=!n.read>
-                                        <a href=href on:click=move |_| mark(id.clone())>
-                                            {format!("{} mentioned you on {}", n.actor_name, n.lead_name)}
-                                        </a>
+                                        {if n.can_open {
+                                            view! { <a href=href on:click=move |_| mark(id.clone())>{what}</a> }.into_any()
+                                        } else {
+                                            view! { <span>{what}</span> }.into_any()
+                                        }}
                                         <p class="excerpt">{n.excerpt}</p>
                                         <p class="when">{n.created_shown}{(!n.read).then_some(" · unread")}</p>
                                     </li>

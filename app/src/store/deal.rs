@@ -49,6 +49,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
         (Entity::Stakeholder, Op::Create { fields }) => {
             let d = opportunity::check_stakeholder(fields).map_err(invalid)?;
             editable_record(tx, actor, "lead", d.lead_id).await?;
+            super::ids::ensure_new(tx, m.record_id).await?;
             let contact_id = match d.contact {
                 ContactPick::Existing(c) => {
                     // Only a contact the actor can see may be picked.
@@ -56,6 +57,10 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
                     c
                 }
                 ContactPick::New { id, first_name, last_name, email, job_title } => {
+                    if id == m.record_id {
+                        return Err(super::ids::id_taken());
+                    }
+                    super::ids::ensure_new(tx, id).await?;
                     let (team_id, owner_id): (String, String) = sqlx::query_as("SELECT team_id, owner_id FROM leads WHERE id = $1").bind(d.lead_id.to_string()).fetch_one(&mut **tx).await?;
                     let c = crate::store::contacts::NewContact {
                         id,
@@ -91,6 +96,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
         (Entity::DealCompetitor, Op::Create { fields }) => {
             let d = opportunity::check_deal_competitor(fields).map_err(invalid)?;
             editable_record(tx, actor, "lead", d.lead_id).await?;
+            super::ids::ensure_new(tx, m.record_id).await?;
             let known: Option<String> = sqlx::query_scalar("SELECT id FROM competitors WHERE id = $1").bind(d.competitor_id.to_string()).fetch_optional(&mut **tx).await?;
             if known.is_none() {
                 return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("competitor_id", "Pick a competitor from the list.")]));
@@ -114,6 +120,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
         }
         (Entity::Competitor, Op::Create { fields }) => {
             let d = opportunity::check_competitor(fields).map_err(invalid)?;
+            super::ids::ensure_new(tx, m.record_id).await?;
             let row = vec![
                 Val::Text(m.record_id.to_string()),
                 Val::Text(d.name),
@@ -213,6 +220,7 @@ fn item_row(id: Uuid, record_kind: &str, record: Uuid, own: impl IntoIterator<It
 
 /// The stakeholders and competitors of a lead or opportunity the actor can read.
 pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResult<DealPeople> {
+    let kind = if kind == "lead" { "lead" } else { "opportunity" };
     let mut tx = db.pool.begin().await?;
     let sql = if kind == "lead" { "SELECT team_id, owner_id FROM leads WHERE id = $1" } else { "SELECT team_id, owner_id FROM opportunities WHERE id = $1" };
     let row = sqlx::query(sql).bind(record.to_string()).fetch_optional(&mut *tx).await?.ok_or(AppError::NotFound)?;
@@ -221,9 +229,10 @@ pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResu
     }
     let rows = sqlx::query(
         "SELECT s.id, s.contact_id, s.role, s.note, c.first_name, c.last_name, c.email, c.job_title FROM stakeholders s JOIN contacts c ON c.id = s.contact_id
-         WHERE s.record_id = $1 ORDER BY s.created_at, s.id",
+         WHERE s.record_kind = $2 AND s.record_id = $1 ORDER BY s.created_at, s.id",
     )
     .bind(record.to_string())
+    .bind(kind)
     .fetch_all(&mut *tx)
     .await?;
     let stakeholders = rows
@@ -240,8 +249,9 @@ pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResu
             })
         })
         .collect::<AppResult<_>>()?;
-    let rows = sqlx::query("SELECT d.id, d.competitor_id, d.note, c.name FROM deal_competitors d JOIN competitors c ON c.id = d.competitor_id WHERE d.record_id = $1 ORDER BY d.created_at, d.id")
+    let rows = sqlx::query("SELECT d.id, d.competitor_id, d.note, c.name FROM deal_competitors d JOIN competitors c ON c.id = d.competitor_id WHERE d.record_kind = $2 AND d.record_id = $1 ORDER BY d.created_at, d.id")
         .bind(record.to_string())
+        .bind(kind)
         .fetch_all(&mut *tx)
         .await?;
     let competitors = rows

@@ -411,7 +411,9 @@ pub async fn apply_with_fault(db: &Db, actor: &Actor, m: &Mutation, policy: Conf
 
 /// Records a single save's mutation before anything else. Writing first takes SQLite's write lock at once
 /// (so the reads that follow cannot go stale) and makes a repeat a no-op: false when already recorded.
+/// The client id must be the actor's own, as for a push (`sync::own_client`).
 pub(crate) async fn claim(tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Mutation, now: i64) -> AppResult<bool> {
+    crate::store::sync::own_client(tx, actor, m.client_id, now).await?;
     let fresh = sqlx::query(
         "INSERT INTO mutations (client_id, seq, record_id, user_id, status, reason, applied_at)
          VALUES ($1, $2, $3, $4, 'applied', '', $5) ON CONFLICT DO NOTHING",
@@ -455,6 +457,8 @@ pub(crate) struct WorkingSet {
     processes: HashMap<String, Option<Process>>,
     /// Every process, read once when a new lead needs to start in one.
     all_processes: Option<Vec<Process>>,
+    /// Leads that changed hands or were deleted: live streams following them check access again.
+    moved: Vec<Uuid>,
     pub(crate) fault: FaultPoint,
 }
 
@@ -476,6 +480,7 @@ impl WorkingSet {
             posts: Vec::new(),
             processes: HashMap::new(),
             all_processes: None,
+            moved: Vec::new(),
             fault: FaultPoint::None,
         }
     }
@@ -570,6 +575,7 @@ impl WorkingSet {
     pub(crate) async fn apply(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<i64> {
         self.preload(tx, &[m.record_id]).await?;
         self.posts.clear();
+        let team_before = self.team_now(m.record_id);
         let before = match self.records.get(&m.record_id) {
             Some(Some(r)) => Some((r.value("owner_id").to_string(), r.value("status_reason").to_string())),
             _ => None,
@@ -611,30 +617,45 @@ impl WorkingSet {
             }
             _ => {}
         }
+        if deleted || changed.contains_key("owner_id") {
+            self.moved.push(m.record_id);
+        }
         for pairs in posts {
             let d: BTreeMap<String, String> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
             self.events.push((m.record_id, crate::store::timeline::event_row(m.record_id, actor.user_id, &d, self.now)));
         }
         if deleted || !changed.is_empty() {
-            let seq = match self.next_seq {
-                Some(n) => n,
-                // The feed lock, then the last feed number: held until commit, so numbers follow commit order.
-                None => next_change_seq(tx, self.kind).await?,
-            };
-            self.next_seq = Some(seq + 1);
+            // One feed row for the lead's team, and one for the team it left: pulls read their own team's rows.
+            let team_after = self.team_now(m.record_id);
+            let mut teams: Vec<Uuid> = team_after.or(team_before).into_iter().collect();
+            teams.extend(team_before.filter(|t| Some(*t) != team_after && team_after.is_some()));
             let fields = serde_json::to_string(&changed).map_err(AppError::internal)?;
-            self.changes.push(vec![
-                Val::Int(Some(seq)),
-                Val::Text("lead".into()),
-                Val::Text(m.record_id.to_string()),
-                Val::Int(Some(version)),
-                Val::Text(fields),
-                Val::Int(Some(deleted as i64)),
-                Val::Text(actor.user_id.to_string()),
-                Val::Int(Some(self.now)),
-            ]);
+            for team in teams {
+                let seq = match self.next_seq {
+                    Some(n) => n,
+                    // The feed lock, then the last feed number: held until commit, so numbers follow commit order.
+                    None => next_change_seq(tx, self.kind).await?,
+                };
+                self.next_seq = Some(seq + 1);
+                self.changes.push(vec![
+                    Val::Int(Some(seq)),
+                    Val::Text("lead".into()),
+                    Val::Text(m.record_id.to_string()),
+                    Val::Int(Some(version)),
+                    Val::Text(fields.clone()),
+                    Val::Int(Some(deleted as i64)),
+                    Val::Text(actor.user_id.to_string()),
+                    Val::Int(Some(self.now)),
+                    Val::Text(team.to_string()),
+                ]);
+            }
         }
         Ok(version)
+    }
+
+    /// The team of a lead as it stands in this transaction (None: no such lead, or deleted).
+    fn team_now(&self, id: Uuid) -> Option<Uuid> {
+        self.records.get(&id).and_then(|r| r.as_ref()).map(|r| r.team_id)
     }
 
     /// Records a pushed mutation's fate (a single save records its own before anything else).
@@ -695,6 +716,7 @@ impl WorkingSet {
         if matches!(self.records.get(&id), Some(Some(_))) || self.deleted.contains(&id) {
             return Err(AppError::BadRequest("A lead with this id already exists.".into()));
         }
+        crate::store::ids::ensure_new(tx, id).await?;
         let fields = FIELDS
             .iter()
             .map(|s| (s.key.to_string(), FieldState { value: values.get(s.key).cloned().unwrap_or_default(), version: 1, changed_by: Some(actor.user_id), changed_at: Some(self.now) }))
@@ -780,6 +802,7 @@ impl WorkingSet {
         let plan = qualify::plan(rec.state, found.mode, &order.request, &found_accounts, &found_contacts).map_err(|e| AppError::BadRequest(e.to_string()))?;
         let account_id = match plan.account {
             Pick::New => {
+                crate::store::ids::ensure_new(tx, order.account_id).await?;
                 let a = accounts::NewAccount {
                     id: order.account_id,
                     team_id: rec.team_id,
@@ -803,6 +826,7 @@ impl WorkingSet {
         }
         let contact_id = match plan.contact {
             Pick::New => {
+                crate::store::ids::ensure_new(tx, order.contact_id).await?;
                 let c = contacts::NewContact {
                     id: order.contact_id,
                     team_id: rec.team_id,
@@ -829,6 +853,7 @@ impl WorkingSet {
                 None => crate::domain::process::default_for(rec.value("source")),
             };
             let stage = process.first_stage_for(Record::Opportunity, &values).map(|s| s.key.clone()).unwrap_or_default();
+            crate::store::ids::ensure_new(tx, order.opportunity_id).await?;
             let o = opportunities::NewOpportunity {
                 id: order.opportunity_id,
                 team_id: rec.team_id,
@@ -906,7 +931,7 @@ impl WorkingSet {
             bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
         }
         for (table, rows) in [
-            ("changes (seq, record_kind, record_id, version, fields, deleted, user_id, at)", self.changes),
+            ("changes (seq, record_kind, record_id, version, fields, deleted, user_id, at, team_id)", self.changes),
             ("mutations (client_id, seq, record_id, user_id, status, reason, applied_at)", self.mutations),
             ("conflicts (id, user_id, lead_id, field, lost_value, won_value, won_by, at)", self.conflicts),
         ] {
@@ -916,13 +941,12 @@ impl WorkingSet {
         }
         // A lead deleted later in the same batch takes its events with it.
         let events: Vec<(Uuid, Vec<Val>)> = self.events.into_iter().filter(|(lead, _)| !self.deleted.contains(lead)).collect();
-        let live = events
-            .iter()
-            .filter_map(|(lead, row)| match &row[0] {
-                Val::Text(id) => Uuid::parse_str(id).ok().map(|item_id| LiveEvent::Timeline { lead_id: *lead, item_id }),
-                _ => None,
-            })
-            .collect();
+        // Moves first: a stream following a lead that left its person's reach ends before it hears more.
+        let mut live: Vec<LiveEvent> = self.moved.iter().map(|lead_id| LiveEvent::Moved { lead_id: *lead_id }).collect();
+        live.extend(events.iter().filter_map(|(lead, row)| match &row[0] {
+            Val::Text(id) => Uuid::parse_str(id).ok().map(|item_id| LiveEvent::Timeline { lead_id: *lead, item_id }),
+            _ => None,
+        }));
         crate::store::timeline::insert_events(tx, kind, events.into_iter().map(|(_, row)| row).collect()).await?;
         Ok(live)
     }
@@ -1003,9 +1027,19 @@ pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow])
         let mut changes = Vec::with_capacity(chunk.len());
         for (r, n) in chunk.iter().zip(feed_start..) {
             let fields = serde_json::to_string(&r.values).map_err(AppError::internal)?;
-            changes.push(vec![Val::Int(Some(n)), Val::Text("lead".into()), Val::Text(r.id.to_string()), Val::Int(Some(1)), Val::Text(fields), Val::Int(Some(0)), Val::Text(r.created_by.to_string()), Val::Int(Some(r.at))]);
+            changes.push(vec![
+                Val::Int(Some(n)),
+                Val::Text("lead".into()),
+                Val::Text(r.id.to_string()),
+                Val::Int(Some(1)),
+                Val::Text(fields),
+                Val::Int(Some(0)),
+                Val::Text(r.created_by.to_string()),
+                Val::Int(Some(r.at)),
+                Val::Text(r.team_id.to_string()),
+            ]);
         }
-        insert_rows(&mut tx, db.kind, "changes (seq, record_kind, record_id, version, fields, deleted, user_id, at)", changes).await?;
+        insert_rows(&mut tx, db.kind, "changes (seq, record_kind, record_id, version, fields, deleted, user_id, at, team_id)", changes).await?;
         tx.commit().await?;
         seq += chunk.len() as i64;
     }

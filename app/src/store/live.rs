@@ -19,6 +19,10 @@ pub enum LiveEvent {
     Timeline { lead_id: Uuid, item_id: Uuid },
     /// This person has a new notification.
     Notify { user_id: Uuid },
+    /// Some of this person's sessions ended (signed out everywhere, deactivated): their streams check theirs.
+    Sessions { user_id: Uuid },
+    /// This lead changed hands or was deleted: streams following it check that their person may still read it.
+    Moved { lead_id: Uuid },
 }
 
 impl LiveEvent {
@@ -27,6 +31,8 @@ impl LiveEvent {
         match self {
             LiveEvent::Timeline { lead_id, item_id } => format!("timeline {lead_id} {item_id}"),
             LiveEvent::Notify { user_id } => format!("notify {user_id}"),
+            LiveEvent::Sessions { user_id } => format!("sessions {user_id}"),
+            LiveEvent::Moved { lead_id } => format!("moved {lead_id}"),
         }
     }
 
@@ -35,6 +41,8 @@ impl LiveEvent {
         match parts.next()? {
             "timeline" => Some(LiveEvent::Timeline { lead_id: Uuid::parse_str(parts.next()?).ok()?, item_id: Uuid::parse_str(parts.next()?).ok()? }),
             "notify" => Some(LiveEvent::Notify { user_id: Uuid::parse_str(parts.next()?).ok()? }),
+            "sessions" => Some(LiveEvent::Sessions { user_id: Uuid::parse_str(parts.next()?).ok()? }),
+            "moved" => Some(LiveEvent::Moved { lead_id: Uuid::parse_str(parts.next()?).ok()? }),
             _ => None,
         }
     }
@@ -128,8 +136,9 @@ mod tests {
     fn events_survive_the_trip_through_text() {
         let e = LiveEvent::Timeline { lead_id: Uuid::now_v7(), item_id: Uuid::now_v7() };
         assert_eq!(LiveEvent::decode(&e.encode()), Some(e));
-        let n = LiveEvent::Notify { user_id: Uuid::now_v7() };
-        assert_eq!(LiveEvent::decode(&n.encode()), Some(n));
+        for e in [LiveEvent::Notify { user_id: Uuid::now_v7() }, LiveEvent::Sessions { user_id: Uuid::now_v7() }, LiveEvent::Moved { lead_id: Uuid::now_v7() }] {
+            assert_eq!(LiveEvent::decode(&e.encode()), Some(e));
+        }
         assert_eq!(LiveEvent::decode("timeline x y"), None);
         assert!(!e.encode().contains('\''));
     }

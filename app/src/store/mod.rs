@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod contacts;
 pub mod deal;
+pub mod ids;
 pub mod live;
 pub mod leads;
 pub mod opportunities;

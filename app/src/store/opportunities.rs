@@ -165,7 +165,7 @@ pub async fn list(db: &super::Db, actor: &Actor, which: OppView) -> AppResult<Ve
 /// same rule as leads), stage moves checked against the process, closing as won or lost. Returns the news
 /// for the lead's timeline, where the opportunity's events are posted.
 pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<Vec<LiveEvent>> {
-    use crate::store::records::{editable_row, field_states, uuid_col};
+    use crate::store::records::{editable_row, field_states, uuid_col, OPPORTUNITY_VERSIONS};
     let row = editable_row(tx, kind, actor, "opportunities", m.record_id).await?;
     if row.try_get::<String, _>("state")? != "open" {
         return Err(AppError::BadRequest("This opportunity is closed.".into()));
@@ -180,7 +180,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a
         };
         values.push((spec.key, value));
     }
-    let current = field_states(tx, &row, values, ("opportunity_field_versions", "opportunity_id"), m.record_id).await?;
+    let current = field_states(tx, &row, values, OPPORTUNITY_VERSIONS, m.record_id).await?;
     let mut values: BTreeMap<String, String> = current.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
     values.insert("budget_amount".into(), row.try_get::<Option<i64>, _>("budget_amount")?.map(format_cents).unwrap_or_default());
     let process_key: String = row.try_get("process_id")?;
@@ -215,10 +215,10 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a
             binds.extend([Val::Int(Some(version + 1)), Val::Int(Some(now)), Val::Text(m.record_id.to_string())]);
             let sql = format!("UPDATE opportunities SET {}, version = ${}, updated_at = ${} WHERE id = ${}", sets.join(", "), n + 1, n + 2, n + 3);
             bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
-            crate::store::records::save_versions(tx, kind, "opportunity_field_versions", "opportunity_id", m.record_id, merged.apply.keys(), version + 1, actor.user_id, now).await?;
+            crate::store::records::save_versions(tx, kind, OPPORTUNITY_VERSIONS, m.record_id, merged.apply.keys(), version + 1, actor.user_id, now).await?;
         }
         Op::Close { won, reason, winner } => {
-            let rivals: Vec<String> = sqlx::query_scalar("SELECT competitor_id FROM deal_competitors WHERE record_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await?;
+            let rivals: Vec<String> = sqlx::query_scalar("SELECT competitor_id FROM deal_competitors WHERE record_kind = 'opportunity' AND record_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await?;
             let rivals: Vec<Uuid> = rivals.iter().filter_map(|r| Uuid::parse_str(r).ok()).collect();
             let outcome = if *won { Outcome::Won } else { Outcome::Lost };
             let close = opportunity::check_close(true, outcome, reason, *winner, &rivals).map_err(AppError::BadRequest)?;

@@ -23,6 +23,32 @@ fn table_of(entity: Entity) -> Option<(&'static str, &'static [FieldSpec])> {
     }
 }
 
+/// Where a kind of record keeps the version of each field. Accounts and contacts share one table, so their
+/// rows also name the kind: an id alone must never find another kind's versions.
+#[derive(Clone, Copy)]
+pub(crate) struct VersionTable {
+    pub table: &'static str,
+    pub id_col: &'static str,
+    pub kind: Option<&'static str>,
+}
+
+pub(crate) const OPPORTUNITY_VERSIONS: VersionTable = VersionTable { table: "opportunity_field_versions", id_col: "opportunity_id", kind: None };
+
+fn versions_of(entity: Entity) -> VersionTable {
+    let kind = if entity == Entity::Account { "account" } else { "contact" };
+    VersionTable { table: "record_field_versions", id_col: "record_id", kind: Some(kind) }
+}
+
+impl VersionTable {
+    /// The condition on a record's rows, with its id as `$1` and the kind, if any, as `$2`.
+    fn condition(self) -> String {
+        match self.kind {
+            Some(_) => format!("{} = $1 AND record_kind = $2", self.id_col),
+            None => format!("{} = $1", self.id_col),
+        }
+    }
+}
+
 /// The keys the duplicate check looks records up by, kept in step with the fields they come from.
 fn derived(entity: Entity, values: &BTreeMap<String, String>) -> Vec<(&'static str, String)> {
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
@@ -37,6 +63,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
     match &m.op {
         Op::Create { fields } => {
             let values = normalize_with(specs, fields, true).map_err(AppError::Invalid)?;
+            super::ids::ensure_new(tx, m.record_id).await?;
             let get = |k: &str| values.get(k).cloned().unwrap_or_default();
             // New records belong to their author and the author's team.
             match m.entity {
@@ -75,7 +102,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
             let row = editable_row(tx, kind, actor, table, m.record_id).await?;
             let version = row.try_get::<i64, _>("version")?;
             let values = specs.iter().map(|s| Ok((s.key, row.try_get(s.key)?))).collect::<AppResult<Vec<_>>>()?;
-            let current = field_states(tx, &row, values, ("record_field_versions", "record_id"), m.record_id).await?;
+            let current = field_states(tx, &row, values, versions_of(m.entity), m.record_id).await?;
             let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
             let clean = normalize_with(specs, &raw, false).map_err(AppError::Invalid)?;
             if let Some(s) = specs.iter().find(|s| s.required && clean.get(s.key).is_some_and(String::is_empty)) {
@@ -99,7 +126,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
             let mut binds: Vec<Val> = sets.into_iter().map(|(_, v)| v).collect();
             binds.push(Val::Text(m.record_id.to_string()));
             bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
-            save_versions(tx, kind, "record_field_versions", "record_id", m.record_id, merged.apply.keys(), version + 1, actor.user_id, now).await
+            save_versions(tx, kind, versions_of(m.entity), m.record_id, merged.apply.keys(), version + 1, actor.user_id, now).await
         }
         _ => Err(AppError::BadRequest("Accounts and contacts are created or edited here.".into())),
     }
@@ -121,7 +148,8 @@ pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
 pub async fn versions(db: &Db, entity: Entity, id: Uuid) -> AppResult<BTreeMap<String, i64>> {
     let specs = table_of(entity).map(|t| t.1).unwrap_or(&[]);
     let mut out: BTreeMap<String, i64> = specs.iter().map(|s| (s.key.to_string(), 1)).collect();
-    for r in sqlx::query("SELECT field, version FROM record_field_versions WHERE record_id = $1").bind(id.to_string()).fetch_all(&db.pool).await? {
+    let kind = if entity == Entity::Account { "account" } else { "contact" };
+    for r in sqlx::query("SELECT field, version FROM record_field_versions WHERE record_id = $1 AND record_kind = $2").bind(id.to_string()).bind(kind).fetch_all(&db.pool).await? {
         out.insert(r.try_get("field")?, r.try_get("version")?);
     }
     Ok(out)
@@ -168,7 +196,7 @@ pub(crate) async fn field_states(
     tx: &mut Transaction<'_, Any>,
     row: &sqlx::any::AnyRow,
     values: Vec<(&str, String)>,
-    (versions, key): (&str, &str),
+    versions: VersionTable,
     id: Uuid,
 ) -> AppResult<BTreeMap<String, FieldState>> {
     let (created_by, created_at) = (uuid_col(row, "created_by")?, row.try_get::<i64, _>("created_at")?);
@@ -176,8 +204,12 @@ pub(crate) async fn field_states(
         .into_iter()
         .map(|(k, value)| (k.to_string(), FieldState { value, version: 1, changed_by: Some(created_by), changed_at: Some(created_at) }))
         .collect();
-    let sql = format!("SELECT field, version, changed_by, changed_at FROM {versions} WHERE {key} = $1");
-    for v in sqlx::query(&sql).bind(id.to_string()).fetch_all(&mut **tx).await? {
+    let sql = format!("SELECT field, version, changed_by, changed_at FROM {} WHERE {}", versions.table, versions.condition());
+    let mut q = sqlx::query(&sql).bind(id.to_string());
+    if let Some(kind) = versions.kind {
+        q = q.bind(kind);
+    }
+    for v in q.fetch_all(&mut **tx).await? {
         if let Some(f) = current.get_mut(&v.try_get::<String, _>("field")?) {
             f.version = v.try_get("version")?;
             f.changed_by = Uuid::parse_str(&v.try_get::<String, _>("changed_by")?).ok();
@@ -192,20 +224,29 @@ pub(crate) async fn field_states(
 pub(crate) async fn save_versions<'a>(
     tx: &mut Transaction<'_, Any>,
     kind: DbKind,
-    table: &str,
-    id_col: &str,
+    versions: VersionTable,
     record: Uuid,
     fields: impl Iterator<Item = &'a String>,
     version: i64,
     by: Uuid,
     now: i64,
 ) -> AppResult<()> {
-    let rows: Vec<Vec<Val>> = fields.map(|k| vec![Val::Text(record.to_string()), Val::Text(k.clone()), Val::Int(Some(version)), Val::Text(by.to_string()), Val::Int(Some(now))]).collect();
+    let rows: Vec<Vec<Val>> = fields
+        .map(|k| {
+            let mut row: Vec<Val> = versions.kind.map(|kind| Val::Text(kind.into())).into_iter().collect();
+            row.extend([Val::Text(record.to_string()), Val::Text(k.clone()), Val::Int(Some(version)), Val::Text(by.to_string()), Val::Int(Some(now))]);
+            row
+        })
+        .collect();
     if rows.is_empty() {
         return Ok(());
     }
-    let (sql, binds) = rows_sql(kind, &format!("{table} ({id_col}, field, version, changed_by, changed_at)"), rows);
-    let sql = format!("{sql} ON CONFLICT ({id_col}, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at");
+    let (kind_col, key) = match versions.kind {
+        Some(_) => ("record_kind, ", format!("record_kind, {}", versions.id_col)),
+        None => ("", versions.id_col.to_string()),
+    };
+    let (sql, binds) = rows_sql(kind, &format!("{} ({kind_col}{}, field, version, changed_by, changed_at)", versions.table, versions.id_col), rows);
+    let sql = format!("{sql} ON CONFLICT ({key}, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at");
     bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Offline sync on the server: push (a batch of a client's mutations, through the one write path) and pull
 //! (what changed since the client's cursor), plus the conflicts list of values lost to a later write.
 
-use super::leads::{load_ids, load_where, placeholders, LeadRecord, Val, WorkingSet};
+use super::leads::{bind_all, load_ids, load_where, placeholders, LeadRecord, Val, WorkingSet};
 use super::live;
 use super::timeline;
 use super::{now_ms, Db, Kind};
@@ -20,6 +20,27 @@ pub enum PushFault {
     #[default]
     None,
     BeforeCommit,
+}
+
+/// Registers a client id for the actor, or finds it registered: the one ownership check of every write
+/// (a push, and an online save, which records its mutation under a client id too). A client id belongs to
+/// the first user who used it; anyone else is refused, so nobody can write under another's numbers.
+/// Returns the client's last finished number. Being a write, it also takes SQLite's write lock, so the
+/// reads after it cannot go stale, and on Postgres it locks the client's row (two tabs cannot interleave).
+pub(crate) async fn own_client(tx: &mut Transaction<'_, Any>, actor: &Actor, client_id: Uuid, now: i64) -> AppResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO clients (id, user_id, last_applied, created_at, seen_at) VALUES ($1, $2, 0, $3, $3)
+         ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at RETURNING user_id, last_applied",
+    )
+    .bind(client_id.to_string())
+    .bind(actor.user_id.to_string())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    if row.try_get::<String, _>("user_id")? != actor.user_id.to_string() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row.try_get("last_applied")?)
 }
 
 /// The client's last finished number, or 0 when it never pushed. A client id belongs to one user.
@@ -54,18 +75,8 @@ fn reason(e: &AppError) -> Option<String> {
 pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -> AppResult<PushResult> {
     let mut tx = db.pool.begin().await?;
     let now = now_ms();
-    // A write first: it takes SQLite's write lock (reads below cannot go stale) and on Postgres locks the
-    // client's row, so two pushes of one client (two tabs) cannot interleave.
-    sqlx::query(
-        "INSERT INTO clients (id, user_id, last_applied, created_at, seen_at) VALUES ($1, $2, 0, $3, $3)
-         ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
-    )
-    .bind(req.client_id.to_string())
-    .bind(actor.user_id.to_string())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let mut last = client_last_applied(&mut tx, actor, req.client_id).await?;
+    // A write first (see `own_client`).
+    let mut last = own_client(&mut tx, actor, req.client_id, now).await?;
     let mut outcomes = Vec::new();
     let mut mutations: Vec<_> = req.mutations.iter().filter(|m| m.client_id == req.client_id).collect();
     mutations.sort_by_key(|m| m.seq);
@@ -200,15 +211,24 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
         page.more = more;
     } else {
         let feed_page = (PULL_PAGE * 4) as i64;
-        let rows = sqlx::query("SELECT seq, record_id FROM changes WHERE seq > $1 AND record_kind = 'lead' ORDER BY seq LIMIT $2")
-            .bind(req.cursor)
-            .bind(feed_page)
-            .fetch_all(&mut *tx)
-            .await?;
+        // Only the rows of the teams this person can read: a lead that was never theirs to see is never
+        // mentioned, not even as removed. The cursor moves to the snapshot's end when the page is not full,
+        // past other teams' rows.
+        let top = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes").fetch_one(&mut *tx).await?.unwrap_or(0);
+        let mut binds = vec![Val::Int(Some(req.cursor)), Val::Int(Some(top)), Val::Int(Some(feed_page))];
+        let team = match access::read_scope(actor) {
+            access::ReadScope::All => String::new(),
+            access::ReadScope::Team(t) => {
+                binds.push(Val::Text(t.to_string()));
+                " AND team_id = $4".to_string()
+            }
+        };
+        let sql = format!("SELECT seq, record_id FROM changes WHERE seq > $1 AND seq <= $2 AND record_kind = 'lead'{team} ORDER BY seq LIMIT $3");
+        let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&mut *tx).await?;
         // Each changed lead once, in feed order.
         let mut ids: Vec<Uuid> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let mut cursor = req.cursor;
+        let mut cursor = req.cursor.max(0);
         for r in &rows {
             cursor = r.try_get("seq")?;
             let id = Uuid::parse_str(&r.try_get::<String, _>("record_id")?).map_err(AppError::internal)?;
@@ -223,8 +243,8 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
                 _ => page.removed.push(id),
             }
         }
-        page.cursor = cursor;
         page.more = rows.len() as i64 == feed_page;
+        page.cursor = if page.more { cursor } else { top.max(req.cursor) };
     }
     tx.commit().await?;
     Ok(page)

@@ -72,6 +72,7 @@ async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: 
     if exists.is_some() {
         return Err(AppError::BadRequest("This was already saved.".into()));
     }
+    super::ids::ensure_new(tx, id).await?;
     if let Some(parent) = d.parent_id {
         let row = sqlx::query("SELECT lead_id, kind, parent_id FROM timeline_items WHERE id = $1").bind(parent.to_string()).fetch_optional(&mut **tx).await?;
         let Some(row) = row else { return Err(AppError::BadRequest("The post you reply to no longer exists.".into())) };
@@ -90,6 +91,7 @@ async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: 
         if !ok {
             return Err(AppError::BadRequest("The attached file is missing; attach it again.".into()));
         }
+        sqlx::query("UPDATE attachments SET linked = 1 WHERE id = $1").bind(a).execute(&mut **tx).await?;
     }
     let mut events = vec![LiveEvent::Timeline { lead_id: d.lead_id, item_id: id }];
     let mut notify = Vec::new();
@@ -419,11 +421,25 @@ async fn resolve_names(tx: &mut Transaction<'_, Any>, items: &mut [TimelineItem]
     Ok(())
 }
 
-/// Keeps a file for a note about to be written; the note's mutation refers to it by id.
-pub async fn add_attachment(db: &Db, actor: &Actor, lead_id: Uuid, name: &str, content_type: &str, data: &[u8]) -> AppResult<Uuid> {
+/// Refuses a file of `size` bytes more when the person's files would pass `quota` bytes.
+pub async fn check_quota(db: &Db, actor: &Actor, size: i64, quota: i64) -> AppResult<()> {
+    let used: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE uploaded_by = $1").bind(actor.user_id.to_string()).fetch_one(&db.pool).await?;
+    if used + size > quota {
+        return Err(AppError::BadRequest(format!(
+            "Your files use all of the {} MB you have; delete notes with files you no longer need, or ask your admin.",
+            quota / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
+/// Keeps a file for a note about to be written; the note's mutation refers to it by id. A file no note
+/// refers to a day later is removed (`purge_unlinked_files`).
+pub async fn add_attachment(db: &Db, actor: &Actor, lead_id: Uuid, name: &str, content_type: &str, data: &[u8], quota: i64) -> AppResult<Uuid> {
     if data.len() > timeline::MAX_ATTACHMENT_BYTES {
         return Err(AppError::BadRequest(format!("Files can be at most {} MB.", timeline::MAX_ATTACHMENT_BYTES / (1024 * 1024))));
     }
+    check_quota(db, actor, data.len() as i64, quota).await?;
     let name: String = name.trim().chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"')).take(200).collect();
     let name = if name.is_empty() { "file".to_string() } else { name };
     // The check reads in its own transaction and the insert is one statement: a transaction that reads
@@ -456,17 +472,25 @@ pub async fn attachment(db: &Db, actor: &Actor, id: Uuid) -> AppResult<(String, 
     Ok((row.try_get("name")?, row.try_get("content_type")?, row.try_get("data")?))
 }
 
+/// Removes files uploaded more than a day before `now` that no note ever referred to.
+pub async fn purge_unlinked_files(db: &Db, now: i64) -> AppResult<u64> {
+    Ok(sqlx::query("DELETE FROM attachments WHERE linked = 0 AND created_at < $1").bind(now - 24 * 3_600_000).execute(&db.pool).await?.rows_affected())
+}
+
 /// Can this person see the lead's timeline at all? (For the live stream.)
 pub async fn check_readable(db: &Db, actor: &Actor, lead_id: Uuid) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
     lead_facts(&mut tx, actor, lead_id).await.map(|_| ())
 }
 
-pub async fn notifications(db: &Db, user_id: Uuid) -> AppResult<Vec<NotificationItem>> {
+/// The person's notifications, newest first. One about a lead they can no longer read (moved to another
+/// team, say) says only that: neither the lead's name nor the post's words are sent.
+pub async fn notifications(db: &Db, actor: &Actor) -> AppResult<Vec<NotificationItem>> {
+    let user_id = actor.user_id;
     let rows = sqlx::query(
         "SELECT n.id, n.lead_id, n.item_id, n.created_at, n.read_at, COALESCE(u.name, '') AS actor_name,
                 COALESCE(l.first_name, '') AS first_name, COALESCE(l.last_name, '') AS last_name, COALESCE(l.company_name, '') AS company,
-                COALESCE(t.body, '') AS body
+                COALESCE(l.team_id, '') AS team_id, COALESCE(l.owner_id, '') AS owner_id, COALESCE(t.body, '') AS body
          FROM notifications n LEFT JOIN users u ON u.id = n.actor_id LEFT JOIN leads l ON l.id = n.lead_id
          LEFT JOIN timeline_items t ON t.id = n.item_id
          WHERE n.user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT 50",
@@ -476,21 +500,32 @@ pub async fn notifications(db: &Db, user_id: Uuid) -> AppResult<Vec<Notification
     .await?;
     rows.iter()
         .map(|r| {
-            let body: String = r.try_get("body")?;
-            let first: String = r.try_get("first_name")?;
-            let last: String = r.try_get("last_name")?;
-            let company: String = r.try_get("company")?;
-            Ok(NotificationItem {
+            let lead = match (opt_id(&r.try_get::<String, _>("team_id")?), opt_id(&r.try_get::<String, _>("owner_id")?)) {
+                (Some(team_id), Some(owner_id)) => Some(LeadRef { team_id, owner_id }),
+                _ => None,
+            };
+            let can_open = lead.is_some_and(|l| access::can_read(actor, l));
+            let mut n = NotificationItem {
                 id: parse_id(r, "id")?,
-                lead_id: parse_id(r, "lead_id")?,
-                item_id: parse_id(r, "item_id")?,
-                lead_name: format!("{} ({company})", crate::domain::lead::full_name(&first, &last)),
+                lead_id: Uuid::nil(),
+                item_id: Uuid::nil(),
+                lead_name: "a lead you can no longer open".into(),
                 actor_name: r.try_get("actor_name")?,
-                excerpt: if body.chars().count() > 120 { format!("{}…", body.chars().take(120).collect::<String>()) } else { body },
+                excerpt: String::new(),
                 created_at: r.try_get("created_at")?,
                 created_shown: String::new(),
                 read: r.try_get::<i64, _>("read_at")? != 0,
-            })
+                can_open,
+            };
+            if can_open {
+                let body: String = r.try_get("body")?;
+                let (first, last, company): (String, String, String) = (r.try_get("first_name")?, r.try_get("last_name")?, r.try_get("company")?);
+                n.lead_id = parse_id(r, "lead_id")?;
+                n.item_id = parse_id(r, "item_id")?;
+                n.lead_name = format!("{} ({company})", crate::domain::lead::full_name(&first, &last));
+                n.excerpt = if body.chars().count() > 120 { format!("{}…", body.chars().take(120).collect::<String>()) } else { body };
+            }
+            Ok(n)
         })
         .collect()
 }
