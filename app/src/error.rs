@@ -16,6 +16,10 @@ pub enum AppError {
     WrongCredentials,
     #[error("Too many failed attempts. Try again in {0} seconds.")]
     TooManyAttempts(i64),
+    #[error("The server is busy. Please try again in a moment.")]
+    Busy(i64),
+    #[error("Your account has been deactivated. Ask an admin of your workspace if you need it again.")]
+    AccountDeactivated,
     #[error("You are not allowed to do that.")]
     Forbidden,
     #[error("Not found.")]
@@ -64,10 +68,16 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // What could not be parsed stays in the server's log: an answer never repeats a request's text.
         match value {
             ServerFnErrorErr::Request(m) | ServerFnErrorErr::Response(m) => AppError::Network(m),
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => AppError::BadRequest(format!("The request could not be read: {m}")),
-            other => AppError::BadRequest(other.to_string()),
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::debug!("refused a request: {other}");
+                #[cfg(not(feature = "ssr"))]
+                let _ = other;
+                AppError::BadRequest("The request could not be read. Reload the page and try again.".into())
+            }
         }
     }
 }

@@ -225,6 +225,10 @@ mod inert {
         None
     }
     pub fn sync_now(_o: Offline) {}
+    pub fn forget_device(_o: Offline) {}
+    pub fn waiting_on_device(_o: Offline) -> usize {
+        0
+    }
     pub fn dismiss_refused(_o: Offline, _seq: i64) {}
     pub fn browser_offline() -> bool {
         false
@@ -338,6 +342,34 @@ mod browser {
         o.outbox.set(Some(outbox));
         sync_now(o);
         Ok(m)
+    }
+
+    /// Changes of the person last seen on this device that have not reached the server, also before the
+    /// offline engine has loaded (it loads after the page is interactive).
+    pub fn waiting_on_device(o: Offline) -> usize {
+        if o.ready.get_untracked() {
+            return o.outbox.with_untracked(|b| b.as_ref().map(|b| b.waiting.len()).unwrap_or(0));
+        }
+        let Some(me) = o.me.get_untracked().or_else(cached_me) else { return 0 };
+        LocalStorage::get::<Outbox>(key(&me, "outbox")).map(|b| b.waiting.len()).unwrap_or(0)
+    }
+
+    /// Signing out: this person's copy, outbox and owner names leave the device, and the device no longer
+    /// names them as its last user, so the offline shell opens nobody's data until someone signs in. The
+    /// engine stops first, so a sync in flight cannot write them back. Other people's data stays.
+    pub fn forget_device(o: Offline) {
+        let me = o.me.get_untracked().or_else(cached_me);
+        o.ready.set(false);
+        o.me.set(None);
+        o.outbox.set(None);
+        o.replica.set(Replica::default());
+        o.owners.set(Vec::new());
+        if let Some(me) = me {
+            for what in ["outbox", "copy", "owners"] {
+                LocalStorage::delete(key(&me, what));
+            }
+        }
+        LocalStorage::delete(ME_KEY);
     }
 
     pub fn dismiss_refused(o: Offline, seq: i64) {

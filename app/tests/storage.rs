@@ -3,7 +3,7 @@
 #![cfg(feature = "ssr")]
 
 use app::domain::mutation::{ConflictPolicy, Mutation, Op};
-use app::domain::query::{LeadQuery, SortKey, View};
+use app::domain::query::{LeadQuery, SortKey, View, MAX_PAGE};
 use app::error::AppError;
 use app::model::Saved;
 use app::store::leads::{self, apply, apply_with_fault, FaultPoint, NewLeadRow};
@@ -228,11 +228,15 @@ async fn paging_at_100k(w: World) {
     }
     assert_eq!(seen.len(), 200);
     let started = std::time::Instant::now();
-    let last = leads::list(&w.db, &w.manager, &LeadQuery { sort: SortKey::Name, desc: false, ..q.at_page(4000) }).await.unwrap();
-    eprintln!("last page by name in {:?}", started.elapsed());
+    let deepest = LeadQuery { sort: SortKey::Name, desc: false, ..q.at_page(MAX_PAGE) };
+    let last = leads::list(&w.db, &w.manager, &deepest).await.unwrap();
+    eprintln!("deepest page by name in {:?}", started.elapsed());
     assert_eq!(last.rows.len(), 25);
-    assert_eq!(last.rows.last().unwrap().name, "Name099999");
-    assert_eq!((last.total, last.more, last.pages), (100_000, false, 4000), "a deep page counts as far as it reaches");
+    assert_eq!(last.rows.last().unwrap().name, "Name009999");
+    assert_eq!((last.total, last.more, last.pages), (MAX_PAGE * 25, true, MAX_PAGE), "a deep page counts as far as it reaches");
+    // A page asked for far past the deepest is the deepest: the walk stops there (and nothing overflows).
+    let far = leads::list(&w.db, &w.manager, &LeadQuery { page: i64::MAX, ..deepest.clone() }).await.unwrap();
+    assert_eq!((far.page, far.rows.iter().map(|r| r.id).collect::<Vec<_>>()), (MAX_PAGE, last.rows.iter().map(|r| r.id).collect::<Vec<_>>()));
     let search = leads::list(&w.db, &w.manager, &LeadQuery { q: "name01234".into(), ..q.clone() }).await.unwrap();
     assert_eq!((search.total, search.more), (10, false));
     // A count under the cap is made every time: a new match shows at once.
@@ -259,15 +263,29 @@ async fn fault_before_commit_leaves_nothing(w: World) {
 }
 
 async fn sessions_expire(w: World) {
+    const IDLE: i64 = 12 * 3_600_000;
+    let live = |db, hash| async move { users::session_user(db, hash, IDLE, true).await.unwrap() };
     users::create_session(&w.db, "hash-1", w.ana.user_id, 60_000).await.unwrap();
-    assert!(matches!(users::session_user(&w.db, "hash-1").await.unwrap(), users::SessionLookup::Valid(u) if u.id == w.ana.user_id));
+    assert!(matches!(live(&w.db, "hash-1").await, users::SessionLookup::Valid(u) if u.id == w.ana.user_id));
     users::expire_session(&w.db, "hash-1").await.unwrap();
-    assert!(matches!(users::session_user(&w.db, "hash-1").await.unwrap(), users::SessionLookup::Expired));
-    assert!(matches!(users::session_user(&w.db, "hash-1").await.unwrap(), users::SessionLookup::Unknown));
-    users::record_failure(&w.db, "Ana@T.example", 3).await.unwrap();
-    assert_eq!(users::failures(&w.db, "ana@t.example").await.unwrap().map(|f| f.0), Some(3));
-    users::clear_failures(&w.db, "ana@t.example").await.unwrap();
-    assert_eq!(users::failures(&w.db, "ana@t.example").await.unwrap(), None);
+    assert!(matches!(live(&w.db, "hash-1").await, users::SessionLookup::Expired));
+    assert!(matches!(live(&w.db, "hash-1").await, users::SessionLookup::Unknown));
+    // Unused for longer than the idle limit: ended too, though its absolute end is far.
+    users::create_session(&w.db, "hash-2", w.ana.user_id, 14 * 86_400_000).await.unwrap();
+    users::age_session(&w.db, "hash-2", IDLE - 60_000).await.unwrap();
+    assert!(matches!(live(&w.db, "hash-2").await, users::SessionLookup::Valid(_)), "used within the limit");
+    assert!(matches!(live(&w.db, "hash-2").await, users::SessionLookup::Valid(_)), "and that use counted");
+    users::age_session(&w.db, "hash-2", IDLE + 1).await.unwrap();
+    assert!(matches!(live(&w.db, "hash-2").await, users::SessionLookup::Expired));
+    // The throttle counts per key and forgets on success.
+    let key = app::domain::sign_in::email_key("Ana@T.example");
+    let limit = app::domain::sign_in::PER_EMAIL;
+    for _ in 0..3 {
+        users::reserve_sign_in(&w.db, &[(key.clone(), limit)], app::store::now_ms()).await.unwrap().unwrap();
+    }
+    assert_eq!(users::throttle_failures(&w.db, "email:ana@t.example").await.unwrap(), 3);
+    users::sign_in_succeeded(&w.db, &key, None).await.unwrap();
+    assert_eq!(users::throttle_failures(&w.db, "email:ana@t.example").await.unwrap(), 0);
 }
 
 async fn concurrent_writes_all_land_in_feed_order(w: World) {

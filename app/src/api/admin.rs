@@ -16,11 +16,35 @@ async fn require_admin() -> Result<users::User, AppError> {
     if access::can_manage_users(&u.actor()) { Ok(u) } else { Err(AppError::Forbidden) }
 }
 
+/// Every user (each with whether they are active), the teams, and the admin's own id.
 #[server]
-pub async fn list_users() -> Result<(Vec<User>, Vec<Team>), AppError> {
+pub async fn list_users() -> Result<(Vec<(User, bool)>, Vec<Team>, uuid::Uuid), AppError> {
+    let admin = require_admin().await?;
+    let db = db()?;
+    Ok((users::all(&db).await?, users::teams(&db).await?, admin.id))
+}
+
+/// Deactivates a user (every session of theirs ends at once; their devices' changes are refused with the
+/// reason) or makes them active again.
+#[server]
+pub async fn set_user_active(user: String, active: bool) -> Result<(), AppError> {
+    let admin = require_admin().await?;
+    let id = uuid::Uuid::parse_str(user.trim()).map_err(|_| AppError::NotFound)?;
+    users::set_active(&db()?, &admin.actor(), id, active).await
+}
+
+/// Gives a user a new password chosen by the admin; every session of theirs ends.
+#[server]
+pub async fn reset_password(user: String, password: String) -> Result<(), AppError> {
+    use crate::domain::validate::FieldError;
     require_admin().await?;
     let db = db()?;
-    Ok((users::list(&db).await?, users::teams(&db).await?))
+    let id = uuid::Uuid::parse_str(user.trim()).map_err(|_| AppError::NotFound)?;
+    let target = users::get(&db, id).await?.ok_or(AppError::NotFound)?;
+    crate::domain::password::check_new(&password, &target.email).map_err(|m| AppError::Invalid(vec![FieldError::new("password", m)]))?;
+    let hash = with_hash_permit(move || hash_password(&password)).await??;
+    users::set_password_hash(&db, id, &hash).await?;
+    users::end_sessions(&db, id, None).await
 }
 
 #[server]
@@ -40,7 +64,7 @@ pub async fn add_user(name: String, email: String, role: String, team: String, p
     super::auth::check_person(&name, &email, &password)?;
     let role = access::Role::parse(&role).ok_or_else(|| AppError::Invalid(vec![FieldError::new("role", "Choose a role.")]))?;
     let team_id = uuid::Uuid::parse_str(&team).map_err(|_| AppError::Invalid(vec![FieldError::new("team", "Choose a team.")]))?;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(AppError::internal)??;
+    let hash = with_hash_permit(move || hash_password(&password)).await??;
     users::create_user(&db()?, users::NewUser { name: name.trim(), email: &email, role, team_id, password_hash: &hash, time_zone: &admin.time_zone }).await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Server-side request helpers: the database handle, the signed-in user, cookies and time display.
 
+use crate::config::{ClientAddr, Config};
 use crate::error::{AppError, AppResult};
 use crate::store::{users, Db};
 use http::header::{COOKIE, SET_COOKIE};
@@ -7,15 +8,25 @@ use http::HeaderValue;
 use leptos::prelude::*;
 use sha2::{Digest, Sha256};
 
+/// The session cookie over plain HTTP (a local install, the tests, the bench).
 pub const COOKIE_NAME: &str = "prospecta_session";
-pub const SESSION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
+/// Over HTTPS: the `__Host-` prefix makes browsers refuse the cookie unless it is Secure, set by this host
+/// itself for the whole site, so a neighbouring subdomain cannot plant a session of its choosing.
+pub const SECURE_COOKIE_NAME: &str = "__Host-prospecta_session";
 
 /// Set once by the server at start-up: a request whose reactive owner is already gone (the browser hung
 /// up mid-render) can still finish its query instead of failing.
 pub static SERVER_DB: std::sync::OnceLock<Db> = std::sync::OnceLock::new();
+/// The server's settings, for the same case.
+pub static SERVER_CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
 
 pub fn db() -> AppResult<Db> {
     use_context::<Db>().or_else(|| SERVER_DB.get().cloned()).ok_or_else(|| AppError::internal("no database in context"))
+}
+
+/// The server's settings (defaults when none were given, as in a unit test).
+pub fn config() -> Config {
+    use_context::<Config>().or_else(|| SERVER_CONFIG.get().cloned()).unwrap_or_else(|| Config::for_addr(([127, 0, 0, 1], 3000).into()))
 }
 
 fn request_parts() -> Option<http::request::Parts> {
@@ -23,22 +34,45 @@ fn request_parts() -> Option<http::request::Parts> {
 }
 
 fn session_token() -> Option<String> {
-    token_in(&request_parts()?.headers)
+    token_in(&request_parts()?.headers, &config())
 }
 
-fn token_in(headers: &http::HeaderMap) -> Option<String> {
+/// Whether this request came over HTTPS: the server says so, or a trusted proxy does.
+pub fn is_https(headers: &http::HeaderMap, config: &Config) -> bool {
+    config.https
+        || (config.trust_proxy && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("https")))
+}
+
+fn cookie_name(headers: &http::HeaderMap, config: &Config) -> &'static str {
+    if is_https(headers, config) { SECURE_COOKIE_NAME } else { COOKIE_NAME }
+}
+
+/// The session token a request carries, under the one cookie name this connection uses.
+pub fn token_in(headers: &http::HeaderMap, config: &Config) -> Option<String> {
+    let name = cookie_name(headers, config);
     headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
         let (k, v) = c.trim().split_once('=')?;
-        (k == COOKIE_NAME && !v.is_empty()).then(|| v.to_string())
+        (k == name && !v.is_empty()).then(|| v.to_string())
     })
 }
 
 /// The signed-in user for a plain axum handler (live stream, file up- and downloads).
-pub async fn user_from_headers(db: &Db, headers: &http::HeaderMap) -> AppResult<users::User> {
-    let Some(token) = token_in(headers) else { return Err(AppError::SignInRequired) };
-    match users::session_user(db, &hash_token(&token)).await? {
+pub async fn user_from_headers(db: &Db, config: &Config, headers: &http::HeaderMap) -> AppResult<users::User> {
+    let Some(token) = token_in(headers, config) else { return Err(AppError::SignInRequired) };
+    lookup_token(db, config, &hash_token(&token), true).await
+}
+
+/// The user of a session token's hash, or why there is none. `touch`: this request counts as use (a live
+/// stream re-checking its session does not, or an open tab would never go idle).
+pub async fn lookup_token(db: &Db, config: &Config, token_hash: &str, touch: bool) -> AppResult<users::User> {
+    into_user(users::session_user(db, token_hash, config.session_idle_ms, touch).await?)
+}
+
+fn into_user(found: users::SessionLookup) -> AppResult<users::User> {
+    match found {
         users::SessionLookup::Valid(u) => Ok(u),
-        _ => Err(AppError::SessionExpired),
+        users::SessionLookup::Deactivated => Err(AppError::AccountDeactivated),
+        users::SessionLookup::Expired | users::SessionLookup::Ended | users::SessionLookup::Unknown => Err(AppError::SessionExpired),
     }
 }
 
@@ -53,7 +87,8 @@ pub struct SessionCache(std::sync::Arc<tokio::sync::OnceCell<users::SessionLooku
 async fn lookup() -> AppResult<users::SessionLookup> {
     let Some(token) = session_token() else { return Ok(users::SessionLookup::Unknown) };
     let db = db()?;
-    let find = || async { users::session_user(&db, &hash_token(&token)).await };
+    let idle = config().session_idle_ms;
+    let find = || async { users::session_user(&db, &hash_token(&token), idle, true).await };
     match use_context::<SessionCache>() {
         Some(cache) => cache.0.get_or_try_init(find).await.cloned(),
         None => find().await,
@@ -68,42 +103,46 @@ pub async fn optional_user() -> AppResult<Option<users::User>> {
     }
 }
 
-/// The signed-in user, or a clear error saying to sign in (again).
+/// The signed-in user, or a clear error saying to sign in (again), or that the account was deactivated.
 pub async fn require_user() -> AppResult<users::User> {
     if session_token().is_none() {
         return Err(AppError::SignInRequired);
     }
-    match lookup().await? {
-        users::SessionLookup::Valid(u) => Ok(u),
-        users::SessionLookup::Expired | users::SessionLookup::Unknown => Err(AppError::SessionExpired),
-    }
-}
-
-fn secure() -> bool {
-    let https = request_parts()
-        .and_then(|p| p.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v.eq_ignore_ascii_case("https")))
-        .unwrap_or(false);
-    https || std::env::var("PROSPECTA_SECURE_COOKIES").is_ok_and(|v| v == "1")
+    into_user(lookup().await?)
 }
 
 fn set_cookie(value: &str, max_age_s: i64) {
-    let cookie = format!(
-        "{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{}",
-        if secure() { "; Secure" } else { "" }
-    );
+    let config = config();
+    let https = request_parts().is_some_and(|p| is_https(&p.headers, &config));
+    let cookie = if https {
+        format!("{SECURE_COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}; Secure")
+    } else {
+        format!("{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}")
+    };
     if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
         res.append_header(SET_COOKIE, v);
     }
 }
 
+/// Signs `user` in on this browser: a new session, and the one it replaces (if any) ends.
 pub async fn start_session(user: &users::User) -> AppResult<()> {
     use rand::RngCore;
+    let db = db()?;
+    if let Some(old) = session_token() {
+        users::delete_session(&db, &hash_token(&old)).await?;
+    }
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    users::create_session(&db()?, &hash_token(&token), user.id, SESSION_TTL_MS).await?;
-    set_cookie(&token, SESSION_TTL_MS / 1000);
+    let max = config().session_max_ms;
+    users::create_session(&db, &hash_token(&token), user.id, max).await?;
+    set_cookie(&token, max / 1000);
     Ok(())
+}
+
+/// The hash of this request's session token, if it carries one.
+pub fn current_token_hash() -> Option<String> {
+    session_token().map(|t| hash_token(&t))
 }
 
 pub async fn end_session() -> AppResult<()> {
@@ -112,6 +151,46 @@ pub async fn end_session() -> AppResult<()> {
     }
     set_cookie("", 0);
     Ok(())
+}
+
+/// The client address the server found for this request (see `config::ClientAddr`).
+pub fn client_addr() -> Option<std::net::IpAddr> {
+    request_parts()?.extensions.get::<ClientAddr>().map(|a| a.0)
+}
+
+/// Answers an error with an HTTP status (and `Retry-After`) for clients that read statuses. A plain form
+/// post (no JavaScript) keeps its redirect back to the form, which shows the error.
+pub fn answer_with_status(status: http::StatusCode, retry_after_s: Option<i64>) {
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let plain_form = request_parts().is_some_and(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html")));
+    if plain_form {
+        return;
+    }
+    res.set_status(status);
+    if let Some(s) = retry_after_s.and_then(|s| HeaderValue::from_str(&s.max(1).to_string()).ok()) {
+        res.insert_header(http::header::RETRY_AFTER, s);
+    }
+}
+
+/// Runs an argon2 hash or check with one of the server's few hashing permits (see `Config::hashes`):
+/// waits at most a second for one, then answers "busy" (429).
+pub async fn with_hash_permit<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let permits = config().hashes;
+    let permit = match tokio::time::timeout(std::time::Duration::from_secs(1), permits.acquire_owned()).await {
+        Ok(Ok(p)) => p,
+        _ => {
+            answer_with_status(http::StatusCode::TOO_MANY_REQUESTS, Some(1));
+            return Err(AppError::Busy(1));
+        }
+    };
+    let out = tokio::task::spawn_blocking(move || {
+        let out = work();
+        drop(permit);
+        out
+    })
+    .await
+    .map_err(AppError::internal)?;
+    Ok(out)
 }
 
 pub fn hash_password(password: &str) -> AppResult<String> {

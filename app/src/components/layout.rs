@@ -50,14 +50,6 @@ pub fn SignedIn() -> impl IntoView {
 
 #[component]
 fn Header(me: Me, unread: RwSignal<i64>, path: Memo<String>) -> impl IntoView {
-    // Signing out is a plain form: with or without JavaScript it ends the session and loads the sign-in
-    // page. Offline the server cannot be told, so the click is held back (the header says "Offline").
-    let o = use_offline();
-    let held = move |ev: leptos::ev::SubmitEvent| {
-        if !o.online.get_untracked() {
-            ev.prevent_default();
-        }
-    };
     let admin = me.role == Role::Admin;
     view! {
         <header class="top">
@@ -65,11 +57,56 @@ fn Header(me: Me, unread: RwSignal<i64>, path: Memo<String>) -> impl IntoView {
             <nav aria-label="Main" inner_html=move || path.try_with(|p| nav_html(p, admin)).unwrap_or_default()></nav>
             <SyncStatus/>
             <Notices unread=unread/>
-            <span class="who" title=me.email.clone()>{me.name.clone()}</span>
-            <form method="post" action=SignOut::url() on:submit=held>
-                <button type="submit" class="link">"Sign out"</button>
-            </form>
+            <a class="who" href="/account" title=me.email.clone() aria-label=format!("Your account: {}", me.name)>{me.name.clone()}</a>
+            <SignOutForm action=SignOut::url() label="Sign out"/>
         </header>
+    }
+}
+
+/// Signing out (or out everywhere) is a plain form: with or without JavaScript it ends the session and loads
+/// the sign-in page. With JavaScript it first takes this person's data off the device, so the next person
+/// on a shared phone cannot read or change it offline; changes still waiting to sync are named first and
+/// kept unless the person confirms. Offline the server cannot be told, so the click is held back.
+#[component]
+pub fn SignOutForm(action: &'static str, label: &'static str) -> impl IntoView {
+    let o = use_offline();
+    let asking = RwSignal::new(0_usize);
+    let form = NodeRef::<leptos::html::Form>::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        if !o.online.get_untracked() {
+            ev.prevent_default();
+            return;
+        }
+        let waiting = offline::waiting_on_device(o);
+        if waiting > 0 && asking.get_untracked() == 0 {
+            ev.prevent_default();
+            asking.set(waiting);
+            return;
+        }
+        offline::forget_device(o);
+    };
+    let anyway = move |_| {
+        offline::forget_device(o);
+        if let Some(f) = form.get_untracked() {
+            // `submit()` sends the form without another submit event.
+            let _ = f.submit();
+        }
+    };
+    let question = move || match asking.get() {
+        1 => "1 change has not reached the server yet — sign out anyway? It would be lost.".to_string(),
+        n => format!("{n} changes have not reached the server yet — sign out anyway? They would be lost."),
+    };
+    view! {
+        <form method="post" action=action on:submit=submit node_ref=form>
+            <button type="submit" class="link">{label}</button>
+        </form>
+        {move || (asking.get() > 0).then(|| view! {
+            <div class="confirm-box" role="alertdialog" aria-labelledby="sign-out-question">
+                <p id="sign-out-question">{question}</p>
+                <button type="button" class="danger" on:click=anyway>"Sign out anyway"</button>
+                <button type="button" class="secondary" on:click=move |_| asking.set(0)>"Stay signed in"</button>
+            </div>
+        })}
     }
 }
 

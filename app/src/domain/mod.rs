@@ -6,6 +6,9 @@ pub mod fields;
 pub mod lead;
 pub mod mutation;
 pub mod opportunity;
+// Server only: its list of common passwords stays out of the browser's download.
+#[cfg(feature = "ssr")]
+pub mod password;
 pub mod process;
 pub mod qualify;
 pub mod query;

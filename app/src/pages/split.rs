@@ -25,6 +25,7 @@ lazy_page! {
     NewLeadRoute => super::new_lead::NewLeadPage,
     LeadRoute => super::lead::LeadPage,
     AdminRoute => super::admin::AdminPage,
+    AccountSettingsRoute => super::account::AccountPage,
     ProcessesRoute => super::processes::ProcessesPage,
     SyncRoute => super::sync::SyncPage,
     NotificationsRoute => super::notifications::NotificationsPage,
