@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod config;
 pub mod domain;
 pub mod error;
 pub mod model;
@@ -18,6 +20,15 @@ use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around the app (server side only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The page's policy names the nonce Leptos gives this response: its inline scripts (hydration, the
+    // page's data, the one below) carry it, and scripts they load are trusted through 'strict-dynamic'.
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    if let (Some(n), Some(res)) = (&nonce, use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(n)) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -33,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="apple-touch-icon" href="/icon-192.png"/>
                 <AutoReload options=options.clone()/>
-                <script inner_html=HOLD_EARLY_SUBMIT></script>
+                <script nonce=nonce inner_html=HOLD_EARLY_SUBMIT></script>
                 <HydrationScripts options/>
             </head>
             <body>
@@ -41,6 +52,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The content security policy of a page whose inline scripts carry `nonce`: scripts run only with the
+/// nonce or when loaded by one that has it, WebAssembly may compile, nothing is embedded from elsewhere, and
+/// no other site may frame the page or receive its forms.
+#[cfg(feature = "ssr")]
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
+         connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
 }
 
 /// Runs before the app's code arrives. A form only the app can send (it has no `action`) would be sent by
@@ -65,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/leads/new") view={Lazy::<pages::split::NewLeadRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/leads/:id") view={Lazy::<pages::split::LeadRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/admin") view={Lazy::<pages::split::AdminRoute>::new()} ssr=ssr.clone()/>
+                    <Route path=path!("/account") view={Lazy::<pages::split::AccountSettingsRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/admin/processes") view={Lazy::<pages::split::ProcessesRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/sync") view={Lazy::<pages::split::SyncRoute>::new()} ssr=ssr.clone()/>
                     <Route path=path!("/notifications") view={Lazy::<pages::split::NotificationsRoute>::new()} ssr=ssr.clone()/>

@@ -32,7 +32,8 @@ async fn list(State(db): State<Db>, headers: HeaderMap, Query(params): Query<Has
         .flat_map(|v| v.split(';'))
         .find_map(|c| c.trim().strip_prefix(&format!("{}=", app::api::session::COOKIE_NAME)).map(str::to_string));
     let Some(token) = token else { return StatusCode::UNAUTHORIZED.into_response() };
-    let user = match users::session_user(&db, &app::api::session::hash_token(&token)).await {
+    // As the app does: the default idle limit, and the session's use recorded (at most once a minute).
+    let user = match users::session_user(&db, &app::api::session::hash_token(&token), 12 * 3_600_000, true).await {
         Ok(users::SessionLookup::Valid(u)) => u,
         _ => return StatusCode::UNAUTHORIZED.into_response(),
     };
@@ -229,17 +230,28 @@ async fn post_server_fn(addr: &str, path: &str, token: &str, body: &str) -> Resu
 
 /// `prospecta bench-live`: opens `listeners` event streams on a lead of the running server, posts once
 /// through the server function, and prints how long until every stream had the news.
-pub async fn live_figures(addr: &str, post_addr: &str, token: &str, lead: uuid::Uuid, listeners: usize) -> Result<(), String> {
+pub async fn live_figures(db: &Db, addr: &str, post_addr: &str, token: &str, lead: uuid::Uuid, listeners: usize) -> Result<(), String> {
     use app::domain::mutation::{Entity, Mutation, Op};
     use leptos::server_fn::ServerFn;
     use std::time::Instant;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
+    // Each listener is a browser of its own, with a session of its own (a session may follow only a few
+    // streams), all of the person whose token was given.
+    let hash = app::api::session::hash_token(token);
+    let user: String = sqlx::query_scalar("SELECT user_id FROM sessions WHERE token_hash = $1").bind(&hash).fetch_one(&db.pool).await.map_err(|e| format!("the bench session: {e}"))?;
+    let user = uuid::Uuid::parse_str(&user).map_err(|e| e.to_string())?;
+    let mut tokens = Vec::with_capacity(listeners);
+    for i in 0..listeners {
+        let t = format!("{token}-listener-{i}");
+        users::create_session(db, &app::api::session::hash_token(&t), user, 3_600_000).await.map_err(|e| e.describe())?;
+        tokens.push(t);
+    }
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(listeners);
     let mut tasks = Vec::new();
-    for _ in 0..listeners {
+    for listener_token in &tokens {
         let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
-        let req = format!("GET /api/live?lead={lead} HTTP/1.1\r\nHost: {addr}\r\nCookie: prospecta_session={token}\r\nAccept: text/event-stream\r\n\r\n");
+        let req = format!("GET /api/live?lead={lead} HTTP/1.1\r\nHost: {addr}\r\nCookie: prospecta_session={listener_token}\r\nAccept: text/event-stream\r\n\r\n");
         s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
         let ready = ready_tx.clone();
         tasks.push(tokio::spawn(async move {
@@ -389,7 +401,8 @@ pub async fn qualify_figures(db: Db) -> Result<(), String> {
     let conf = get_configuration(None).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();
-    let app = crate::web::router(db.clone(), conf.leptos_options);
+    let config = app::config::Config::for_addr(listener.local_addr().map_err(|e| e.to_string())?);
+    let app = crate::web::router(db.clone(), conf.leptos_options, config);
     tokio::spawn(async move { axum::serve(listener.tap_io(|tcp| { let _ = tcp.set_nodelay(true); }), app).await });
     let path = <app::api::leads::SaveLead as ServerFn>::PATH;
     let mut times = Vec::with_capacity(LEADS);

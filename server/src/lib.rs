@@ -2,6 +2,7 @@
 //! The server's pieces, as a library so that the HTTP tests can build the same router.
 pub mod bench;
 pub mod demo;
+pub mod guard;
 pub mod live;
 pub mod offline;
 pub mod web;

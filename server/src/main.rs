@@ -133,7 +133,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::BenchQualify => bench::qualify_figures(db).await,
         Cmd::BenchLive { addr, post_addr, token, lead, listeners } => {
             let post_addr = post_addr.unwrap_or_else(|| addr.clone());
-            bench::live_figures(&addr, &post_addr, &token, lead, listeners).await
+            bench::live_figures(&db, &addr, &post_addr, &token, lead, listeners).await
         }
     }
 }

@@ -43,10 +43,19 @@ pub fn service_worker(release: &Release) -> Response {
 }
 
 /// The page the service worker serves for any address while offline; the app renders it in the browser
-/// from the data kept on the device.
+/// from the data kept on the device. Its one inline script carries a nonce of its own, named by its policy;
+/// the service worker keeps the answer whole, headers included, so the two still match offline.
 pub fn app_shell() -> Response {
-    Html(
-        r##"<!DOCTYPE html>
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let page = APP_SHELL.replace("__NONCE__", &nonce);
+    let policy = app::content_security_policy(&nonce);
+    ([(header::CACHE_CONTROL, "no-cache".to_string()), (header::CONTENT_SECURITY_POLICY, policy)], Html(page)).into_response()
+}
+
+const APP_SHELL: &str = r##"<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8"/>
@@ -56,16 +65,13 @@ pub fn app_shell() -> Response {
 <link rel="manifest" href="/manifest.webmanifest"/>
 <link rel="icon" href="/favicon.svg"/>
 <title>Prospecta</title>
-<script type="module">
+<script type="module" nonce="__NONCE__">
 import init, { start_offline } from "/pkg/prospecta.js";
 init({ module_or_path: "/pkg/prospecta.wasm" }).then(() => start_offline());
 </script>
 </head>
 <body></body>
-</html>"##,
-    )
-    .into_response()
-}
+</html>"##;
 
 #[cfg(test)]
 mod tests {

@@ -1,21 +1,26 @@
 //! The HTTP server: Leptos pages and server functions, static files, health check and request guards.
 
+use app::config::Config;
 use app::store::Db;
 use app::{shell, App};
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub db: Db,
+    pub config: Config,
+    /// Live streams open in this process, per session (see `live::Streams`).
+    pub streams: crate::live::Streams,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -24,13 +29,14 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
     }
 }
 
-pub fn router(db: Db, leptos: LeptosOptions) -> Router {
+pub fn router(db: Db, leptos: LeptosOptions, config: Config) -> Router {
     let routes = generate_route_list(App);
-    let state = AppState { leptos: leptos.clone(), db: db.clone() };
+    let state = AppState { leptos: leptos.clone(), db: db.clone(), config: config.clone(), streams: Default::default() };
     let ctx = {
         let db = db.clone();
         move || {
             provide_context(db.clone());
+            provide_context(config.clone());
             provide_context(app::api::session::SessionCache::default());
         }
     };
@@ -47,17 +53,25 @@ pub fn router(db: Db, leptos: LeptosOptions) -> Router {
             axum::routing::post(crate::live::upload).layer(axum::extract::DefaultBodyLimit::max(app::domain::timeline::MAX_ATTACHMENT_BYTES + 64 * 1024)),
         )
         .route("/attachments/{id}", get(crate::live::download))
-        .route(
-            "/api/{*fn_name}",
-            axum::routing::post(move |req: Request| leptos_axum::handle_server_fns_with_context(fn_ctx.clone(), req)),
-        )
+        .route("/api/{*fn_name}", axum::routing::post(move |req: Request| call_server_fn(fn_ctx.clone(), req)))
         .leptos_routes_with_context(&state, routes, ctx, {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(err_ctx, shell))
-        .layer(middleware::from_fn(same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::guard::same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::guard::client_addr))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::guard::security_headers))
         .with_state(state)
+}
+
+/// A server function, or a plain "not found" for a name that is none (Leptos' own answer would repeat
+/// the address it was sent).
+async fn call_server_fn(ctx: impl Fn() + Clone + Send + 'static, req: Request) -> Response {
+    if leptos::server_fn::axum::get_server_fn_service(req.uri().path(), req.method().clone()).is_none() {
+        return (StatusCode::NOT_FOUND, "Not found.").into_response();
+    }
+    leptos_axum::handle_server_fns_with_context(ctx, req).await.into_response()
 }
 
 pub async fn serve(db: Db) -> Result<(), String> {
@@ -65,42 +79,58 @@ pub async fn serve(db: Db) -> Result<(), String> {
     let conf = get_configuration(None).map_err(|e| e.to_string())?;
     let leptos = conf.leptos_options;
     let addr = leptos.site_addr;
-    let app = router(db, leptos);
+    let config = Config::from_env(addr);
+    if config.origins.is_empty() {
+        tracing::warn!("listening on all interfaces: set PROSPECTA_ORIGIN to the address people open (e.g. https://crm.example.com); until then only browsers that send Sec-Fetch-Site may write");
+    }
+    let _ = app::api::session::SERVER_CONFIG.set(config.clone());
+    tokio::spawn(janitor(db.clone()));
+    let app = router(db, leptos, config);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     // Without TCP_NODELAY every streamed response waits on the peer's delayed-ACK timer (~40 ms).
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!("Prospecta listening on http://{addr}");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
 }
 
 async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-async fn healthz(State(s): State<AppState>) -> Response {
-    match s.db.schema_version().await {
-        Ok(v) => axum::Json(serde_json::json!({ "status": "ok", "database": s.db.kind.as_str(), "schema_version": v })).into_response(),
-        Err(e) => {
-            tracing::error!("health check: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "database unavailable", "database": s.db.kind.as_str() }))).into_response()
+/// Every few minutes, in every process (each step is idempotent): sessions past their end, sign-in
+/// failures past their window, and files uploaded a day ago that no note ever referred to.
+async fn janitor(db: Db) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let now = app::store::now_ms();
+        if let Err(e) = app::store::users::purge(&db, now).await {
+            tracing::warn!("janitor: {e}");
+        }
+        if let Err(e) = app::store::timeline::purge_unlinked_files(&db, now).await {
+            tracing::warn!("janitor: {e}");
         }
     }
 }
 
-/// Refuses writes sent from another site: a POST whose Origin does not match the Host it was sent to.
-async fn same_origin_writes(req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok());
-        let origin = req.headers().get(header::ORIGIN).and_then(|h| h.to_str().ok());
-        if let Some(origin) = origin {
-            let origin_host = origin.split("://").nth(1).unwrap_or("");
-            if Some(origin_host) != host {
-                tracing::warn!(origin, host = host.unwrap_or(""), "refused cross-origin write");
-                return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
-            }
+/// "ok" for anyone (a load balancer's check); the database kind and schema version for a signed-in admin,
+/// or for anyone when the server is set to tell (`PROSPECTA_HEALTH_DETAILS=1`, a monitor on a private network).
+async fn healthz(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let version = match s.db.schema_version().await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "database unavailable" }))).into_response();
         }
+    };
+    let admin = || async {
+        app::api::session::user_from_headers(&s.db, &s.config, &headers).await.is_ok_and(|u| app::domain::access::can_manage_users(&u.actor()))
+    };
+    if s.config.health_details || admin().await {
+        axum::Json(serde_json::json!({ "status": "ok", "database": s.db.kind.as_str(), "schema_version": version })).into_response()
+    } else {
+        axum::Json(serde_json::json!({ "status": "ok" })).into_response()
     }
-    next.run(req).await
 }

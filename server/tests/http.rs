@@ -24,7 +24,8 @@ async fn app() -> (Router, Db, Scratch) {
     let dir = std::env::temp_dir().join(format!("prospecta-http-{}", uuid::Uuid::now_v7()));
     let db = Db::open(&format!("sqlite://{}/t.db", dir.display())).await.unwrap();
     let options = leptos::prelude::get_configuration(None).unwrap().leptos_options;
-    (prospecta_server::web::router(db.clone(), options), db, Scratch(dir))
+    let config = app::config::Config::for_addr("127.0.0.1:3000".parse().unwrap());
+    (prospecta_server::web::router(db.clone(), options, config), db, Scratch(dir))
 }
 
 struct Answer {
@@ -32,6 +33,9 @@ struct Answer {
     cookie: Option<String>,
     body: String,
 }
+
+/// The site's own origin, which a browser sends with each write.
+const ORIGIN: Option<&str> = Some("http://127.0.0.1:3000");
 
 async fn post(app: &Router, path: &str, form: &str, cookie: Option<&str>, origin: Option<&str>) -> Answer {
     let mut req = Request::post(path)
@@ -58,13 +62,25 @@ async fn set_up(app: &Router) -> String {
 }
 
 #[tokio::test]
-async fn health_check_names_the_database_and_schema() {
+async fn health_check_says_ok_and_names_the_database_to_an_admin_only() {
     let (app, _, _scratch) = app().await;
-    let res = app.oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let health = |cookie: Option<String>| {
+        let app = app.clone();
+        async move {
+            let mut req = Request::get("/healthz");
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            let res = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            serde_json::from_slice::<serde_json::Value>(&res.into_body().collect().await.unwrap().to_bytes()).unwrap()
+        }
+    };
+    assert_eq!(health(None).await, serde_json::json!({ "status": "ok" }), "nothing more for anyone");
+    let admin = set_up(&app).await;
+    let body = health(Some(admin)).await;
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], 8);
+    assert_eq!(body["schema_version"], 9);
 }
 
 #[tokio::test]
@@ -80,6 +96,7 @@ async fn session_cookie_is_http_only_and_lax() {
     let (app, _, _scratch) = app().await;
     let req = Request::post(CreateWorkspace::PATH)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
         .body(Body::from("workspace=A&name=A&email=a%40a.example&password=long+enough+pw&time_zone=UTC"))
         .unwrap();
     let res = app.oneshot(req).await.unwrap();
@@ -91,13 +108,13 @@ async fn session_cookie_is_http_only_and_lax() {
 async fn forged_ids_and_ended_sessions_get_clear_answers() {
     let (app, _, _scratch) = app().await;
     let cookie = set_up(&app).await;
-    let a = post(&app, GetLead::PATH, "id=not-a-uuid", Some(&cookie), None).await;
+    let a = post(&app, GetLead::PATH, "id=not-a-uuid", Some(&cookie), ORIGIN).await;
     assert!(a.body.contains("NotFound"), "{}", a.body);
-    let a = post(&app, GetLead::PATH, &format!("id={}", uuid::Uuid::now_v7()), Some(&cookie), None).await;
+    let a = post(&app, GetLead::PATH, &format!("id={}", uuid::Uuid::now_v7()), Some(&cookie), ORIGIN).await;
     assert!(a.body.contains("NotFound"), "{}", a.body);
-    let a = post(&app, GetLead::PATH, "id=x", Some("prospecta_session=0123456789abcdef"), None).await;
+    let a = post(&app, GetLead::PATH, "id=x", Some("prospecta_session=0123456789abcdef"), ORIGIN).await;
     assert!(a.body.contains("SessionExpired"), "{}", a.body);
-    let a = post(&app, GetLead::PATH, "id=x", None, None).await;
+    let a = post(&app, GetLead::PATH, "id=x", None, ORIGIN).await;
     assert!(a.body.contains("SignInRequired"), "{}", a.body);
 }
 
@@ -108,14 +125,14 @@ async fn bad_lead_input_is_refused_whole() {
     let id = uuid::Uuid::now_v7();
     let long = "x".repeat(300);
     let form = format!("id={id}&fields%5Btopic%5D={long}&fields%5Blast_name%5D=Garc%C3%ADa&fields%5Bcompany_name%5D=Caf%C3%A9&fields%5Brating%5D=Boiling");
-    let a = post(&app, CreateLead::PATH, &form, Some(&cookie), None).await;
+    let a = post(&app, CreateLead::PATH, &form, Some(&cookie), ORIGIN).await;
     assert!(a.body.contains("Invalid") && a.body.contains("At most 200 characters") && a.body.contains("Choose one of: Hot, Warm, Cold."), "{}", a.body);
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leads").fetch_one(&db.pool).await.unwrap();
     assert_eq!(n, 0);
     let form = format!("id={id}&fields%5Btopic%5D=Espresso&fields%5Blast_name%5D=Garc%C3%ADa&fields%5Bcompany_name%5D=Caf%C3%A9&fields%5Brating%5D=warm");
-    let a = post(&app, CreateLead::PATH, &form, Some(&cookie), None).await;
+    let a = post(&app, CreateLead::PATH, &form, Some(&cookie), ORIGIN).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let a = post(&app, GetLead::PATH, &format!("id={id}"), Some(&cookie), None).await;
+    let a = post(&app, GetLead::PATH, &format!("id={id}"), Some(&cookie), ORIGIN).await;
     assert!(a.body.contains("\"rating\":\"Warm\""), "{}", a.body);
 }
 
@@ -124,12 +141,12 @@ async fn repeated_wrong_passwords_are_slowed_down() {
     let (app, _, _scratch) = app().await;
     set_up(&app).await;
     for _ in 0..5 {
-        let a = post(&app, SignIn::PATH, "email=ana%40a.example&password=wrong-one", None, None).await;
+        let a = post(&app, SignIn::PATH, "email=ana%40a.example&password=wrong-one", None, ORIGIN).await;
         assert!(a.body.contains("WrongCredentials"), "{}", a.body);
     }
-    let a = post(&app, SignIn::PATH, "email=ana%40a.example&password=long+enough+pw", None, None).await;
+    let a = post(&app, SignIn::PATH, "email=ana%40a.example&password=long+enough+pw", None, ORIGIN).await;
     assert!(a.body.contains("TooManyAttempts"), "even the right password waits: {}", a.body);
-    let other = post(&app, SignIn::PATH, "email=someone%40else.example&password=whatever1", None, None).await;
+    let other = post(&app, SignIn::PATH, "email=someone%40else.example&password=whatever1", None, ORIGIN).await;
     assert!(other.body.contains("WrongCredentials"), "other emails are not affected: {}", other.body);
 }
 

@@ -21,6 +21,7 @@ pub async fn list_leads(query: LeadQuery) -> Result<LeadList, AppError> {
     let user = require_user().await?;
     let db = db()?;
     let actor = user.actor();
+    let query = query.sanitized();
     let (list, owners) = tokio::join!(leads::list(&db, &actor, &query), owners_for(&db, &user));
     let mut list = list?;
     list.owners = owners?;

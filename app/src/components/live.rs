@@ -57,9 +57,16 @@ mod browser {
         for name in ["timeline", "reload"] {
             let _ = es.add_event_listener_with_callback(name, timeline.as_ref().unchecked_ref());
         }
-        let held = StoredValue::new_local((es, notify, timeline));
+        // The server ended the stream for good (signed out, or the lead is no longer this person's to read):
+        // closed here, the browser does not keep reconnecting.
+        let stop = {
+            let es = es.clone();
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| es.close())
+        };
+        let _ = es.add_event_listener_with_callback("ended", stop.as_ref().unchecked_ref());
+        let held = StoredValue::new_local((es, notify, timeline, stop));
         on_cleanup(move || {
-            let _ = held.try_with_value(|(es, _, _)| es.close());
+            let _ = held.try_with_value(|(es, _, _, _)| es.close());
         });
     }
 }

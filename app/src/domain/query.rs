@@ -8,6 +8,10 @@ pub const PAGE_SIZE: i64 = 25;
 /// counting every one of 100,000 matches would cost more than rendering the page.
 pub const COUNT_CAP: i64 = 1_000;
 pub const MAX_SEARCH_LEN: usize = 100;
+/// The deepest page a list goes to (10,000 leads in): paging walks the index up to the page, so every
+/// request walks at most this far, and a page asked for far past the end cannot make the database walk a
+/// whole team of a hundred thousand to find it empty. Further on, a search or a filter finds faster.
+pub const MAX_PAGE: i64 = 400;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum View {
@@ -149,8 +153,31 @@ impl LeadQuery {
                 _ => sort.is_none(),
             },
             sort: sort.unwrap_or_default(),
-            page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1 && *p <= 1_000_000).unwrap_or(1),
+            page: get("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).map(|p| p.min(MAX_PAGE)).unwrap_or(1),
         }
+    }
+
+    /// The same query as `from_params` would have read it: a query that arrives whole (a server function's
+    /// argument) gets the URL parser's limits too, so an oversized search, an unknown filter value or a
+    /// page beyond `MAX_PAGE` cannot reach the database.
+    pub fn sanitized(&self) -> Self {
+        let owner = self.owner.clone();
+        let (status, source, rating) = (self.status.clone(), self.source.clone(), self.rating.clone());
+        let q = self.q.clone();
+        let page = self.page;
+        let mut clean = LeadQuery::from_params(|k| match k {
+            "q" => Some(q.clone()),
+            "status" => Some(status.clone()),
+            "source" => Some(source.clone()),
+            "rating" => Some(rating.clone()),
+            "owner" => Some(owner.clone()),
+            "page" => Some(page.to_string()),
+            _ => None,
+        });
+        clean.view = self.view;
+        clean.sort = self.sort;
+        clean.desc = self.desc;
+        clean
     }
 
     /// The URL query string (without '?') that `from_params` reads back; defaults are left out.
@@ -188,12 +215,12 @@ impl LeadQuery {
     }
 
     pub fn at_page(&self, page: i64) -> Self {
-        LeadQuery { page: page.max(1), ..self.clone() }
+        LeadQuery { page: page.clamp(1, MAX_PAGE), ..self.clone() }
     }
 
-    /// The page, counting from 1 (a default query, page 0, is the first page).
+    /// The page, counting from 1 (a default query, page 0, is the first page), at most `MAX_PAGE`.
     pub fn page(&self) -> i64 {
-        self.page.max(1)
+        self.page.clamp(1, MAX_PAGE)
     }
 
     pub fn offset(&self) -> i64 {
@@ -266,7 +293,30 @@ mod tests {
     fn counting_reaches_at_least_the_page_asked_for() {
         let q = LeadQuery::default();
         assert_eq!(q.count_limit(), COUNT_CAP);
-        assert_eq!(q.at_page(4000).count_limit(), 4000 * PAGE_SIZE);
+        assert_eq!(q.at_page(300).count_limit(), 300 * PAGE_SIZE);
+        assert_eq!(q.at_page(4000).count_limit(), MAX_PAGE * PAGE_SIZE, "never past the deepest page");
+    }
+
+    #[test]
+    fn a_query_sent_whole_gets_the_limits_of_the_url() {
+        let wild = LeadQuery {
+            view: View::Team,
+            q: "x".repeat(100_000),
+            status: "Boiling".into(),
+            source: "web".into(),
+            owner: "'; DROP TABLE leads; --".into(),
+            sort: SortKey::City,
+            desc: false,
+            page: i64::MAX,
+            ..Default::default()
+        };
+        let q = wild.sanitized();
+        assert_eq!(q.q.chars().count(), MAX_SEARCH_LEN);
+        assert_eq!((q.status.as_str(), q.source.as_str(), q.owner.as_str()), ("", "Web", ""));
+        assert_eq!((q.view, q.sort, q.desc, q.page), (View::Team, SortKey::City, false, MAX_PAGE));
+        assert_eq!(q.offset(), (MAX_PAGE - 1) * PAGE_SIZE, "no overflow");
+        let negative = LeadQuery { page: i64::MIN, ..Default::default() };
+        assert_eq!((negative.sanitized().page, negative.offset()), (1, 0));
     }
 
     #[test]

@@ -332,6 +332,17 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The filter within its limits, whatever was sent: a search of at most 100 characters, each kind once.
+    pub fn sanitized(&self) -> Filter {
+        let mut kinds = Vec::new();
+        for k in &self.kinds {
+            if !kinds.contains(k) {
+                kinds.push(*k);
+            }
+        }
+        Filter { kinds, status: self.status, from: self.from, to: self.to, q: self.q.trim().chars().take(super::query::MAX_SEARCH_LEN).collect() }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.kinds.is_empty() && self.status.is_none() && self.from.is_none() && self.to.is_none() && self.q.trim().is_empty()
     }

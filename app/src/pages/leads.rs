@@ -117,8 +117,9 @@ pub fn LeadsPage() -> impl IntoView {
                         <nav class="pager" aria-label="Pages">
                             {(list.page > 1).then(|| view! { <a href=list_url(&q.at_page(list.page - 1)) rel="prev">"Previous page"</a> })}
                             <span>{format!("Page {} of {}{}", list.page, list.pages, if list.more { "+" } else { "" })}</span>
-                            {(list.page < list.pages || list.more).then(|| view! { <a href=list_url(&q.at_page(list.page + 1)) rel="next">"Next page"</a> })}
+                            {((list.page < list.pages || list.more) && list.page < crate::domain::query::MAX_PAGE).then(|| view! { <a href=list_url(&q.at_page(list.page + 1)) rel="next">"Next page"</a> })}
                         </nav>
+                        {(list.more && list.page >= crate::domain::query::MAX_PAGE).then(|| view! { <p class="note">"Lists go 10,000 leads deep: search or filter to find the others."</p> })}
                     }.into_any(),
                 }
             })}

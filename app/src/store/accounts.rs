@@ -108,7 +108,7 @@ pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<AccountVi
 pub async fn list(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<AccountView>> {
     let (scope, mut binds) = super::contacts::scope_sql(actor, "a");
     let mut cond = scope;
-    let q = q.trim().to_lowercase();
+    let q: String = q.trim().to_lowercase().chars().take(crate::domain::query::MAX_SEARCH_LEN).collect();
     if !q.is_empty() {
         binds.push(super::leads::Val::Text(format!("%{}%", super::like_escape(&q))));
         cond.push_str(&format!(" AND LOWER(a.name) LIKE ${} ESCAPE '\\'", binds.len()));

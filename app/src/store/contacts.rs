@@ -103,7 +103,7 @@ pub(crate) async fn get_in(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uui
 
 /// Contacts the actor can see whose name or email starts with the words typed (at most 10).
 pub async fn find(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<ContactView>> {
-    let q = q.trim().to_lowercase();
+    let q: String = q.trim().to_lowercase().chars().take(crate::domain::query::MAX_SEARCH_LEN).collect();
     if q.chars().count() < 2 {
         return Ok(Vec::new());
     }
@@ -136,7 +136,7 @@ pub(crate) fn scope_sql(actor: &Actor, alias: &str) -> (String, Vec<super::leads
 /// Contacts the actor can see whose name or email contains the words typed (all when empty), at most 50.
 pub async fn list(db: &super::Db, actor: &Actor, q: &str, account: Option<Uuid>) -> AppResult<Vec<ContactView>> {
     let (mut cond, mut binds) = scope_sql(actor, "c");
-    let q = q.trim().to_lowercase();
+    let q: String = q.trim().to_lowercase().chars().take(crate::domain::query::MAX_SEARCH_LEN).collect();
     if !q.is_empty() {
         binds.push(super::leads::Val::Text(format!("%{}%", super::like_escape(&q))));
         let n = binds.len();
