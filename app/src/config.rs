@@ -91,6 +91,11 @@ fn default_origins(addr: SocketAddr) -> Vec<String> {
     }
 }
 
+/// The nonce of a page's inline scripts, made by the server for each request: the page's scripts carry it
+/// (it is given to Leptos as its nonce) and the server names it in the page's content security policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageNonce(pub String);
+
 /// The address a request came from, as the server decided it (see `Config::trust_proxy`); put into the
 /// request's extensions by the server for the sign-in throttle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

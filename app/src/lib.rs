@@ -20,15 +20,10 @@ use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around the app (server side only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // The page's policy names the nonce Leptos gives this response: its inline scripts (hydration, the
-    // page's data, the one below) carry it, and scripts they load are trusted through 'strict-dynamic'.
+    // The page's inline scripts (hydration, the page's data, the one below) carry the nonce the server made
+    // for this response (`config::PageNonce`) and names in its policy; scripts they load are trusted
+    // through 'strict-dynamic'.
     let nonce = leptos::nonce::use_nonce();
-    #[cfg(feature = "ssr")]
-    if let (Some(n), Some(res)) = (&nonce, use_context::<leptos_axum::ResponseOptions>()) {
-        if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(n)) {
-            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
-        }
-    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

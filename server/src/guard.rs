@@ -48,16 +48,29 @@ pub async fn client_addr(State(s): State<AppState>, mut req: Request, next: Next
 /// The content security policy of an answer without a nonce of its own: no inline script runs.
 pub const DEFAULT_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// Headers on every answer: a content security policy (pages set their own, with the nonce of their inline
-/// scripts), no MIME sniffing, no referrer beyond this site, HSTS over HTTPS, and nothing personal kept in
-/// caches (`no-store` on pages, server-function answers, the live stream and attachments).
-pub async fn security_headers(State(s): State<AppState>, req: Request, next: Next) -> Response {
+/// A fresh nonce: 128 random bits, hex.
+pub fn nonce() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Headers on every answer: a content security policy (a page's names the nonce made here for its inline
+/// scripts, which Leptos is given through the request; the offline shell sets its own), no MIME sniffing,
+/// no referrer beyond this site, HSTS over HTTPS, and nothing personal kept in caches (`no-store` on
+/// pages, server-function answers, the live stream and attachments).
+pub async fn security_headers(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let https = app::api::session::is_https(req.headers(), &s.config);
+    let page_nonce = nonce();
+    req.extensions_mut().insert(app::config::PageNonce(page_nonce.clone()));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    let html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_POLICY));
+        let policy = if html { HeaderValue::from_str(&app::content_security_policy(&page_nonce)).ok() } else { None };
+        h.insert(header::CONTENT_SECURITY_POLICY, policy.unwrap_or(HeaderValue::from_static(DEFAULT_POLICY)));
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
@@ -65,7 +78,6 @@ pub async fn security_headers(State(s): State<AppState>, req: Request, next: Nex
     if https {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
-    let html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
     let private = path.starts_with("/api/") || path.starts_with("/attachments/") || html;
     if private && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

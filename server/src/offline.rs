@@ -46,10 +46,7 @@ pub fn service_worker(release: &Release) -> Response {
 /// from the data kept on the device. Its one inline script carries a nonce of its own, named by its policy;
 /// the service worker keeps the answer whole, headers included, so the two still match offline.
 pub fn app_shell() -> Response {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let nonce = crate::guard::nonce();
     let page = APP_SHELL.replace("__NONCE__", &nonce);
     let policy = app::content_security_policy(&nonce);
     ([(header::CACHE_CONTROL, "no-cache".to_string()), (header::CONTENT_SECURITY_POLICY, policy)], Html(page)).into_response()

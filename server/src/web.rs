@@ -38,6 +38,10 @@ pub fn router(db: Db, leptos: LeptosOptions, config: Config) -> Router {
             provide_context(db.clone());
             provide_context(config.clone());
             provide_context(app::api::session::SessionCache::default());
+            // The page's scripts carry the nonce the security headers name (see `guard::security_headers`).
+            if let Some(n) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<app::config::PageNonce>().cloned()) {
+                provide_context(leptos::nonce::Nonce::from_value(n.0));
+            }
         }
     };
     let fn_ctx = ctx.clone();
