@@ -213,3 +213,34 @@ test('offline: a queued disqualify is refused when a colleague qualified the lea
 
   await expectOneRefused(page, 'Disqualify a lead: Cannot Contact', 'Only open leads can be disqualified.');
 });
+
+test("signing out takes this person's data off the device, asking first when changes wait", async ({ page }) => {
+  await signIn(page, admin);
+  const url = await createLead(page, { topic: 'Shared phone at the stand', last: 'Quiroga', company: 'Stand Doce' });
+  await readyForOffline(page, url.split('/').pop()!);
+  await saveCityOffline(page, 'Quiroga', 'Lugo');
+  // Online again, but the server does not take the change yet: it still waits on this device.
+  await page.route('**/api/sync_push*', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"Internal":"e2e"}' }));
+  await page.context().setOffline(false);
+  await expect(page.getByRole('link', { name: 'Online · 1 change waiting' })).toBeVisible({ timeout: 20_000 });
+  const signOut = page.getByRole('banner').getByRole('button', { name: 'Sign out' });
+  await signOut.click();
+  const question = page.getByRole('alertdialog');
+  await expect(question).toContainText('1 change has not reached the server yet — sign out anyway?');
+  await question.getByRole('button', { name: 'Stay signed in' }).click();
+  await expect(question).toHaveCount(0);
+  await expect(page).toHaveURL(url);
+  await signOut.click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Sign out anyway' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  // Nothing of the person is left on the device: no copy, no outbox, no "last user".
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('prospecta.') && k !== 'prospecta.processes'));
+  expect(left).toEqual([]);
+  // The offline shell opens nobody's data.
+  await page.context().setOffline(true);
+  await page.goto('/leads');
+  await page.locator('body[data-hydrated]').waitFor();
+  await expect(page.getByText('Could not reach the server')).toBeVisible();
+  await expect(page.getByText('Quiroga')).toHaveCount(0);
+  await page.context().setOffline(false);
+});

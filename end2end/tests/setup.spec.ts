@@ -11,7 +11,10 @@ test('first start creates the workspace and its admin', async ({ page }) => {
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password').fill('short');
   await page.getByRole('button', { name: 'Create workspace' }).click();
-  await expect(page.getByText('Use at least 8 characters.')).toBeVisible();
+  await expect(page.getByText('Use at least 10 characters.')).toBeVisible();
+  await page.getByLabel('Password').fill('1234567890');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page.getByText('This password is one of the most common ones; choose another.')).toBeVisible();
   await page.getByLabel('Password').fill(admin.password);
   await page.getByRole('button', { name: 'Create workspace' }).click();
   await expect(page).toHaveURL(/\/leads$/);
