@@ -240,7 +240,7 @@ test("signing out takes this person's data off the device, asking first when cha
   await page.context().setOffline(true);
   await page.goto('/leads');
   await page.locator('body[data-hydrated]').waitFor();
-  await expect(page.getByText('Could not reach the server')).toBeVisible();
+  await expect(page.getByText('Could not reach the server').first()).toBeVisible();
   await expect(page.getByText('Quiroga')).toHaveCount(0);
   await page.context().setOffline(false);
 });
