@@ -455,6 +455,7 @@ mod browser {
                     match e {
                         AppError::Network(_) => o.online.set(false),
                         AppError::SignInRequired | AppError::SessionExpired => o.problem.set(Some("Sign in again to sync your changes.".into())),
+                        AppError::AccountDeactivated => o.problem.set(Some(format!("{} Your changes stay on this device.", AppError::AccountDeactivated))),
                         other => o.problem.set(Some(format!("Sync will be retried: {other}"))),
                     }
                 }
