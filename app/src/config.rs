@@ -96,11 +96,6 @@ fn default_origins(addr: SocketAddr) -> Vec<String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageNonce(pub String);
 
-/// The address a request came from, as the server decided it (see `Config::trust_proxy`); put into the
-/// request's extensions by the server for the sign-in throttle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientAddr(pub IpAddr);
-
 #[cfg(test)]
 mod tests {
     use super::*;

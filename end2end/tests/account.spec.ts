@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { admin, open, signIn } from './helpers';
+import { admin, open, signIn, expectNoSidewaysScroll, expectTouchTargets } from './helpers';
 
 const sara = { name: 'Sara Seller', email: 'sara@e2e.example', password: 'espresso doble 7' };
 
@@ -62,4 +62,10 @@ test('a seller changes her password and signs out everywhere; an admin deactivat
   await signIn(phone, { ...sara, password: 'cortado largo 8' });
   await phone.close();
   await laptop.close();
+  // Both pages fit the screen they are on, and their controls are easy to tap.
+  for (const path of ['/admin', '/account']) {
+    await open(page, path);
+    await expectNoSidewaysScroll(page);
+    await expectTouchTargets(page);
+  }
 });

@@ -1,75 +1,56 @@
-//! What every request passes through before and after the app: where it came from (the client address,
-//! and for writes, the origin), and the security headers every answer carries.
+//! What every request passes through, in one layer: for a write, where it came from (its origin); for
+//! every answer, the security headers.
 
-use crate::web::AppState;
-use app::config::ClientAddr;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use app::config::{Config, PageNonce};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::net::{IpAddr, SocketAddr};
-
-/// Refuses writes that a browser did not send from this site: a write must carry an `Origin` the server
-/// allows (`Config::origins`) or `Sec-Fetch-Site: same-origin`; one with neither is refused too, since
-/// every current browser sends at least one of them. Requests that carry no cookie but a bearer token (a
-/// future API's clients) have no ambient authority to abuse and pass.
-pub async fn same_origin_writes(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
-    }
-    let h = req.headers();
-    let bearer = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer "));
-    let same_site_fetch = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("same-origin");
-    let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let allowed = same_site_fetch || origin.is_some_and(|o| s.config.allows_origin(o)) || (bearer && !h.contains_key(header::COOKIE));
-    if !allowed {
-        tracing::warn!(origin = origin.unwrap_or(""), path = req.uri().path(), "refused a write from another origin");
-        return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
-    }
-    next.run(req).await
-}
-
-/// Notes the client's address in the request (for the sign-in throttle): the connection's peer, or behind
-/// a trusted proxy the last address it added to `X-Forwarded-For` (earlier ones the client may have forged).
-pub async fn client_addr(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let forwarded = if s.config.trust_proxy {
-        let list = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-        list.rsplit(',').next().and_then(|a| a.trim().parse::<IpAddr>().ok())
-    } else {
-        None
-    };
-    if let Some(a) = forwarded.or(peer) {
-        req.extensions_mut().insert(ClientAddr(a));
-    }
-    next.run(req).await
-}
+use std::sync::Arc;
 
 /// The content security policy of an answer without a nonce of its own: no inline script runs.
 pub const DEFAULT_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-/// A fresh nonce: 128 random bits, hex.
-pub fn nonce() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Checks a write's origin, then adds the headers every answer carries: a content security policy (a
+/// page's names the nonce made here for its inline scripts, which Leptos is given through the request; the
+/// offline shell sets its own), no MIME sniffing, no referrer beyond this site, no framing, HSTS over HTTPS,
+/// and nothing personal kept in caches (`no-store` on pages, server-function answers, the live stream and
+/// files).
+pub async fn guard(State(config): State<Arc<Config>>, mut req: Request, next: Next) -> Response {
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if write && !same_origin(&config, req.headers()) {
+        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
+        tracing::warn!(origin, path = req.uri().path(), "refused a write from another origin");
+        let mut res = (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
+        add_headers(false, false, &mut res, "");
+        return res;
+    }
+    let path = req.uri().path();
+    let private_path = path.starts_with("/api/") || path.starts_with("/attachments/");
+    let https = app::api::session::is_https(req.headers(), &config);
+    let page_nonce = nonce();
+    req.extensions_mut().insert(PageNonce(page_nonce.clone()));
+    let mut res = next.run(req).await;
+    add_headers(https, private_path, &mut res, &page_nonce);
+    res
 }
 
-/// Headers on every answer: a content security policy (a page's names the nonce made here for its inline
-/// scripts, which Leptos is given through the request; the offline shell sets its own), no MIME sniffing,
-/// no referrer beyond this site, HSTS over HTTPS, and nothing personal kept in caches (`no-store` on
-/// pages, server-function answers, the live stream and attachments).
-pub async fn security_headers(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    let https = app::api::session::is_https(req.headers(), &s.config);
-    let page_nonce = nonce();
-    req.extensions_mut().insert(app::config::PageNonce(page_nonce.clone()));
-    let mut res = next.run(req).await;
+/// A write a browser sent from this site: an `Origin` the server allows (`Config::origins`) or
+/// `Sec-Fetch-Site: same-origin`. One with neither is refused, since every current browser sends at least
+/// one of them. A request with a bearer token and no cookie (a future API's clients) has no ambient
+/// authority to abuse and passes.
+fn same_origin(config: &Config, h: &HeaderMap) -> bool {
+    let text = |name| h.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    text("sec-fetch-site") == Some("same-origin")
+        || text(header::ORIGIN.as_str()).is_some_and(|o| config.allows_origin(o))
+        || (text(header::AUTHORIZATION.as_str()).is_some_and(|v| v.starts_with("Bearer ")) && !h.contains_key(header::COOKIE))
+}
+
+fn add_headers(https: bool, private_path: bool, res: &mut Response, page_nonce: &str) {
     let h = res.headers_mut();
     let html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let policy = if html { HeaderValue::from_str(&app::content_security_policy(&page_nonce)).ok() } else { None };
+        let policy = if html && !page_nonce.is_empty() { HeaderValue::from_str(&app::content_security_policy(page_nonce)).ok() } else { None };
         h.insert(header::CONTENT_SECURITY_POLICY, policy.unwrap_or(HeaderValue::from_static(DEFAULT_POLICY)));
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -78,9 +59,31 @@ pub async fn security_headers(State(s): State<AppState>, mut req: Request, next:
     if https {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
-    let private = path.starts_with("/api/") || path.starts_with("/attachments/") || html;
-    if private && !h.contains_key(header::CACHE_CONTROL) {
+    if (private_path || html) && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    res
+}
+
+/// A fresh nonce: 128 random bits, as hex.
+pub fn nonce() -> String {
+    use rand::RngCore;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let mut s = String::with_capacity(32);
+    for b in bytes {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nonces_are_fresh_hex() {
+        let (a, b) = (super::nonce(), super::nonce());
+        assert_ne!(a, b);
+        assert!(a.len() == 32 && a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
 }

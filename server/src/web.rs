@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub db: Db,
-    pub config: Config,
+    pub config: std::sync::Arc<Config>,
     /// Live streams open in this process, per session (see `live::Streams`).
     pub streams: crate::live::Streams,
 }
@@ -31,6 +31,7 @@ impl axum::extract::FromRef<AppState> for LeptosOptions {
 
 pub fn router(db: Db, leptos: LeptosOptions, config: Config) -> Router {
     let routes = generate_route_list(App);
+    let config = std::sync::Arc::new(config);
     let state = AppState { leptos: leptos.clone(), db: db.clone(), config: config.clone(), streams: Default::default() };
     let ctx = {
         let db = db.clone();
@@ -38,7 +39,7 @@ pub fn router(db: Db, leptos: LeptosOptions, config: Config) -> Router {
             provide_context(db.clone());
             provide_context(config.clone());
             provide_context(app::api::session::SessionCache::default());
-            // The page's scripts carry the nonce the security headers name (see `guard::security_headers`).
+            // The page's scripts carry the nonce the security headers name (see `guard::guard`).
             if let Some(n) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<app::config::PageNonce>().cloned()) {
                 provide_context(leptos::nonce::Nonce::from_value(n.0));
             }
@@ -63,9 +64,7 @@ pub fn router(db: Db, leptos: LeptosOptions, config: Config) -> Router {
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(err_ctx, shell))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::guard::same_origin_writes))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::guard::client_addr))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::guard::security_headers))
+        .layer(middleware::from_fn_with_state(state.config.clone(), crate::guard::guard))
         .with_state(state)
 }
 
@@ -87,7 +86,7 @@ pub async fn serve(db: Db) -> Result<(), String> {
     if config.origins.is_empty() {
         tracing::warn!("listening on all interfaces: set PROSPECTA_ORIGIN to the address people open (e.g. https://crm.example.com); until then only browsers that send Sec-Fetch-Site may write");
     }
-    let _ = app::api::session::SERVER_CONFIG.set(config.clone());
+    let _ = app::api::session::SERVER_CONFIG.set(std::sync::Arc::new(config.clone()));
     tokio::spawn(janitor(db.clone()));
     let app = router(db, leptos, config);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

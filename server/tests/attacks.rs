@@ -511,8 +511,9 @@ async fn a_deactivated_person_is_out_at_once_and_told_why(w: World) {
     // Reactivated, she signs in again: the old session stays ended.
     let a = send(&app, form_req(app::api::admin::SetUserActive::PATH, &format!("user={}&active=true", w.ana.user_id), Some(&admin))).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let a = send(&app, form_req(app::api::auth::CurrentUser::PATH, "", Some(&ana))).await;
-    assert!(a.body.contains("AccountDeactivated") || a.body.contains("null"), "{}", a.body);
+    let push = PushRequest { client_id: Uuid::now_v7(), mutations: vec![create_m(&[])] };
+    let a = send(&app, json_req(app::api::sync::SyncPush::PATH, serde_json::json!({ "request": push }), Some(&ana))).await;
+    assert!(a.body.contains("SessionExpired"), "an old session asks to sign in again: {}", a.body);
     assert_eq!(send(&app, sign_in_req(&email, "correct horse 1", None)).await.status, StatusCode::OK);
 }
 

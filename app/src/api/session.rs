@@ -1,6 +1,6 @@
 //! Server-side request helpers: the database handle, the signed-in user, cookies and time display.
 
-use crate::config::{ClientAddr, Config};
+use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::store::{users, Db};
 use http::header::{COOKIE, SET_COOKIE};
@@ -18,15 +18,17 @@ pub const SECURE_COOKIE_NAME: &str = "__Host-prospecta_session";
 /// up mid-render) can still finish its query instead of failing.
 pub static SERVER_DB: std::sync::OnceLock<Db> = std::sync::OnceLock::new();
 /// The server's settings, for the same case.
-pub static SERVER_CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+pub static SERVER_CONFIG: std::sync::OnceLock<std::sync::Arc<Config>> = std::sync::OnceLock::new();
 
 pub fn db() -> AppResult<Db> {
     use_context::<Db>().or_else(|| SERVER_DB.get().cloned()).ok_or_else(|| AppError::internal("no database in context"))
 }
 
 /// The server's settings (defaults when none were given, as in a unit test).
-pub fn config() -> Config {
-    use_context::<Config>().or_else(|| SERVER_CONFIG.get().cloned()).unwrap_or_else(|| Config::for_addr(([127, 0, 0, 1], 3000).into()))
+pub fn config() -> std::sync::Arc<Config> {
+    use_context::<std::sync::Arc<Config>>()
+        .or_else(|| SERVER_CONFIG.get().cloned())
+        .unwrap_or_else(|| std::sync::Arc::new(Config::for_addr(([127, 0, 0, 1], 3000).into())))
 }
 
 fn request_parts() -> Option<http::request::Parts> {
@@ -72,7 +74,7 @@ fn into_user(found: users::SessionLookup) -> AppResult<users::User> {
     match found {
         users::SessionLookup::Valid(u) => Ok(u),
         users::SessionLookup::Deactivated => Err(AppError::AccountDeactivated),
-        users::SessionLookup::Expired | users::SessionLookup::Ended | users::SessionLookup::Unknown => Err(AppError::SessionExpired),
+        users::SessionLookup::Expired | users::SessionLookup::Unknown => Err(AppError::SessionExpired),
     }
 }
 
@@ -153,9 +155,17 @@ pub async fn end_session() -> AppResult<()> {
     Ok(())
 }
 
-/// The client address the server found for this request (see `config::ClientAddr`).
+/// The address this request came from: the connection's peer, or behind a trusted proxy
+/// (`Config::trust_proxy`) the last address it added to `X-Forwarded-For` (earlier ones the client may
+/// have written itself). None when unknown (a request made inside the process).
 pub fn client_addr() -> Option<std::net::IpAddr> {
-    request_parts()?.extensions.get::<ClientAddr>().map(|a| a.0)
+    let parts = request_parts()?;
+    let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    if !config().trust_proxy {
+        return peer;
+    }
+    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    forwarded.rsplit(',').next().and_then(|a| a.trim().parse().ok()).or(peer)
 }
 
 /// Answers an error with an HTTP status (and `Retry-After`) for clients that read statuses. A plain form
@@ -175,7 +185,7 @@ pub fn answer_with_status(status: http::StatusCode, retry_after_s: Option<i64>) 
 /// Runs an argon2 hash or check with one of the server's few hashing permits (see `Config::hashes`):
 /// waits at most a second for one, then answers "busy" (429).
 pub async fn with_hash_permit<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    let permits = config().hashes;
+    let permits = config().hashes.clone();
     let permit = match tokio::time::timeout(std::time::Duration::from_secs(1), permits.acquire_owned()).await {
         Ok(Ok(p)) => p,
         _ => {

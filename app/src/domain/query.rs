@@ -8,6 +8,8 @@ pub const PAGE_SIZE: i64 = 25;
 /// counting every one of 100,000 matches would cost more than rendering the page.
 pub const COUNT_CAP: i64 = 1_000;
 pub const MAX_SEARCH_LEN: usize = 100;
+/// The status reasons a list filters by.
+const STATUSES: &[&str] = &["New", "Contacted", "Qualified", "Lost", "Cannot Contact", "No Longer Interested", "Canceled"];
 /// The deepest page a list goes to (10,000 leads in): paging walks the index up to the page, so every
 /// request walks at most this far, and a page asked for far past the end cannot make the database walk a
 /// whole team of a hundred thousand to find it empty. Further on, a search or a filter finds faster.
@@ -143,7 +145,7 @@ impl LeadQuery {
         LeadQuery {
             view: get("view").and_then(|v| View::ALL.into_iter().find(|x| x.slug() == v)).unwrap_or_default(),
             q: get("q").map(|q| q.trim().chars().take(MAX_SEARCH_LEN).collect()).unwrap_or_default(),
-            status: pick("status", &["New", "Contacted", "Qualified", "Lost", "Cannot Contact", "No Longer Interested", "Canceled"]).unwrap_or_default(),
+            status: pick("status", STATUSES).unwrap_or_default(),
             source: pick("source", super::fields::SOURCES).unwrap_or_default(),
             rating: pick("rating", super::fields::RATINGS).unwrap_or_default(),
             owner: get("owner").and_then(|o| uuid::Uuid::parse_str(&o).ok()).map(|u| u.to_string()).unwrap_or_default(),
@@ -159,25 +161,22 @@ impl LeadQuery {
 
     /// The same query as `from_params` would have read it: a query that arrives whole (a server function's
     /// argument) gets the URL parser's limits too, so an oversized search, an unknown filter value or a
-    /// page beyond `MAX_PAGE` cannot reach the database.
-    pub fn sanitized(&self) -> Self {
-        let owner = self.owner.clone();
-        let (status, source, rating) = (self.status.clone(), self.source.clone(), self.rating.clone());
-        let q = self.q.clone();
-        let page = self.page;
-        let mut clean = LeadQuery::from_params(|k| match k {
-            "q" => Some(q.clone()),
-            "status" => Some(status.clone()),
-            "source" => Some(source.clone()),
-            "rating" => Some(rating.clone()),
-            "owner" => Some(owner.clone()),
-            "page" => Some(page.to_string()),
-            _ => None,
-        });
-        clean.view = self.view;
-        clean.sort = self.sort;
-        clean.desc = self.desc;
-        clean
+    /// page beyond `MAX_PAGE` cannot reach the database. (In place: the list asks this on every request.)
+    pub fn sanitized(mut self) -> Self {
+        if self.q.len() > MAX_SEARCH_LEN || self.q.trim().len() != self.q.len() {
+            self.q = self.q.trim().chars().take(MAX_SEARCH_LEN).collect();
+        }
+        let canonical = |v: &str, options: &[&str]| options.iter().find(|o| o.eq_ignore_ascii_case(v.trim())).map(|o| o.to_string()).unwrap_or_default();
+        for (value, options) in [(&mut self.status, STATUSES), (&mut self.source, super::fields::SOURCES), (&mut self.rating, super::fields::RATINGS)] {
+            if !value.is_empty() {
+                *value = canonical(value, options);
+            }
+        }
+        if !self.owner.is_empty() {
+            self.owner = uuid::Uuid::parse_str(&self.owner).map(|u| u.to_string()).unwrap_or_default();
+        }
+        self.page = self.page.clamp(1, MAX_PAGE);
+        self
     }
 
     /// The URL query string (without '?') that `from_params` reads back; defaults are left out.
@@ -316,7 +315,9 @@ mod tests {
         assert_eq!((q.view, q.sort, q.desc, q.page), (View::Team, SortKey::City, false, MAX_PAGE));
         assert_eq!(q.offset(), (MAX_PAGE - 1) * PAGE_SIZE, "no overflow");
         let negative = LeadQuery { page: i64::MIN, ..Default::default() };
-        assert_eq!((negative.sanitized().page, negative.offset()), (1, 0));
+        assert_eq!((negative.offset(), negative.sanitized().page), (0, 1));
+        let fine = LeadQuery { q: "café central".into(), status: "lost".into(), owner: uuid::Uuid::nil().to_string(), ..Default::default() };
+        assert_eq!(fine.clone().sanitized(), LeadQuery { status: "Lost".into(), ..fine }, "a query within its limits stays as it is");
     }
 
     #[test]

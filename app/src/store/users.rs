@@ -214,9 +214,7 @@ pub enum SessionLookup {
     Valid(User),
     /// Past its absolute end, or unused for longer than the idle limit.
     Expired,
-    /// Ended on purpose (signed out everywhere, password changed).
-    Ended,
-    /// The person's account was deactivated by an admin.
+    /// The person's account was deactivated by an admin (or the session ended with it).
     Deactivated,
     Unknown,
 }
@@ -229,12 +227,10 @@ pub async fn session_user(db: &Db, token_hash: &str, idle_ms: i64, touch: bool) 
         .fetch_optional(&db.pool)
         .await?;
     let Some(row) = row else { return Ok(SessionLookup::Unknown) };
+    // Sessions that end on purpose are deleted; one that ended with its person's account keeps the reason.
     let ended: String = row.try_get("ended")?;
-    if row.try_get::<i64, _>("active")? == 0 || ended == DEACTIVATED {
+    if row.try_get::<i64, _>("active")? == 0 || !ended.is_empty() {
         return Ok(SessionLookup::Deactivated);
-    }
-    if !ended.is_empty() {
-        return Ok(SessionLookup::Ended);
     }
     let now = now_ms();
     let (expires, last_seen): (i64, i64) = (row.try_get("expires_at")?, row.try_get("last_seen_at")?);
@@ -265,7 +261,7 @@ pub async fn age_session(db: &Db, token_hash: &str, ms: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// How many live sessions a person has (tests and the account page).
+/// How many live sessions a person has (tests).
 pub async fn session_count(db: &Db, user_id: Uuid) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND ended = '' AND expires_at > $2").bind(user_id.to_string()).bind(now_ms()).fetch_one(&db.pool).await?)
 }
@@ -318,7 +314,10 @@ pub async fn set_active(db: &Db, admin: &crate::domain::access::Actor, user_id: 
         return Err(AppError::BadRequest("The workspace needs at least one active admin.".into()));
     }
     let mut news = Vec::new();
-    if !active {
+    if active {
+        // The sessions that ended with the account stay ended: their person signs in again.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ended <> ''").bind(user_id.to_string()).execute(&mut *tx).await?;
+    } else {
         sqlx::query("UPDATE sessions SET ended = $1 WHERE user_id = $2").bind(DEACTIVATED).bind(user_id.to_string()).execute(&mut *tx).await?;
         news.push(super::live::LiveEvent::Sessions { user_id });
         super::live::announce(&mut tx, db.kind, &news).await?;
