@@ -351,7 +351,13 @@ mod browser {
             return o.outbox.with_untracked(|b| b.as_ref().map(|b| b.waiting.len()).unwrap_or(0));
         }
         let Some(me) = o.me.get_untracked().or_else(cached_me) else { return 0 };
-        LocalStorage::get::<Outbox>(key(&me, "outbox")).map(|b| b.waiting.len()).unwrap_or(0)
+        // Only counted, not read: reading a whole outbox here would bring its reader into the first download.
+        #[derive(serde::Deserialize)]
+        struct Count {
+            #[serde(default)]
+            waiting: Vec<serde::de::IgnoredAny>,
+        }
+        LocalStorage::get::<Count>(key(&me, "outbox")).map(|c| c.waiting.len()).unwrap_or(0)
     }
 
     /// Signing out: this person's copy, outbox and owner names leave the device, and the device no longer
