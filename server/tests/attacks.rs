@@ -472,6 +472,10 @@ async fn sessions_end_when_idle_replaced_or_revoked(w: World) {
     let change = |current: &str, new_pw: &str| format!("current={}&new={}&repeat={}", enc(current), enc(new_pw), enc(new_pw));
     let a = send(&app, form_req(app::api::auth::ChangePassword::PATH, &change("not it at all", "brand new horse 2"), Some(&new))).await;
     assert!(a.body.contains("not your current password"), "{}", a.body);
+    let a = send(&app, form_req(app::api::auth::ChangePassword::PATH, &change(&"x".repeat(5000), "brand new horse 2"), Some(&new))).await;
+    assert!(a.body.contains("not your current password"), "an oversized current password is refused unhashed: {}", a.body);
+    let a = send(&app, form_req(app::api::auth::ChangePassword::PATH, &change("correct horse 1", &"y".repeat(5000)), Some(&new))).await;
+    assert!(a.body.contains("at most 1,024"), "{}", a.body);
     let a = send(&app, form_req(app::api::auth::ChangePassword::PATH, &change("correct horse 1", "password123"), Some(&new))).await;
     assert!(a.body.contains("most common"), "{}", a.body);
     let a = send(&app, form_req(app::api::auth::ChangePassword::PATH, &change("correct horse 1", "brand new horse 2"), Some(&new))).await;
@@ -528,6 +532,15 @@ async fn an_admin_resets_a_password_and_only_an_admin_may(w: World) {
     let admin = session_of(&w, &w.admin).await;
     let a = send(&app, form_req(app::api::admin::ResetPassword::PATH, &format!("user={}&password=short", w.ana.user_id), Some(&admin))).await;
     assert!(a.body.contains("10 characters"), "{}", a.body);
+    let a = send(&app, form_req(app::api::admin::ResetPassword::PATH, &format!("user={}&password={}", w.ana.user_id, "z".repeat(5000)), Some(&admin))).await;
+    assert!(a.body.contains("at most 1,024"), "{}", a.body);
+    // Ids that name nobody (or are not ids) are "not found", for both of the admin's actions.
+    for form in [format!("user={}&password=new+horse+staple", Uuid::now_v7()), "user=not-an-id&password=new+horse+staple".to_string()] {
+        assert!(send(&app, form_req(app::api::admin::ResetPassword::PATH, &form, Some(&admin))).await.body.contains("NotFound"));
+    }
+    for form in [format!("user={}&active=false", Uuid::now_v7()), format!("user={}&active=false", w.otto.team_id)] {
+        assert!(send(&app, form_req(app::api::admin::SetUserActive::PATH, &form, Some(&admin))).await.body.contains("NotFound"));
+    }
     let a = send(&app, form_req(app::api::admin::ResetPassword::PATH, &form, Some(&admin))).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert!(send(&app, form_req(app::api::auth::CurrentUser::PATH, "", Some(&ana))).await.body.contains("null"), "her sessions ended");
