@@ -18,8 +18,17 @@ use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 
+/// The browser files a page names in its head, as the build named them (with a content hash in each name,
+/// so browsers keep them for a year): the stylesheet and the code-split loader, which the main script
+/// imports and is fetched at once rather than after it.
+#[derive(Clone, Debug, Default)]
+pub struct PageFiles {
+    pub css: String,
+    pub split_loader: Option<String>,
+}
+
 /// The HTML document around the app (server side only renders this).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(options: LeptosOptions, files: PageFiles) -> impl IntoView {
     // The page's inline scripts (hydration, the page's data, the one below) carry the nonce the server made
     // for this response (`config::PageNonce`) and names in its policy; scripts they load are trusted
     // through 'strict-dynamic'.
@@ -34,13 +43,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // it cost a fifth of a simple page's server time.
                 <meta name="theme-color" content="#1f4e79"/>
                 <title>"Prospecta"</title>
-                <link id="leptos" rel="stylesheet" href="/pkg/prospecta.css"/>
+                <link id="leptos" rel="stylesheet" href=files.css/>
                 <link rel="icon" href="/favicon.svg"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="apple-touch-icon" href="/icon-192.png"/>
                 <AutoReload options=options.clone()/>
                 <script nonce=nonce inner_html=HOLD_EARLY_SUBMIT></script>
                 <HydrationScripts options/>
+                {files.split_loader.map(|href| view! { <link rel="modulepreload" href=href/> })}
             </head>
             <body>
                 <App/>

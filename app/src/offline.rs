@@ -265,11 +265,35 @@ mod browser {
     }
 
     /// The service worker keeps the app shell so the app opens without a network (https or localhost only).
+    /// Once this page is idle it is told so, and fetches the other pages' code for offline use: not while
+    /// the page still loads its own.
     pub fn register_service_worker() {
         let nav = window().navigator();
-        if js_sys::Reflect::has(&nav, &JsValue::from_str("serviceWorker")).unwrap_or(false) {
-            let _ = nav.service_worker().register("/sw.js");
+        if !js_sys::Reflect::has(&nav, &JsValue::from_str("serviceWorker")).unwrap_or(false) {
+            return;
         }
+        let workers = nav.service_worker();
+        let _ = workers.register("/sw.js");
+        let Ok(ready) = workers.ready() else { return };
+        let on_ready = Closure::once(move |registration: JsValue| {
+            let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
+            let tell = Closure::once_into_js(move || {
+                if let Some(worker) = registration.active() {
+                    let _ = worker.post_message(&JsValue::from_str("idle"));
+                }
+            });
+            let w = window();
+            // Safari has no requestIdleCallback: a few seconds stand in for it there.
+            if js_sys::Reflect::has(&w, &JsValue::from_str("requestIdleCallback")).unwrap_or(false) {
+                let options = web_sys::IdleRequestOptions::new();
+                options.set_timeout(10_000);
+                let _ = w.request_idle_callback_with_options(tell.unchecked_ref(), &options);
+            } else {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(tell.unchecked_ref(), 3_000);
+            }
+        });
+        let _ = ready.then(&on_ready);
+        on_ready.forget();
     }
 
     /// Loads the user's outbox and copy, then keeps them in sync. Called once the signed-in user is known.

@@ -15,7 +15,7 @@ pub const DEFAULT_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-un
 /// page's names the nonce made here for its inline scripts, which Leptos is given through the request; the
 /// offline shell sets its own), no MIME sniffing, no referrer beyond this site, no framing, HSTS over HTTPS,
 /// and nothing personal kept in caches (`no-store` on pages, server-function answers, the live stream and
-/// files).
+/// files; `no-cache` on the rest, unless it says otherwise).
 pub async fn guard(State(config): State<Arc<Config>>, mut req: Request, next: Next) -> Response {
     let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if write && !same_origin(&config, req.headers()) {
@@ -59,8 +59,9 @@ fn add_headers(https: bool, private_path: bool, res: &mut Response, page_nonce: 
     if https {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
-    if (private_path || html) && !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Anything else that does not say otherwise (icons, the manifest) is checked with the server on each use.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(if private_path || html { "no-store" } else { "no-cache" }));
     }
 }
 

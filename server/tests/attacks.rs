@@ -14,8 +14,7 @@ use app::store::{deal, leads, records, sync, timeline, users, Db};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
-use http::{header, HeaderMap, Request, StatusCode};
-use http_body_util::BodyExt;
+use http::{header, Request, StatusCode};
 use leptos::server_fn::ServerFn;
 use sqlx::Row;
 use std::net::SocketAddr;
@@ -24,7 +23,9 @@ use uuid::Uuid;
 
 #[path = "../../app/tests/common/mod.rs"]
 mod common;
+mod site;
 use common::*;
+use site::*;
 
 suite!(
     client_minted_ids_that_name_another_record_are_refused,
@@ -52,44 +53,6 @@ suite!(
     the_id_check_knows_every_table,
 );
 
-// --- The site, as a browser or an attacker reaches it.
-
-const SITE: &str = "http://127.0.0.1:3000";
-
-fn config() -> Config {
-    Config::for_addr("127.0.0.1:3000".parse().unwrap())
-}
-
-fn site_with(w: &World, config: Config) -> Router {
-    let mut options = leptos::prelude::get_configuration(None).unwrap().leptos_options;
-    options.site_root = site_root().into();
-    prospecta_server::web::router(w.db.clone(), options, config)
-}
-
-fn site(w: &World) -> Router {
-    site_with(w, config())
-}
-
-/// A folder of static files as a release has them (one per test process is enough).
-fn site_root() -> String {
-    static ROOT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    ROOT.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("prospecta-attacks-site-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("pkg")).unwrap();
-        std::fs::write(dir.join("pkg/prospecta.js"), "export default 1;").unwrap();
-        std::fs::write(dir.join("pkg/prospecta.css"), "body{}").unwrap();
-        dir.to_string_lossy().into_owned()
-    })
-    .clone()
-}
-
-/// A signed-in browser of `who`: its cookie.
-async fn session_of(w: &World, who: &Actor) -> String {
-    let token = format!("{}{}", Uuid::now_v7().simple(), Uuid::now_v7().simple());
-    users::create_session(&w.db, &hash_token(&token), who.user_id, 14 * 86_400_000).await.unwrap();
-    format!("prospecta_session={token}")
-}
-
 /// Gives `who` a real password (the shared world has placeholder hashes).
 async fn set_password(w: &World, who: &Actor, password: &str) {
     users::set_password_hash(&w.db, who.user_id, &hash_password(password).unwrap()).await.unwrap();
@@ -97,19 +60,6 @@ async fn set_password(w: &World, who: &Actor, password: &str) {
 
 async fn email_of(w: &World, who: &Actor) -> String {
     users::get(&w.db, who.user_id).await.unwrap().unwrap().email
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Answer {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let (status, headers) = (res.status(), res.headers().clone());
-    let body = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
-    Answer { status, headers, body }
 }
 
 /// A server function called as the page's code calls it: JSON in, same origin.
@@ -697,18 +647,6 @@ async fn server_functions_enforce_their_own_limits(w: World) {
     let a = send(&app, Request::get("/attachments/%FF%FE-SECRET").header(header::COOKIE, ana.as_str()).body(Body::empty()).unwrap()).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert!(!a.body.contains("SECRET"), "{}", a.body);
-}
-
-/// The next server-sent event's name, or None when the stream ended (or `wait` passed).
-async fn next_event(body: &mut axum::body::BodyDataStream, wait: std::time::Duration) -> Option<String> {
-    use futures::StreamExt;
-    loop {
-        let chunk = tokio::time::timeout(wait, body.next()).await.ok()??.ok()?;
-        let text = String::from_utf8_lossy(&chunk).into_owned();
-        if let Some(name) = text.lines().find_map(|l| l.strip_prefix("event: ")) {
-            return Some(name.to_string());
-        }
-    }
 }
 
 async fn open_stream(app: &Router, cookie: &str, lead: Option<Uuid>) -> (StatusCode, axum::body::BodyDataStream) {
