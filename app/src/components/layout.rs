@@ -180,7 +180,8 @@ fn Notices(unread: RwSignal<i64>) -> impl IntoView {
     view! {
         <a class="notices" href="/notifications" aria-label=move || format!("Notifications, {} unread", count())>
             "Notifications"
-            {move || (count() > 0).then(|| view! { " " <span class="count">{count()}</span> })}
+            // Always there (empty and unseen at 0), so the header keeps its width when the count arrives.
+            <span class="count" class:none=move || count() == 0>{move || (count() > 0).then(count)}</span>
         </a>
     }
 }

@@ -41,6 +41,10 @@ pub fn LeadPage() -> impl IntoView {
             other => other,
         }
     });
+    // The stage bar and the opportunities made from the lead come with the page, so nothing moves when
+    // they arrive.
+    let processes = Resource::new(local, |_| processes_here());
+    let opps = Resource::new(move || (id(), local()), |(id, _)| async move { lead_opportunities(id).await.unwrap_or_default() });
     // A lead opened online joins this device's copy, so it still opens offline.
     Effect::new(move |_| {
         if let Some(Ok(d)) = lead.get() {
@@ -56,8 +60,12 @@ pub fn LeadPage() -> impl IntoView {
                     Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     Ok(d) => {
                         let owners = owners.await.unwrap_or_default();
-                        let reload = Callback::new(move |_| lead.refetch());
-                        view! { <LeadView detail=d owners=owners reload=reload/> }.into_any()
+                        let (process_list, opp_list) = (processes.await, opps.await);
+                        let reload = Callback::new(move |_| {
+                            lead.refetch();
+                            opps.refetch();
+                        });
+                        view! { <LeadView detail=d owners=owners processes=process_list opps=opp_list reload=reload/> }.into_any()
                     }
                 }
             })}
@@ -66,7 +74,7 @@ pub fn LeadPage() -> impl IntoView {
 }
 
 #[component]
-fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, reload: Callback<()>) -> impl IntoView {
+fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, processes: Vec<Process>, opps: Vec<OpportunityRow>, reload: Callback<()>) -> impl IntoView {
     let o = use_offline();
     let base = RwSignal::new(detail.clone());
     let edited = RwSignal::new(detail.values.clone());
@@ -120,18 +128,6 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, reload: Callback<()>) -
     let open = detail.state == LeadState::Open;
     let lead_id = detail.id;
     let deciding = RwSignal::new(None::<&'static str>);
-    // Loaded once the page is interactive, so the page (and what is typed in it) is never rebuilt for them.
-    let processes = RwSignal::new(None::<Vec<Process>>);
-    let opps = RwSignal::new(Vec::<OpportunityRow>::new());
-    Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
-            let list = processes_here().await;
-            processes.try_set(Some(list));
-            if let Ok(found) = lead_opportunities(lead_id.to_string()).await {
-                opps.try_set(found);
-            }
-        });
-    });
     let close = Callback::new(move |_| deciding.set(None));
     let delete = ServerAction::<DeleteLead>::new();
     view! {
@@ -145,9 +141,9 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, reload: Callback<()>) -
                 <div><dt>"Updated"</dt><dd>{move || base.with(|b| b.updated_shown.clone())}</dd></div>
             </dl>
         </header>
-        {move || (!opps.with(Vec::is_empty)).then(|| view! {
+        {(!opps.is_empty()).then(|| view! {
             <ul class="plain from-lead" aria-label="Opportunities from this lead">
-                {opps.get().into_iter().map(|o| view! { <li><a href=format!("/opportunities/{}", o.id)>{format!("Opportunity: {} ({})", o.topic, o.state)}</a></li> }).collect_view()}
+                {opps.into_iter().map(|o| view! { <li><a href=format!("/opportunities/{}", o.id)>{format!("Opportunity: {} ({})", o.topic, o.state)}</a></li> }).collect_view()}
             </ul>
         })}
         {(detail.can_decide).then(|| view! {
@@ -167,13 +163,13 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, reload: Callback<()>) -
             Some(_) => Some(view! { <DisqualifyPanel lead=lead_id on_close=close on_done=reload/> }.into_any()),
             None => None,
         }}
-        {move || processes.get().map(|processes| view! { <StageBar processes=processes record=Record::Lead can_edit=can_edit
+        {view! { <StageBar processes=processes record=Record::Lead can_edit=can_edit
             values=Signal::derive(move || edited.get())
             since=Signal::derive(move || base.with(|b| b.stage_since))
             on_edit=Callback::new(move |(k, v): (String, String)| { edited.update(|e| { e.insert(k, v); }); result.set(None); })
             on_save=Callback::new(move |extra| save(extra))
             on_qualify=Callback::new(move |_| deciding.set(Some("qualify")))
-            refused=Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error("stage")))/> })}
+            refused=Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error("stage")))/> }}
         <section class="lead-body">
             <form class="lead-form" novalidate="" on:submit=move |ev| { ev.prevent_default(); save(BTreeMap::new()); }>
                 {move || match result.get() {
