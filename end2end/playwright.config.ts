@@ -40,7 +40,7 @@ export default defineConfig({
   use: { trace: 'retain-on-failure', actionTimeout: 15_000 },
   projects: [
     { name: 'desktop-setup', testMatch: /setup\.spec\.ts/, use: desktop },
-    { name: 'desktop', testMatch: /(leads|two-users|offline|timeline|qualify|processes|account|layout-shift)\.spec\.ts/, use: desktop, dependencies: ['desktop-setup'] },
+    { name: 'desktop', testMatch: /(leads|two-users|offline|timeline|qualify|processes|account|layout-shift|release)\.spec\.ts/, use: desktop, dependencies: ['desktop-setup'] },
     { name: 'phone-setup', testMatch: /setup\.spec\.ts/, use: phone },
     { name: 'phone', testMatch: /(leads|timeline-phone|qualify|processes|account|layout-shift)\.spec\.ts/, use: phone, dependencies: ['phone-setup'] },
     { name: 'no-javascript', testMatch: /nojs\.spec\.ts/, use: { ...desktop, baseURL: url(servers.nojs), javaScriptEnabled: false } },
