@@ -277,23 +277,28 @@ mod browser {
         let Ok(ready) = workers.ready() else { return };
         let on_ready = Closure::once(move |registration: JsValue| {
             let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
-            let tell = Closure::once_into_js(move || {
+            when_idle(3_000, move || {
                 if let Some(worker) = registration.active() {
                     let _ = worker.post_message(&JsValue::from_str("idle"));
                 }
             });
-            let w = window();
-            // Safari has no requestIdleCallback: a few seconds stand in for it there.
-            if js_sys::Reflect::has(&w, &JsValue::from_str("requestIdleCallback")).unwrap_or(false) {
-                let options = web_sys::IdleRequestOptions::new();
-                options.set_timeout(10_000);
-                let _ = w.request_idle_callback_with_options(tell.unchecked_ref(), &options);
-            } else {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(tell.unchecked_ref(), 3_000);
-            }
         });
         let _ = ready.then(&on_ready);
         on_ready.forget();
+    }
+
+    /// Runs `f` once the browser is idle (at the latest after 10 s), or after `fallback_ms` where there is no
+    /// requestIdleCallback (Safari).
+    fn when_idle(fallback_ms: i32, f: impl FnOnce() + 'static) {
+        let f = Closure::once_into_js(f);
+        let w = window();
+        if js_sys::Reflect::has(&w, &JsValue::from_str("requestIdleCallback")).unwrap_or(false) {
+            let options = web_sys::IdleRequestOptions::new();
+            options.set_timeout(10_000);
+            let _ = w.request_idle_callback_with_options(f.unchecked_ref(), &options);
+        } else {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), fallback_ms);
+        }
     }
 
     /// Loads the user's outbox and copy, then keeps them in sync. Called once the signed-in user is known.
@@ -302,7 +307,8 @@ mod browser {
             return;
         }
         let _ = LocalStorage::set(ME_KEY, &me);
-        leptos::task::spawn_local(async move {
+        // Its code (a chunk of its own) is fetched once the page is interactive and idle, not while it loads.
+        when_idle(0, move || leptos::task::spawn_local(async move {
             let (outbox, replica, owners, stored) = load(me.clone()).await;
             if !stored {
                 o.problem.set(Some(full_message()));
@@ -315,7 +321,7 @@ mod browser {
             o.ready.set(true);
             install_once(o);
             sync_now(o);
-        });
+        }));
     }
 
     /// Reads this user's outbox, copy and owner names; loaded after the page is interactive, as its own chunk.

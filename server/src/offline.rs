@@ -66,7 +66,8 @@ impl Release {
             .unwrap_or_default();
         // Type declarations (`.d.ts`, hashed as `.d.<hash>.ts`) are not for browsers; precompressed twins
         // are the same file.
-        names.retain(|n| !n.ends_with(".ts") && !n.ends_with(".br") && !n.ends_with(".gz"));
+        // The split manifest is read by the server only.
+        names.retain(|n| !n.ends_with(".ts") && !n.starts_with("__wasm_split_manifest") && !n.ends_with(".br") && !n.ends_with(".gz"));
         names.sort();
         let mut h = DefaultHasher::new();
         env!("CARGO_PKG_VERSION").hash(&mut h);

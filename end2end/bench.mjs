@@ -1,0 +1,134 @@
+// What a person's browser gets from a running release server, for `./run bench` (figures, not assertions).
+//   node bench.mjs transfer <host:port> <session token> <lead path>
+//     Bytes on the wire for a first visit to the lead list (until interactive, then everything including what
+//     the service worker keeps for offline), a repeat visit, and a first visit to a lead page. Chromium
+//     talks to the server through a relay that counts every byte the server sends, so compression, the
+//     HTTP cache and the service worker all count exactly as they happen.
+//   node bench.mjs lighthouse <host:port> <session token> <path>...
+//     Lighthouse (mobile profile) on each page, signed in: scores and the metrics behind them.
+import { chromium } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const [mode, target, token, ...rest] = process.argv.slice(2);
+const [host, port] = target.split(':');
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+
+if (mode === 'transfer') await transfer(rest[0]);
+else if (mode === 'lighthouse') lighthouse(rest);
+else throw new Error(`unknown mode ${mode}`);
+
+async function transfer(leadPath) {
+  // Every chunk the server sends, with the time it arrived (the browser runs on this machine, same clock).
+  let received = 0;
+  let arrivals = [];
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    upstream.on('data', (d) => { received += d.length; arrivals.push([Date.now(), d.length]); });
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise((r) => relay.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${relay.address().port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  // Until nothing has arrived for `quiet` ms (the live stream's rare keep-alives aside), at most `most` ms.
+  const settle = async (quiet, most) => {
+    const start = Date.now();
+    let last = received, since = Date.now();
+    while (Date.now() - start < most) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (received !== last) { last = received; since = Date.now(); }
+      else if (Date.now() - since >= quiet) break;
+    }
+  };
+  const signedIn = async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    await context.addCookies([{ name: 'prospecta_session', value: token, domain: '127.0.0.1', path: '/' }]);
+    // The moment the page marks itself interactive, by the page's own clock.
+    await context.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        if (document.body?.hasAttribute('data-hydrated')) {
+          window.__interactiveAt = Date.now();
+          observer.disconnect();
+        }
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
+    });
+    return context;
+  };
+  const visit = async (page, url) => {
+    received = 0;
+    arrivals = [];
+    const res = await page.goto(origin + url);
+    await page.locator('body[data-hydrated]').waitFor({ timeout: 60_000 });
+    const at = await page.evaluate(() => window.__interactiveAt);
+    const interactive = arrivals.filter(([t]) => t <= at).reduce((sum, [, n]) => sum + n, 0);
+    const sizes = await res.request().sizes();
+    return { interactive, html: sizes.responseHeadersSize + sizes.responseBodySize };
+  };
+
+  const context = await signedIn();
+  const page = await context.newPage();
+  const first = await visit(page, '/leads');
+  // The service worker keeps the other pages' chunks once the page is idle.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await settle(3000, 60_000);
+  const total = received;
+  const files = await page.evaluate(async () => {
+    const key = (await caches.keys()).find((k) => k.startsWith('prospecta-'));
+    return key ? (await (await caches.open(key)).keys()).length : 0;
+  });
+  console.log(`  first visit to the lead list (phone): until interactive ${kb(first.interactive)} (target: at most 250 KB), of which the page's HTML ${kb(first.html)}`);
+  console.log(`  and with everything the service worker keeps for offline (${files} files): ${kb(total)} (target: at most 1 MB)`);
+  await settle(1000, 5000);
+  await visit(page, '/leads');
+  await settle(2000, 10_000);
+  // The page now passes through the service worker, which hides its size from the browser: the first
+  // visit's stands in for it (same page, same data).
+  console.log(`  repeat visit, warm cache: ${kb(received)} in all; besides the HTML (${kb(first.html)}) ${kb(received - first.html)} (target: under 20 KB)`);
+  await context.close();
+
+  const fresh = await signedIn();
+  const leadPage = await fresh.newPage();
+  const lead = await visit(leadPage, leadPath);
+  await settle(3000, 60_000);
+  console.log(`  first visit to a lead page (phone): until interactive ${kb(lead.interactive)}; with what the service worker keeps ${kb(received)}`);
+  await browser.close();
+  relay.close();
+}
+
+function lighthouse(pages) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prospecta-lighthouse-'));
+  const headers = path.join(dir, 'headers.json');
+  fs.writeFileSync(headers, JSON.stringify({ Cookie: `prospecta_session=${token}` }));
+  const bin = path.join(path.dirname(new URL(import.meta.url).pathname), 'node_modules', '.bin', 'lighthouse');
+  for (const p of pages) {
+    const out = path.join(dir, 'report.json');
+    execFileSync(bin, [
+      `http://${target}${p}`, '--quiet', '--output=json', `--output-path=${out}`,
+      '--only-categories=performance,accessibility,best-practices', `--extra-headers=${headers}`,
+      `--chrome-flags=--headless=new ${FLAGS.join(' ')}`,
+    ], { env: { ...process.env, CHROME_PATH: CHROMIUM }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const score = (c) => Math.round(r.categories[c].score * 100);
+    const metric = (a) => r.audits[a].displayValue;
+    const name = p.startsWith('/leads/') ? 'a lead page' : p;
+    console.log(`  ${name}: performance ${score('performance')}, accessibility ${score('accessibility')}, best practices ${score('best-practices')} (targets: 90, 100, 100)`);
+    console.log(`    FCP ${metric('first-contentful-paint')}, LCP ${metric('largest-contentful-paint')}, TBT ${metric('total-blocking-time')}, CLS ${metric('cumulative-layout-shift')} (target: under 0.05), speed index ${metric('speed-index')}`);
+    // What keeps a category from full marks, so the figure says what to fix.
+    for (const c of ['accessibility', 'best-practices']) {
+      for (const ref of r.categories[c].auditRefs) {
+        const a = r.audits[ref.id];
+        if (ref.weight > 0 && a.score !== null && a.score < 1) console.log(`    ${c}: ${a.title}`);
+      }
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
