@@ -176,7 +176,8 @@ test.describe('a slow connection', () => {
     const url = await createLead(page, { topic: 'Typed while loading', last: 'Lento', company: 'Bar Lento' });
     // The app's main code arrives at once; the lead page's own chunk is held back.
     await holdBack(page, /\/pkg\/(split_|chunk_).*\.wasm$/);
-    const main = page.waitForResponse(/\/pkg\/prospecta(_bg)?\.wasm$/);
+    // Its name carries a hash of its content.
+    const main = page.waitForResponse(/\/pkg\/prospecta\.[A-Za-z0-9_-]{22}\.wasm$/);
     await page.goto(url);
     await main;
     await page.getByLabel('City').fill('Almería');
