@@ -92,7 +92,8 @@ pub fn SignOutForm(action: &'static str, label: &'static str) -> impl IntoView {
             let _ = f.submit();
         }
     };
-    let question = move || match asking.get() {
+    // `try_get`, as in `SyncStatus`: a render that outlived its request must not panic.
+    let question = move || match asking.try_get().unwrap_or(0) {
         1 => "1 change has not reached the server yet — sign out anyway? It would be lost.".to_string(),
         n => format!("{n} changes have not reached the server yet — sign out anyway? They would be lost."),
     };
@@ -100,7 +101,7 @@ pub fn SignOutForm(action: &'static str, label: &'static str) -> impl IntoView {
         <form method="post" action=action on:submit=submit node_ref=form>
             <button type="submit" class="link">{label}</button>
         </form>
-        {move || (asking.get() > 0).then(|| view! {
+        {move || (asking.try_get().unwrap_or(0) > 0).then(|| view! {
             <div class="confirm-box" role="alertdialog" aria-labelledby="sign-out-question">
                 <p id="sign-out-question">{question}</p>
                 <button type="button" class="danger" on:click=anyway>"Sign out anyway"</button>
