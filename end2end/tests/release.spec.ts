@@ -56,9 +56,23 @@ test('a new release replaces the cached one: new hashed names, the old cache gon
   fs.copyFileSync(path.join(path.dirname(bin), 'hash.txt'), path.join(dir, 'hash.txt'));
   execFileSync(bin, ['demo', '--leads', '5'], { env: { ...process.env, DATABASE_URL: `sqlite://${dir}/release.db`, RUST_LOG: 'warn' }, stdio: 'ignore' });
   let server = await serve(dir);
+  // When the service worker asks for the other pages' chunks, and when the page became interactive.
+  const chunkFetches: number[] = [];
+  page.context().on('request', (r) => {
+    if (r.serviceWorker() && /\/pkg\/(chunk_|split_)/.test(r.url())) chunkFetches.push(Date.now());
+  });
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.body?.hasAttribute('data-hydrated')) {
+        (window as unknown as { interactiveAt: number }).interactiveAt = Date.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
+  });
   try {
     await page.goto(`${base}/sign-in`);
     await page.locator('body[data-hydrated]').waitFor();
+    const interactiveAt = await page.evaluate(() => (window as unknown as { interactiveAt: number }).interactiveAt);
     await page.getByLabel('Email').fill('javier@aurora.example');
     await page.getByLabel('Password').fill('prospecta-demo');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -70,8 +84,10 @@ test('a new release replaces the cached one: new hashed names, the old cache gon
     await expect.poll(async () => (await cached(page)).files).toContain(oldCss);
     const first = await cached(page);
     expect(first.keys).toHaveLength(1);
-    // Once the page is idle, the other pages' chunks are kept too.
+    // Once the page is idle, the other pages' chunks are kept too: not before it was interactive.
     await expect.poll(async () => (await cached(page)).files.filter((f) => f.endsWith('.wasm')).length, { timeout: 30_000 }).toBeGreaterThan(10);
+    expect(chunkFetches.length).toBeGreaterThan(10);
+    expect(Math.min(...chunkFetches)).toBeGreaterThanOrEqual(interactiveAt);
 
     // Release 2: the stylesheet changes, so its name does.
     await page.goto('about:blank');
