@@ -27,17 +27,18 @@ pub async fn guard(State(config): State<Arc<Config>>, mut req: Request, next: Ne
         return res;
     }
     let path = req.uri().path();
+    if path.starts_with("/pkg/") {
+        // No page, so no nonce to make.
+        let mut res = next.run(req).await;
+        add_package_headers(&mut res);
+        return res;
+    }
     let private_path = path.starts_with("/api/") || path.starts_with("/attachments/");
-    let package_file = path.starts_with("/pkg/");
     let https = app::api::session::is_https(req.headers(), &config);
     let page_nonce = nonce();
     req.extensions_mut().insert(PageNonce(page_nonce.clone()));
     let mut res = next.run(req).await;
-    if package_file {
-        add_package_headers(&mut res);
-    } else {
-        add_headers(https, private_path, &mut res, &page_nonce);
-    }
+    add_headers(https, private_path, &mut res, &page_nonce);
     res
 }
 
@@ -47,11 +48,16 @@ pub async fn guard(State(config): State<Arc<Config>>, mut req: Request, next: Ne
 /// stylesheet's own requests follow it).
 fn add_package_headers(res: &mut Response) {
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    add_common_headers(h);
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
+}
+
+/// What every answer carries, document or not.
+fn add_common_headers(h: &mut HeaderMap) {
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
 }
 
 /// A write a browser sent from this site: an `Origin` the server allows (`Config::origins`) or
@@ -72,8 +78,7 @@ fn add_headers(https: bool, private_path: bool, res: &mut Response, page_nonce: 
         let policy = if html && !page_nonce.is_empty() { HeaderValue::from_str(&app::content_security_policy(page_nonce)).ok() } else { None };
         h.insert(header::CONTENT_SECURITY_POLICY, policy.unwrap_or(HeaderValue::from_static(DEFAULT_POLICY)));
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    add_common_headers(h);
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if https {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
