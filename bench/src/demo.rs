@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 pub const APP: &str = "127.0.0.1:3200";
 pub const BASELINE: &str = "127.0.0.1:3300";
+/// The site's name (Cargo.toml's `[[workspace.metadata.leptos]] name`), which cargo-leptos bakes into the
+/// binaries it builds; given to every process, so that a binary cargo-leptos did not build (this program,
+/// a debug server) finds the same files and says nothing about it.
+pub const OUTPUT_NAME: &str = "prospecta";
 
 /// The product binary serving the release site on `addr` from `database_url`.
 pub fn serve(paths: &Paths, database_url: &str, addr: &str) -> Command {
@@ -20,6 +24,7 @@ pub fn serve(paths: &Paths, database_url: &str, addr: &str) -> Command {
         .env("LEPTOS_SITE_ADDR", addr)
         .env("LEPTOS_SITE_ROOT", &paths.site_root)
         .env("LEPTOS_ENV", "PROD")
+        .env("LEPTOS_OUTPUT_NAME", OUTPUT_NAME)
         .env("RUST_LOG", "warn");
     cmd
 }

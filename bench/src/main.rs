@@ -74,7 +74,7 @@ enum Cmd {
 #[derive(Args, Clone, Debug)]
 pub struct Opts {
     /// A short run against the binaries already built (e.g. debug ones): no release build, no browser
-    /// parts, no callgrind, 300 leads, one 1-second round, small sizes elsewhere.
+    /// parts, 300 leads, one 1-second round, small sizes elsewhere (add --no-callgrind to skip callgrind).
     #[arg(long)]
     pub quick: bool,
     /// Skip the release build (use the binaries beside this program, or --bin).
@@ -123,7 +123,6 @@ impl Opts {
         if self.quick {
             self.no_build = true;
             self.no_browser = true;
-            self.no_callgrind = true;
             self.leads = 300;
             self.rounds = 1;
             self.secs = 1;
@@ -161,7 +160,7 @@ impl Paths {
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,sqlx::query=error".into()))
         .init();
     let cli = Cli::parse();
     let result = match tokio::runtime::Runtime::new() {
