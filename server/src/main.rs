@@ -1,6 +1,6 @@
 //! The Prospecta server binary: `serve` (default), `migrate`, `user add`, `demo`.
 
-use prospecta_server::{bench, demo, web};
+use prospecta_server::{demo, web};
 use app::domain::access::Role;
 use app::store::{users, Db, DEFAULT_URL};
 use clap::{Parser, Subcommand};
@@ -36,36 +36,6 @@ enum Cmd {
         /// How many leads to create.
         #[arg(long, default_value_t = 400)]
         leads: usize,
-    },
-    /// For `./run bench`: serve the lead list from a minimal hand-written handler.
-    #[command(hide = true)]
-    BenchBaseline {
-        #[arg(long, default_value = "127.0.0.1:3300")]
-        addr: String,
-    },
-    /// For `./run bench`: push and pull figures of offline sync, on an empty database.
-    #[command(hide = true)]
-    BenchSync,
-    /// For `./run bench`: opening and paging a 10,000-item timeline, on an empty database.
-    #[command(hide = true)]
-    BenchTimeline,
-    /// For `./run bench`: qualifying 1,000 leads against 100,000 accounts and contacts, on an empty database.
-    #[command(hide = true)]
-    BenchQualify,
-    /// For `./run bench`: fan-out of one post to many open event streams of a running server.
-    #[command(hide = true)]
-    BenchLive {
-        #[arg(long, default_value = "127.0.0.1:3200")]
-        addr: String,
-        /// Post through this server (another process on the same database); default: `addr`.
-        #[arg(long)]
-        post_addr: Option<String>,
-        #[arg(long)]
-        token: String,
-        #[arg(long)]
-        lead: uuid::Uuid,
-        #[arg(long, default_value_t = 200)]
-        listeners: usize,
     },
 }
 
@@ -127,13 +97,5 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::Demo { leads } => demo::load(&db, leads).await,
-        Cmd::BenchBaseline { addr } => bench::serve_baseline(db, &addr).await,
-        Cmd::BenchSync => bench::sync_figures(db).await,
-        Cmd::BenchTimeline => bench::timeline_figures(db).await,
-        Cmd::BenchQualify => bench::qualify_figures(db).await,
-        Cmd::BenchLive { addr, post_addr, token, lead, listeners } => {
-            let post_addr = post_addr.unwrap_or_else(|| addr.clone());
-            bench::live_figures(&db, &addr, &post_addr, &token, lead, listeners).await
-        }
     }
 }
