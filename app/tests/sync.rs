@@ -244,8 +244,8 @@ fn clone_world(w: &World) -> World {
 
 async fn fresh_like(w: &World) -> (app::store::Db, Scratch) {
     match w.db.kind {
-        app::store::Kind::Sqlite => sqlite_db().await,
-        app::store::Kind::Postgres => postgres_db().await.expect("postgres"),
+        app::store::Engine::Sqlite => sqlite_db().await,
+        app::store::Engine::Postgres => postgres_db().await.expect("postgres"),
     }
 }
 

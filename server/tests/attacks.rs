@@ -753,8 +753,8 @@ async fn every_kind_of_answer_carries_the_security_headers(w: World) {
 /// `store::ids::RECORD_ID_TABLES` must know every table whose rows an id names, or the check has a hole.
 async fn the_id_check_knows_every_table(w: World) {
     let sql = match w.db.kind {
-        app::store::Kind::Sqlite => "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'id'",
-        app::store::Kind::Postgres => "SELECT CAST(table_name AS TEXT) FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id'",
+        app::store::Engine::Sqlite => "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'id'",
+        app::store::Engine::Postgres => "SELECT CAST(table_name AS TEXT) FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id'",
     };
     let rows = sqlx::query(sql).fetch_all(&w.db.pool).await.unwrap();
     let mut tables: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>(0).unwrap()).collect();

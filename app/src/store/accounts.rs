@@ -43,7 +43,7 @@ fn row(a: &NewAccount, by: Uuid, now: i64) -> Vec<Val> {
     ]
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a: &NewAccount, by: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Engine, a: &NewAccount, by: Uuid, now: i64) -> AppResult<()> {
     super::leads::insert_rows(tx, kind, TABLE, vec![row(a, by, now)]).await
 }
 

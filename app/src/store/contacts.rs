@@ -41,7 +41,7 @@ fn row(c: &NewContact, by: Uuid, now: i64) -> Vec<Val> {
     ]
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, c: &NewContact, by: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Engine, c: &NewContact, by: Uuid, now: i64) -> AppResult<()> {
     super::leads::insert_rows(tx, kind, TABLE, vec![row(c, by, now)]).await
 }
 

@@ -3,7 +3,7 @@
 //! DealCompetitor, Competitor) decided here, for an online save and for a pushed batch alike.
 
 use super::leads::{claim, insert_rows, Val};
-use super::{now_ms, Db, Kind as DbKind};
+use super::{now_ms, Db, Engine};
 use crate::domain::access::{self, Actor, LeadRef};
 use crate::domain::lead::full_name;
 use crate::domain::mutation::{Entity, Mutation, Op};
@@ -40,7 +40,7 @@ async fn editable_record(tx: &mut Transaction<'_, Any>, actor: &Actor, kind: &st
 }
 
 /// Applies one deal mutation inside the caller's transaction; every check comes before any write.
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, now: i64) -> AppResult<()> {
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, now: i64) -> AppResult<()> {
     let invalid = AppError::Invalid;
     if m.entity == Entity::Competitor && !access::can_manage_competitors(actor) {
         return Err(AppError::Forbidden);
@@ -185,7 +185,7 @@ pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
 }
 
 /// Qualifying carries the lead's stakeholders and competitors over to its opportunity (the lead keeps its own).
-pub(crate) async fn carry_over_in(tx: &mut Transaction<'_, Any>, kind: DbKind, lead: Uuid, opportunity: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn carry_over_in(tx: &mut Transaction<'_, Any>, kind: Engine, lead: Uuid, opportunity: Uuid, now: i64) -> AppResult<()> {
     for item @ (table, cols) in [STAKEHOLDERS, DEAL_COMPETITORS] {
         let sql = format!("SELECT {} FROM {table} WHERE record_kind = 'lead' AND record_id = $1 ORDER BY created_at, id", cols.join(", "));
         let found = sqlx::query(&sql).bind(lead.to_string()).fetch_all(&mut **tx).await?;

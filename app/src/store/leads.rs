@@ -2,7 +2,7 @@
 //! is written (online saves now, replayed offline edits later).
 
 use super::live::{self, LiveEvent};
-use super::{now_ms, Db, Kind as DbKind};
+use super::{now_ms, Db, Engine};
 use crate::domain::access::{self, Actor, LeadRef, ReadScope};
 use crate::domain::fields::{self, FieldSpec, Kind, FIELDS};
 use crate::domain::lead::{full_name, search_text, LeadState};
@@ -96,8 +96,8 @@ impl LeadRecord {
 }
 
 /// Loads a lead inside a transaction (locking its row on Postgres), or None.
-async fn load(tx: &mut Transaction<'_, Any>, lock: Option<DbKind>, id: Uuid) -> AppResult<Option<LeadRecord>> {
-    let cond = format!("l.id = $1{}", lock.map(DbKind::for_update).unwrap_or(""));
+async fn load(tx: &mut Transaction<'_, Any>, lock: Option<Engine>, id: Uuid) -> AppResult<Option<LeadRecord>> {
+    let cond = format!("l.id = $1{}", lock.map(Engine::for_update).unwrap_or(""));
     Ok(load_where(tx, &cond, &[Val::Text(id.to_string())]).await?.pop())
 }
 
@@ -108,14 +108,14 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
 
 /// Loads these leads (those that exist), 500 ids per statement, in id order; with `lock`, rows are locked
 /// for the transaction on Postgres.
-pub(crate) async fn load_ids(tx: &mut Transaction<'_, Any>, ids: &[Uuid], lock: Option<DbKind>) -> AppResult<Vec<LeadRecord>> {
+pub(crate) async fn load_ids(tx: &mut Transaction<'_, Any>, ids: &[Uuid], lock: Option<Engine>) -> AppResult<Vec<LeadRecord>> {
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.to_string())).collect();
-        let cond = format!("l.id IN ({}) ORDER BY l.id{}", placeholders(0, chunk.len()), lock.map(DbKind::for_update).unwrap_or(""));
+        let cond = format!("l.id IN ({}) ORDER BY l.id{}", placeholders(0, chunk.len()), lock.map(Engine::for_update).unwrap_or(""));
         out.extend(load_where(tx, &cond, &binds).await?);
     }
     Ok(out)
@@ -434,7 +434,7 @@ pub(crate) async fn claim(tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Muta
 /// `flush`: one save is a working set of one mutation, a pushed batch one of up to 200.
 /// `apply` changes the set only once a mutation is accepted, so a refused one leaves no trace.
 pub(crate) struct WorkingSet {
-    kind: DbKind,
+    kind: Engine,
     now: i64,
     /// Leads read in this transaction (None: no such lead), kept current as mutations apply.
     records: HashMap<Uuid, Option<LeadRecord>>,
@@ -463,7 +463,7 @@ pub(crate) struct WorkingSet {
 }
 
 impl WorkingSet {
-    pub(crate) fn new(kind: DbKind, now: i64) -> Self {
+    pub(crate) fn new(kind: Engine, now: i64) -> Self {
         WorkingSet {
             kind,
             now,
@@ -953,7 +953,7 @@ impl WorkingSet {
 }
 
 /// Writes leads as they now are: inserted when new, every column replaced when not.
-fn upsert_sql(kind: DbKind, recs: &[&LeadRecord]) -> (String, Vec<Val>) {
+fn upsert_sql(kind: Engine, recs: &[&LeadRecord]) -> (String, Vec<Val>) {
     let cols = lead_columns();
     let rows = recs.iter().map(|r| lead_row(r.id, r.team_id, r.state, r.version, r.created_by, r.created_at, r.updated_at, |k| r.value(k).to_string())).collect();
     let (sql, binds) = rows_sql(kind, &format!("leads ({})", cols.join(", ")), rows);
@@ -985,7 +985,7 @@ fn lead_row(id: Uuid, team: Uuid, state: LeadState, version: i64, created_by: Uu
 }
 
 /// The next feed number, taking the feed lock first (held until this transaction ends).
-async fn next_change_seq(tx: &mut Transaction<'_, Any>, kind: DbKind) -> AppResult<i64> {
+async fn next_change_seq(tx: &mut Transaction<'_, Any>, kind: Engine) -> AppResult<i64> {
     if let Some(lock) = kind.lock_change_feed() {
         sqlx::query(lock).execute(&mut **tx).await?;
     }
@@ -1003,7 +1003,7 @@ pub struct NewLeadRow {
     pub values: BTreeMap<String, String>,
 }
 
-fn insert_sql(kind: DbKind, version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
+fn insert_sql(kind: Engine, version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
     let rows = rows
         .iter()
         .map(|r| lead_row(r.id, r.team_id, LeadState::Open, version, r.created_by, r.at, r.at, |k| r.values.get(k).cloned().unwrap_or_default()))
@@ -1047,13 +1047,13 @@ pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow])
 }
 
 /// One multi-row INSERT: `table_and_cols` like "t (a, b)", one `Vec<Val>` per row.
-pub(crate) async fn insert_rows(tx: &mut Transaction<'_, Any>, kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> AppResult<()> {
+pub(crate) async fn insert_rows(tx: &mut Transaction<'_, Any>, kind: Engine, table_and_cols: &str, rows: Vec<Vec<Val>>) -> AppResult<()> {
     let (sql, binds) = rows_sql(kind, table_and_cols, rows);
     bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
     Ok(())
 }
 
-pub(crate) fn rows_sql(kind: DbKind, table_and_cols: &str, rows: Vec<Vec<Val>>) -> (String, Vec<Val>) {
+pub(crate) fn rows_sql(kind: Engine, table_and_cols: &str, rows: Vec<Vec<Val>>) -> (String, Vec<Val>) {
     let mut binds = Vec::new();
     let mut tuples = Vec::with_capacity(rows.len());
     for row in rows {

@@ -29,7 +29,7 @@ pub struct NewOpportunity {
     pub process_checks: String,
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, o: &NewOpportunity, by: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Engine, o: &NewOpportunity, by: Uuid, now: i64) -> AppResult<()> {
     let row = vec![
         Val::Text(o.id.to_string()),
         Val::Text(o.team_id.to_string()),
@@ -164,7 +164,7 @@ pub async fn list(db: &super::Db, actor: &Actor, which: OppView) -> AppResult<Ve
 /// Applies one opportunity mutation inside the caller's transaction: field edits merged per field (the
 /// same rule as leads), stage moves checked against the process, closing as won or lost. Returns the news
 /// for the lead's timeline, where the opportunity's events are posted.
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<Vec<LiveEvent>> {
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Engine, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<Vec<LiveEvent>> {
     use crate::store::records::{editable_row, field_states, uuid_col, OPPORTUNITY_VERSIONS};
     let row = editable_row(tx, kind, actor, "opportunities", m.record_id).await?;
     if row.try_get::<String, _>("state")? != "open" {

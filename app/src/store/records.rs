@@ -2,7 +2,7 @@
 //! field with the same per-field merge as leads (`record_field_versions` keeps each field's version).
 
 use super::leads::{bind_all, claim, conflict_error, rows_sql, Val};
-use super::{now_ms, Db, Kind as DbKind};
+use super::{now_ms, Db, Engine};
 use crate::domain::access::{self, Actor, LeadRef};
 use crate::domain::customers::{normalize_with, ACCOUNT_FIELDS, CONTACT_FIELDS};
 use crate::domain::duplicates::{company_key, email_key, web_domain};
@@ -58,7 +58,7 @@ fn derived(entity: Entity, values: &BTreeMap<String, String>) -> Vec<(&'static s
     }
 }
 
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<()> {
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<()> {
     let Some((table, specs)) = table_of(m.entity) else { return Err(AppError::BadRequest("Not an account or contact.".into())) };
     match &m.op {
         Op::Create { fields } => {
@@ -173,8 +173,8 @@ pub async fn values(db: &Db, actor: &Actor, entity: Entity, id: Uuid) -> AppResu
 
 /// A versioned record (account, contact, opportunity) read and locked for an edit: NotFound when the
 /// actor may not see it, Forbidden when they may see but not edit it.
-pub(crate) async fn editable_row(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, table: &str, id: Uuid) -> AppResult<sqlx::any::AnyRow> {
-    let lock = if kind == DbKind::Postgres { " FOR UPDATE" } else { "" };
+pub(crate) async fn editable_row(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, table: &str, id: Uuid) -> AppResult<sqlx::any::AnyRow> {
+    let lock = if kind == Engine::Postgres { " FOR UPDATE" } else { "" };
     let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1{lock}")).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
     let owner = LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? };
     if !access::can_read(actor, owner) {
@@ -223,7 +223,7 @@ pub(crate) async fn field_states(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn save_versions<'a>(
     tx: &mut Transaction<'_, Any>,
-    kind: DbKind,
+    kind: Engine,
     versions: VersionTable,
     record: Uuid,
     fields: impl Iterator<Item = &'a String>,

@@ -4,7 +4,7 @@
 use super::leads::{bind_all, load_ids, load_where, placeholders, LeadRecord, Val, WorkingSet};
 use super::live;
 use super::timeline;
-use super::{now_ms, Db, Kind};
+use super::{now_ms, Db, Engine};
 use crate::domain::access::{self, Actor};
 use crate::domain::fields;
 use crate::domain::mutation::{Conflict, ConflictPolicy, Entity, Op};
@@ -166,7 +166,7 @@ fn in_scope(actor: &Actor, extra: &[Uuid], r: &LeadRecord) -> bool {
 /// the whole scope page by page; later pulls read the change feed.
 pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPage> {
     let mut tx = db.pool.begin().await?;
-    if db.kind == Kind::Postgres {
+    if db.kind == Engine::Postgres {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
     }
     let extra: Vec<Uuid> = req.extra.iter().take(RECENT_LEADS).copied().collect();

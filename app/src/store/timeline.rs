@@ -3,7 +3,7 @@
 
 use super::leads::{bind_all, claim, insert_rows, placeholders, Val};
 use super::live::{self, LiveEvent};
-use super::{now_ms, Db, Kind as DbKind};
+use super::{now_ms, Db, Engine};
 use crate::domain::access::{self, Actor, LeadRef, Role};
 use crate::domain::mutation::{Entity, Mutation, Op};
 use crate::domain::timeline::{self, Cursor, Filter, ItemKind, Status, PAGE};
@@ -53,7 +53,7 @@ async fn readers(tx: &mut Transaction<'_, Any>, lead: LeadRef) -> AppResult<Vec<
 
 /// Applies one timeline mutation inside the caller's transaction; checks come before any write, so a
 /// refusal leaves nothing. Returns what to tell live listeners once committed.
-pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, now: i64) -> AppResult<Vec<LiveEvent>> {
+pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, now: i64) -> AppResult<Vec<LiveEvent>> {
     match &m.op {
         Op::Create { fields } => create(tx, kind, actor, m.record_id, fields, now).await,
         Op::Update { changes } => {
@@ -65,7 +65,7 @@ pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: DbKind, acto
     }
 }
 
-async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: Uuid, fields: &BTreeMap<String, String>, now: i64) -> AppResult<Vec<LiveEvent>> {
+async fn create(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, id: Uuid, fields: &BTreeMap<String, String>, now: i64) -> AppResult<Vec<LiveEvent>> {
     let mut d = timeline::check_new(fields).map_err(AppError::Invalid)?;
     let lead = lead_facts(tx, actor, d.lead_id).await?;
     let exists: Option<String> = sqlx::query_scalar("SELECT id FROM timeline_items WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
@@ -269,7 +269,7 @@ pub(crate) fn event_row(lead_id: Uuid, actor: Uuid, details: &BTreeMap<String, S
     ItemRow { id: Uuid::now_v7(), lead_id, parent_id: None, kind: ItemKind::Event, status: "", author: actor, subject: "", body: "", details, at: now, searchable: false }.vals()
 }
 
-pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, kind: DbKind, rows: Vec<Vec<Val>>) -> AppResult<()> {
+pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, kind: Engine, rows: Vec<Vec<Val>>) -> AppResult<()> {
     for chunk in rows.chunks(300) {
         insert_rows(tx, kind, ITEM_COLS, chunk.to_vec()).await?;
     }

@@ -348,7 +348,7 @@ pub async fn reserve_sign_in(db: &Db, keys: &[(String, crate::domain::sign_in::L
     let mut keys: Vec<&(String, crate::domain::sign_in::Limit)> = keys.iter().collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
     let mut tx = db.pool.begin().await?;
-    let lock = if db.kind == super::Kind::Postgres { " FOR UPDATE" } else { "" };
+    let lock = if db.kind == super::Engine::Postgres { " FOR UPDATE" } else { "" };
     let mut counts = Vec::with_capacity(keys.len());
     for (key, limit) in &keys {
         // A write first: it creates the row to lock, and on SQLite takes the write lock for the transaction.
