@@ -1,62 +1,29 @@
 //! Storage: one layer over SQLite and Postgres through sqlx's `Any` driver. SQL is written once with
-//! `$n` placeholders (both engines accept them); the few dialect differences live in `Engine` below.
+//! `$n` placeholders (both engines accept them); the few dialect differences live in `sql::Engine`.
 
 pub mod accounts;
 pub mod contacts;
 pub mod deal;
+pub(crate) mod edit;
 pub mod ids;
 pub mod live;
 pub mod leads;
 pub mod opportunities;
 pub mod processes;
 pub mod records;
+pub(crate) mod sql;
 pub mod sync;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod timeline;
 pub mod users;
+pub(crate) mod working_set;
+pub mod write;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-impl Engine {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Engine::Sqlite => "sqlite",
-            Engine::Postgres => "postgres",
-        }
-    }
-    /// Row lock for read-then-write inside a transaction, on the leads row aliased `l`. SQLite has one
-    /// writer at a time, and our transactions write first, so it needs none.
-    pub fn for_update(self) -> &'static str {
-        match self {
-            Engine::Sqlite => "",
-            Engine::Postgres => " FOR UPDATE OF l",
-        }
-    }
-
-    /// The n-th (1-based) placeholder of a long statement whose parameters appear in order. SQLite looks
-    /// named parameters (`$n`) up by linear scan, which makes a 10,000-parameter insert quadratic.
-    pub fn placeholder(self, n: usize) -> String {
-        match self {
-            Engine::Sqlite => "?".to_string(),
-            Engine::Postgres => format!("${n}"),
-        }
-    }
-
-    /// Held until commit by every writer of the change feed, so feed numbers follow commit order and a
-    /// client that pulls "after n" never misses a change committed late. SQLite writers are serial already.
-    pub fn lock_change_feed(self) -> Option<&'static str> {
-        match self {
-            Engine::Sqlite => None,
-            Engine::Postgres => Some("SELECT pg_advisory_xact_lock(4242)"),
-        }
-    }
-}
+pub use sql::Engine;
 
 #[derive(Clone, Debug)]
 pub struct Db {
