@@ -11,7 +11,7 @@ use app::domain::qualify::{Pick, QualifyOrder, QualifyRequest};
 use app::domain::query::{LeadQuery, View};
 use app::domain::sync::{PullRequest, PushRequest};
 use app::domain::timeline::Filter;
-use app::store::{accounts, contacts, deal, leads, sync, timeline};
+use app::store::{accounts, contacts, deal, leads, sync, timeline, write};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use uuid::Uuid;
@@ -98,7 +98,7 @@ async fn push(w: &World, run: &mut Run, s: Side, entity: Entity, record: Uuid, o
     let slot = &mut run.clients[if s == Side::A { 0 } else { 1 }];
     slot.1 += 1;
     let m = Mutation { entity, client_id: slot.0, seq: slot.1, record_id: record, op };
-    sync::push(&w.db, actor(w, s), &PushRequest { client_id: slot.0, mutations: vec![m] }, sync::PushFault::None).await.expect("a push is answered");
+    sync::push(&w.db, actor(w, s), &PushRequest { client_id: slot.0, mutations: vec![m] }).await.expect("a push is answered");
 }
 
 async fn play(w: &World, run: &mut Run, step: &Step) {
@@ -210,7 +210,7 @@ async fn check(w: &World, run: &Run) -> Result<(), String> {
 async fn nothing_of_one_team_reaches_the_other(w: World) {
     let rival = Uuid::now_v7();
     let m = Mutation { entity: Entity::Competitor, client_id: Uuid::now_v7(), seq: 1, record_id: rival, op: Op::Create { fields: fields(&[("name", "Shared Rival")]) } };
-    deal::save(&w.db, &w.admin, &m).await.unwrap();
+    write::save(&w.db, &w.admin, &m).await.unwrap();
     let cases = std::env::var("PROSPECTA_ISOLATION_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
     let config = Config { cases, failure_persistence: None, max_shrink_iters: 64, ..Config::default() };
     let handle = tokio::runtime::Handle::current();

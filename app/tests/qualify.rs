@@ -4,14 +4,16 @@
 
 use app::domain::access::Actor;
 use app::domain::lead::LeadState;
-use app::domain::mutation::{ConflictPolicy, Entity, FieldChange, Mutation, Op};
+use app::domain::mutation::{Entity, FieldChange, Mutation, Op};
 use app::domain::qualify::{Pick, QualifyMode, QualifyOrder, QualifyRequest};
 use app::domain::sync::{Outcome, PushRequest};
 use app::domain::timeline::{Filter, ItemKind};
 use app::error::AppError;
-use app::store::leads::{self, apply, apply_with_fault, FaultPoint};
+use app::store::leads;
 use app::store::opportunities::{self, OppView};
-use app::store::sync::{push, PushFault};
+use app::store::sync::push;
+use app::store::testing::FaultPoint;
+use app::store::write::{self, save, save_with_fault};
 use app::store::{processes, timeline};
 use uuid::Uuid;
 
@@ -42,7 +44,7 @@ fn order(account: Option<Pick>, contact: Option<Pick>, opportunity: Option<bool>
 }
 
 async fn qualify(w: &World, who: &Actor, lead: Uuid, o: QualifyOrder) -> Result<(), AppError> {
-    apply(&w.db, who, &op(lead, Op::Qualify(o)), ConflictPolicy::Reject).await.map(|_| ())
+    save(&w.db, who, &op(lead, Op::Qualify(o))).await.map(|_| ())
 }
 
 async fn count(w: &World, table: &str) -> i64 {
@@ -70,23 +72,23 @@ async fn leads_start_in_a_process_and_moves_are_checked(w: World) {
     assert_eq!((r.value("process_id"), r.value("stage")), ("trade_show", "qualify"), "trade-show leads get the short process");
 
     // A lead cannot walk into the opportunity's stages: qualifying does that.
-    let err = apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("stage", "develop", 1)]), ConflictPolicy::Reject).await.unwrap_err();
+    let err = save(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("stage", "develop", 1)])).await.unwrap_err();
     assert!(err.field_error("stage").unwrap().contains("qualify the lead"), "{err:?}");
-    let err = apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_id", "nonexistent", 1)]), ConflictPolicy::Reject).await.unwrap_err();
+    let err = save(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_id", "nonexistent", 1)])).await.unwrap_err();
     assert!(err.field_error("stage").is_some(), "{err:?}");
 
     // Switching process keeps the checks and the captured fields, and says so on the timeline.
-    apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "existing_account", 1), ("purchase_timeframe", "This Quarter", 1)]), ConflictPolicy::Reject).await.unwrap();
-    apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_id", "trade_show", 1)]), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "existing_account", 1), ("purchase_timeframe", "This Quarter", 1)])).await.unwrap();
+    save(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_id", "trade_show", 1)])).await.unwrap();
     let r = leads::get(&w.db, &w.ana, web).await.unwrap();
     assert_eq!((r.value("process_id"), r.value("stage"), r.value("process_checks"), r.value("purchase_timeframe")), ("trade_show", "qualify", "existing_account", "This Quarter"));
     assert_eq!(events(&w, &w.ana, web).await, ["created", "process"]);
     // Checks are kept as sorted keys; anything else is refused.
-    apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "b_check, existing_account,a_check", 3)]), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "b_check, existing_account,a_check", 3)])).await.unwrap();
     assert_eq!(leads::get(&w.db, &w.ana, web).await.unwrap().value("process_checks"), "a_check,b_check,existing_account");
-    assert!(apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "Drop Table", 4)]), ConflictPolicy::Reject).await.is_err());
+    assert!(save(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("process_checks", "Drop Table", 4)])).await.is_err());
     // The closing note is not edited by hand.
-    assert!(apply(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("closed_note", "x", 1)]), ConflictPolicy::Reject).await.unwrap_err().field_error("closed_note").is_some());
+    assert!(save(&w.db, &w.ana, &update_m(web, Uuid::now_v7(), 1, &[("closed_note", "x", 1)])).await.unwrap_err().field_error("closed_note").is_some());
 }
 
 async fn qualify_creates_account_contact_and_opportunity(w: World) {
@@ -108,7 +110,7 @@ async fn qualify_creates_account_contact_and_opportunity(w: World) {
     assert_eq!(opportunities::list(&w.db, &w.otto, OppView::TeamOpen).await.unwrap().len(), 0, "other teams do not see it");
     assert!(matches!(opportunities::get(&w.db, &w.otto, o.opportunity_id).await, Err(AppError::NotFound)));
     // The lead is read-only now, and qualifying again is refused.
-    assert!(apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("topic", "x", 1)]), ConflictPolicy::Reject).await.is_err());
+    assert!(save(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("topic", "x", 1)])).await.is_err());
     assert!(qualify(&w, &w.ana, lead, order(None, None, None)).await.unwrap_err().describe().contains("Only open leads"));
     assert_eq!(events(&w, &w.ana, lead).await, ["created", "qualified"]);
     // Only people who may edit the lead decide it.
@@ -152,13 +154,13 @@ async fn duplicates_are_offered_and_can_be_picked(w: World) {
 async fn qualify_is_all_or_nothing(w: World) {
     let lead = create(&w, &w.ana, &[("email", "x@cafecentral.es")]).await;
     let m = op(lead, Op::Qualify(order(None, None, None)));
-    let err = apply_with_fault(&w.db, &w.ana, &m, ConflictPolicy::Reject, FaultPoint::AfterAccount).await.unwrap_err();
+    let err = save_with_fault(&w.db, &w.ana, &m, FaultPoint::AfterAccount).await.unwrap_err();
     assert!(matches!(err, AppError::Internal(_)));
     assert_eq!((count(&w, "accounts").await, count(&w, "contacts").await, count(&w, "opportunities").await), (0, 0, 0), "nothing remains");
     assert_eq!(state(&w, &w.ana, lead).await.0, LeadState::Open);
     assert_eq!(events(&w, &w.ana, lead).await, ["created"]);
     // The same mutation goes through afterwards: its number was not used up by the failure.
-    apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &m).await.unwrap();
     assert_eq!(count(&w, "opportunities").await, 1);
 }
 
@@ -167,8 +169,8 @@ async fn two_sessions_qualifying_at_once_make_one_opportunity(w: World) {
         let lead = create(&w, &w.ana, &[("company_name", &format!("Race {i}"))]).await;
         let (a, b) = (op(lead, Op::Qualify(order(None, None, None))), op(lead, Op::Qualify(order(None, None, None))));
         let (db1, db2, ana, manager) = (w.db.clone(), w.db.clone(), w.ana.clone(), w.manager.clone());
-        let one = tokio::spawn(async move { apply(&db1, &ana, &a, ConflictPolicy::Reject).await });
-        let two = tokio::spawn(async move { apply(&db2, &manager, &b, ConflictPolicy::Reject).await });
+        let one = tokio::spawn(async move { save(&db1, &ana, &a).await });
+        let two = tokio::spawn(async move { save(&db2, &manager, &b).await });
         let results = [one.await.unwrap(), two.await.unwrap()];
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
         assert!(results.iter().any(|r| r.as_ref().is_err_and(|e| e.describe().contains("Only open leads"))), "{results:?}");
@@ -179,26 +181,26 @@ async fn two_sessions_qualifying_at_once_make_one_opportunity(w: World) {
 
 async fn disqualify_and_reactivate_keep_history(w: World) {
     let lead = create(&w, &w.ana, &[("description", "Met at the fair")]).await;
-    apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_checks", "existing_account", 1)]), ConflictPolicy::Reject).await.unwrap();
-    let bad = apply(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "Bored".into(), note: String::new() }), ConflictPolicy::Reject).await.unwrap_err();
+    save(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_checks", "existing_account", 1)])).await.unwrap();
+    let bad = save(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "Bored".into(), note: String::new() })).await.unwrap_err();
     assert!(bad.describe().contains("Choose a reason"), "{bad:?}");
-    apply(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "cannot contact".into(), note: "Three calls, no answer".into() }), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "cannot contact".into(), note: "Three calls, no answer".into() })).await.unwrap();
     assert_eq!(state(&w, &w.ana, lead).await, (LeadState::Disqualified, "Cannot Contact".to_string()));
     let closed = app::domain::query::LeadQuery { view: app::domain::query::View::Closed, ..Default::default() };
     assert_eq!(leads::list(&w.db, &w.ana, &closed).await.unwrap().rows.iter().map(|r| r.id).collect::<Vec<_>>(), [lead]);
-    assert!(apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("topic", "x", 1)]), ConflictPolicy::Reject).await.unwrap_err().describe().contains("reactivate"));
+    assert!(save(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("topic", "x", 1)])).await.unwrap_err().describe().contains("reactivate"));
 
-    apply(&w.db, &w.ana, &op(lead, Op::Reactivate), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &op(lead, Op::Reactivate)).await.unwrap();
     let r = leads::get(&w.db, &w.ana, lead).await.unwrap();
     assert_eq!((r.state, r.value("status_reason"), r.value("description"), r.value("process_checks")), (LeadState::Open, "New", "Met at the fair", "existing_account"));
     assert_eq!(events(&w, &w.ana, lead).await, ["created", "disqualified", "reactivated"], "the history stays");
-    assert!(apply(&w.db, &w.ana, &op(lead, Op::Reactivate), ConflictPolicy::Reject).await.unwrap_err().describe().contains("already open"));
+    assert!(save(&w.db, &w.ana, &op(lead, Op::Reactivate)).await.unwrap_err().describe().contains("already open"));
 
     // A lead with an open opportunity cannot be disqualified, even after reactivating it.
     let won = create(&w, &w.ana, &[]).await;
     qualify(&w, &w.ana, won, order(None, None, None)).await.unwrap();
-    apply(&w.db, &w.ana, &op(won, Op::Reactivate), ConflictPolicy::Reject).await.unwrap();
-    let err = apply(&w.db, &w.ana, &op(won, Op::Disqualify { reason: "Lost".into(), note: String::new() }), ConflictPolicy::Reject).await.unwrap_err();
+    save(&w.db, &w.ana, &op(won, Op::Reactivate)).await.unwrap();
+    let err = save(&w.db, &w.ana, &op(won, Op::Disqualify { reason: "Lost".into(), note: String::new() })).await.unwrap_err();
     assert!(err.describe().contains("open opportunity"), "{err:?}");
 }
 
@@ -224,13 +226,13 @@ async fn a_queued_qualify_is_refused_with_a_reason(w: World) {
     created.client_id = client;
     let lead = created.record_id;
     let q = Mutation { entity: Entity::Lead, client_id: client, seq: 2, record_id: lead, op: Op::Qualify(order(None, None, None)) };
-    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![created, q] }, PushFault::None).await.unwrap();
+    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![created, q] }).await.unwrap();
     assert_eq!(r.outcomes.iter().map(|(_, o)| o.clone()).collect::<Vec<_>>(), [Outcome::Applied, Outcome::Applied]);
     // Meanwhile someone else qualified this one: the queued qualify is refused, and says why.
     let other = create(&w, &w.ana, &[("company_name", "Bar Sur")]).await;
     qualify(&w, &w.manager, other, order(None, None, None)).await.unwrap();
     let late = Mutation { entity: Entity::Lead, client_id: client, seq: 3, record_id: other, op: Op::Qualify(order(None, None, None)) };
-    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![late] }, PushFault::None).await.unwrap();
+    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![late] }).await.unwrap();
     assert!(matches!(&r.outcomes[0].1, Outcome::Rejected { reason } if reason.contains("Only open leads")), "{:?}", r.outcomes);
     assert_eq!(count(&w, "opportunities").await, 2);
 }
@@ -244,7 +246,7 @@ async fn admins_edit_processes(w: World) {
     assert!(matches!(processes::save(&w.db, &w.manager, &p).await, Err(AppError::Forbidden)));
     processes::save(&w.db, &w.admin, &p).await.unwrap();
     let lead = create(&w, &w.ana, &[]).await;
-    apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_id", "partner", 1)]), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_id", "partner", 1)])).await.unwrap();
     // A new process goes last; the admin reorders.
     let keys = |all: Vec<app::domain::process::Process>| all.into_iter().map(|p| p.key).collect::<Vec<_>>();
     assert_eq!(keys(processes::all(&w.db).await.unwrap()), ["lead_to_opportunity", "trade_show", "partner"]);
@@ -256,9 +258,9 @@ async fn admins_edit_processes(w: World) {
     p.retired = true;
     processes::save(&w.db, &w.admin, &p).await.unwrap();
     let other = create(&w, &w.ana, &[]).await;
-    let err = apply(&w.db, &w.ana, &update_m(other, Uuid::now_v7(), 1, &[("process_id", "partner", 1)]), ConflictPolicy::Reject).await.unwrap_err();
+    let err = save(&w.db, &w.ana, &update_m(other, Uuid::now_v7(), 1, &[("process_id", "partner", 1)])).await.unwrap_err();
     assert!(err.field_error("stage").unwrap().contains("retired"), "{err:?}");
-    apply(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_checks", "present_proposal", 1)]), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &update_m(lead, Uuid::now_v7(), 1, &[("process_checks", "present_proposal", 1)])).await.unwrap();
     // A broken definition is refused with its reasons.
     p.stages.clear();
     let err = processes::save(&w.db, &w.admin, &p).await.unwrap_err();
@@ -286,35 +288,35 @@ async fn stakeholders_and_competitors_travel_to_the_opportunity(w: World) {
     // The competitor list is kept by managers.
     let rival = Uuid::now_v7();
     let new_rival = deal_m(Entity::Competitor, rival, &[("name", "Cafés Rival"), ("website", "rival.es"), ("strengths", "Cheap")]);
-    assert!(matches!(deal::save(&w.db, &w.ana, &new_rival).await, Err(AppError::Forbidden)));
-    deal::save(&w.db, &w.manager, &new_rival).await.unwrap();
+    assert!(matches!(write::save(&w.db, &w.ana, &new_rival).await, Err(AppError::Forbidden)));
+    write::save(&w.db, &w.manager, &new_rival).await.unwrap();
     assert_eq!(deal::competitors(&w.db).await.unwrap()[0].name, "Cafés Rival");
     // An edit writes only the fields it changes; sellers may not edit the list.
     let weak = |v: &str| Mutation { entity: Entity::Competitor, client_id: Uuid::now_v7(), seq: 1, record_id: rival, op: Op::Update { changes: vec![FieldChange { field: "weaknesses".into(), value: v.into(), base_version: 0 }] } };
-    assert!(matches!(deal::save(&w.db, &w.ana, &weak("Slow")).await, Err(AppError::Forbidden)));
-    deal::save(&w.db, &w.manager, &weak("Slow service")).await.unwrap();
+    assert!(matches!(write::save(&w.db, &w.ana, &weak("Slow")).await, Err(AppError::Forbidden)));
+    write::save(&w.db, &w.manager, &weak("Slow service")).await.unwrap();
     let c = &deal::competitors(&w.db).await.unwrap()[0];
     assert_eq!((c.name.as_str(), c.website.as_str(), c.strengths.as_str(), c.weaknesses.as_str()), ("Cafés Rival", "rival.es", "Cheap", "Slow service"));
 
     // A stakeholder made in place, one picked from the contacts, a linked competitor.
     let (s1, c1) = (Uuid::now_v7(), Uuid::now_v7());
-    deal::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, s1, &[("lead_id", &l), ("new_contact_id", &c1.to_string()), ("first_name", "Rosa"), ("last_name", "Vidal"), ("email", "rosa@central.es"), ("role", "Economic buyer"), ("note", "Signs")])).await.unwrap();
+    write::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, s1, &[("lead_id", &l), ("new_contact_id", &c1.to_string()), ("first_name", "Rosa"), ("last_name", "Vidal"), ("email", "rosa@central.es"), ("role", "Economic buyer"), ("note", "Signs")])).await.unwrap();
     assert_eq!(app::store::contacts::find(&w.db, &w.ana, "vid").await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [c1]);
     assert!(app::store::contacts::find(&w.db, &w.otto, "vid").await.unwrap().is_empty(), "other teams do not find her");
     assert!(app::store::contacts::find(&w.db, &w.ana, "v%").await.unwrap().is_empty(), "wildcards are literal");
     let s2 = Uuid::now_v7();
-    deal::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, s2, &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Legal")])).await.unwrap();
+    write::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, s2, &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Legal")])).await.unwrap();
     let link = Uuid::now_v7();
-    deal::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, link, &[("lead_id", &l), ("competitor_id", &rival.to_string()), ("note", "Offered 10% off")])).await.unwrap();
-    let bad = deal::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Boss")])).await.unwrap_err();
+    write::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, link, &[("lead_id", &l), ("competitor_id", &rival.to_string()), ("note", "Offered 10% off")])).await.unwrap();
+    let bad = write::save(&w.db, &w.ana, &deal_m(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Boss")])).await.unwrap_err();
     assert!(bad.field_error("role").is_some(), "{bad:?}");
     // Change a role, remove the second one.
     let edit = Mutation { entity: Entity::Stakeholder, client_id: Uuid::now_v7(), seq: 1, record_id: s1, op: Op::Update { changes: vec![app::domain::mutation::FieldChange { field: "role".into(), value: "Decision maker".into(), base_version: 0 }] } };
-    deal::save(&w.db, &w.ana, &edit).await.unwrap();
-    deal::save(&w.db, &w.ana, &Mutation { entity: Entity::Stakeholder, client_id: Uuid::now_v7(), seq: 1, record_id: s2, op: Op::Delete }).await.unwrap();
+    write::save(&w.db, &w.ana, &edit).await.unwrap();
+    write::save(&w.db, &w.ana, &Mutation { entity: Entity::Stakeholder, client_id: Uuid::now_v7(), seq: 1, record_id: s2, op: Op::Delete }).await.unwrap();
     // Access: a teammate who does not own the lead cannot change it; another team cannot see it.
-    assert!(matches!(deal::save(&w.db, &w.luis, &deal_m(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Legal")])).await, Err(AppError::Forbidden)));
-    assert!(matches!(deal::save(&w.db, &w.otto, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &l), ("competitor_id", &rival.to_string())])).await, Err(AppError::NotFound)));
+    assert!(matches!(write::save(&w.db, &w.luis, &deal_m(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &l), ("contact_id", &c1.to_string()), ("role", "Legal")])).await, Err(AppError::Forbidden)));
+    assert!(matches!(write::save(&w.db, &w.otto, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &l), ("competitor_id", &rival.to_string())])).await, Err(AppError::NotFound)));
     assert!(matches!(deal::people(&w.db, &w.otto, "lead", lead).await, Err(AppError::NotFound)));
     let p = deal::people(&w.db, &w.luis, "lead", lead).await.unwrap();
     assert_eq!(p.stakeholders.iter().map(|s| (s.name.as_str(), s.role.as_str())).collect::<Vec<_>>(), [("Rosa Vidal", "Decision maker")]);
@@ -328,14 +330,14 @@ async fn stakeholders_and_competitors_travel_to_the_opportunity(w: World) {
     assert_eq!(on_opp.competitors.iter().map(|c| c.competitor_id).collect::<Vec<_>>(), [rival]);
     assert_eq!(deal::people(&w.db, &w.ana, "lead", lead).await.unwrap().stakeholders.len(), 1);
     // The lead is closed now: its list is no longer changed.
-    assert!(deal::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &l), ("competitor_id", &rival.to_string())])).await.unwrap_err().describe().contains("closed"));
+    assert!(write::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &l), ("competitor_id", &rival.to_string())])).await.unwrap_err().describe().contains("closed"));
 
     // Offline: a stakeholder queued on the device arrives through the same push.
     let other = create(&w, &w.ana, &[("company_name", "Bar Sur")]).await;
     let client = Uuid::now_v7();
     let mut m = deal_m(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &other.to_string()), ("contact_id", &c1.to_string()), ("role", "Influencer")]);
     m.client_id = client;
-    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![m] }, PushFault::None).await.unwrap();
+    let r = push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![m] }).await.unwrap();
     assert_eq!(r.outcomes[0].1, Outcome::Applied);
     assert_eq!(deal::people(&w.db, &w.ana, "lead", other).await.unwrap().stakeholders[0].role, "Influencer");
 }
@@ -346,15 +348,14 @@ fn opp_edit(opp: Uuid, changes: &[(&str, &str, i64)]) -> Mutation {
 }
 
 async fn opportunities_move_through_their_stages_and_close(w: World) {
-    use app::store::deal;
     let lead = create(&w, &w.ana, &[("budget_amount", "9000")]).await;
     let rival = Uuid::now_v7();
-    deal::save(&w.db, &w.manager, &deal_m(Entity::Competitor, rival, &[("name", "Cafés Rival")])).await.unwrap();
-    deal::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &lead.to_string()), ("competitor_id", &rival.to_string())])).await.unwrap();
+    write::save(&w.db, &w.manager, &deal_m(Entity::Competitor, rival, &[("name", "Cafés Rival")])).await.unwrap();
+    write::save(&w.db, &w.ana, &deal_m(Entity::DealCompetitor, Uuid::now_v7(), &[("lead_id", &lead.to_string()), ("competitor_id", &rival.to_string())])).await.unwrap();
     let o = order(None, None, None);
     qualify(&w, &w.ana, lead, o.clone()).await.unwrap();
     let opp = o.opportunity_id;
-    let save = |who: Actor, m: Mutation| { let db = w.db.clone(); async move { opportunities::save(&db, &who, &m).await } };
+    let save = |who: Actor, m: Mutation| { let db = w.db.clone(); async move { write::save(&db, &who, &m).await } };
 
     // Develop needs its steps before Propose.
     let err = save(w.ana.clone(), opp_edit(opp, &[("stage", "propose", 1)])).await.unwrap_err();
@@ -382,18 +383,18 @@ async fn opportunities_move_through_their_stages_and_close(w: World) {
     assert!(save(w.ana.clone(), opp_edit(opp, &[("topic", "x", 1)])).await.unwrap_err().describe().contains("closed"));
     assert_eq!(events(&w, &w.ana, lead).await, ["created", "qualified", "stage", "lost"]);
     // With no open opportunity left, the reactivated lead may be disqualified.
-    apply(&w.db, &w.ana, &op(lead, Op::Reactivate), ConflictPolicy::Reject).await.unwrap();
-    apply(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "Lost".into(), note: String::new() }), ConflictPolicy::Reject).await.unwrap();
+    write::save(&w.db, &w.ana, &op(lead, Op::Reactivate)).await.unwrap();
+    write::save(&w.db, &w.ana, &op(lead, Op::Disqualify { reason: "Lost".into(), note: String::new() })).await.unwrap();
 }
 
 async fn accounts_and_contacts_are_listed_created_and_edited(w: World) {
     use app::store::{accounts, contacts, records};
     let acc = Uuid::now_v7();
     let new_acc = deal_m(Entity::Account, acc, &[("name", "Café Central"), ("website", "https://cafecentral.es"), ("city", "Sevilla")]);
-    records::save(&w.db, &w.ana, &new_acc).await.unwrap();
-    assert!(records::save(&w.db, &w.ana, &deal_m(Entity::Account, Uuid::now_v7(), &[("website", "x.es")])).await.unwrap_err().field_error("name").is_some());
+    write::save(&w.db, &w.ana, &new_acc).await.unwrap();
+    assert!(write::save(&w.db, &w.ana, &deal_m(Entity::Account, Uuid::now_v7(), &[("website", "x.es")])).await.unwrap_err().field_error("name").is_some());
     let con = Uuid::now_v7();
-    records::save(&w.db, &w.ana, &deal_m(Entity::Contact, con, &[("first_name", "Rosa"), ("last_name", "Vidal"), ("email", "Rosa@CafeCentral.es")])).await.unwrap();
+    write::save(&w.db, &w.ana, &deal_m(Entity::Contact, con, &[("first_name", "Rosa"), ("last_name", "Vidal"), ("email", "Rosa@CafeCentral.es")])).await.unwrap();
     assert_eq!(accounts::list(&w.db, &w.luis, "central").await.unwrap().iter().map(|a| a.id).collect::<Vec<_>>(), [acc]);
     assert!(accounts::list(&w.db, &w.otto, "").await.unwrap().is_empty(), "other teams see none");
     assert_eq!(accounts::list(&w.db, &w.admin, "").await.unwrap().len(), 1);
@@ -406,15 +407,15 @@ async fn accounts_and_contacts_are_listed_created_and_edited(w: World) {
 
     // Edits merge per field; the same field changed twice is a conflict; renaming keeps the match keys.
     let edit = |field: &str, value: &str, base: i64| Mutation { entity: Entity::Account, client_id: Uuid::now_v7(), seq: 1, record_id: acc, op: Op::Update { changes: vec![app::domain::mutation::FieldChange { field: field.into(), value: value.into(), base_version: base }] } };
-    records::save(&w.db, &w.ana, &edit("city", "Cádiz", 1)).await.unwrap();
-    records::save(&w.db, &w.manager, &edit("industry", "Hospitality", 1)).await.unwrap();
-    let err = records::save(&w.db, &w.manager, &edit("city", "Huelva", 1)).await.unwrap_err();
+    write::save(&w.db, &w.ana, &edit("city", "Cádiz", 1)).await.unwrap();
+    write::save(&w.db, &w.manager, &edit("industry", "Hospitality", 1)).await.unwrap();
+    let err = write::save(&w.db, &w.manager, &edit("city", "Huelva", 1)).await.unwrap_err();
     assert!(matches!(&err, AppError::Conflict(v) if v[0].conflict.theirs == "Cádiz"), "{err:?}");
-    records::save(&w.db, &w.ana, &edit("name", "Grupo Central", 1)).await.unwrap();
+    write::save(&w.db, &w.ana, &edit("name", "Grupo Central", 1)).await.unwrap();
     let (values, _) = records::values(&w.db, &w.ana, Entity::Account, acc).await.unwrap();
     assert_eq!((values["city"].as_str(), values["industry"].as_str(), values["name"].as_str()), ("Cádiz", "Hospitality", "Grupo Central"));
     assert!(leads::qualify_preview(&w.db, &w.ana, lead).await.unwrap().accounts[0].reasons == ["same web domain"], "the name key followed the rename");
-    assert!(matches!(records::save(&w.db, &w.luis, &edit("city", "Jaén", 2)).await, Err(AppError::Forbidden)));
-    assert!(matches!(records::save(&w.db, &w.otto, &edit("city", "Jaén", 2)).await, Err(AppError::NotFound)));
-    assert!(records::save(&w.db, &w.ana, &edit("name", "", 3)).await.unwrap_err().field_error("name").is_some());
+    assert!(matches!(write::save(&w.db, &w.luis, &edit("city", "Jaén", 2)).await, Err(AppError::Forbidden)));
+    assert!(matches!(write::save(&w.db, &w.otto, &edit("city", "Jaén", 2)).await, Err(AppError::NotFound)));
+    assert!(write::save(&w.db, &w.ana, &edit("name", "", 3)).await.unwrap_err().field_error("name").is_some());
 }

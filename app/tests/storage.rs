@@ -2,11 +2,13 @@
 //! names a server (a URL to an existing database; each test gets a fresh database beside it).
 #![cfg(feature = "ssr")]
 
-use app::domain::mutation::{ConflictPolicy, Mutation, Op};
+use app::domain::mutation::{Mutation, Op};
 use app::domain::query::{LeadQuery, SortKey, View, MAX_PAGE};
 use app::error::AppError;
 use app::model::Saved;
-use app::store::leads::{self, apply, apply_with_fault, FaultPoint, NewLeadRow};
+use app::store::leads::{self, NewLeadRow};
+use app::store::testing::FaultPoint;
+use app::store::write::{save, save_with_fault};
 use app::store::users;
 use uuid::Uuid;
 
@@ -38,7 +40,7 @@ async fn create_read_update(w: World) {
     assert_eq!(rec.version, 1);
 
     let m = update_m(id, Uuid::now_v7(), 1, &[("city", "Sevilla", 1), ("rating", "hot", 1)]);
-    assert_eq!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap(), Saved::Applied { version: 2 });
+    assert_eq!(save(&w.db, &w.ana, &m).await.unwrap(), Saved::Applied { version: 2 });
     let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
     assert_eq!((rec.value("city"), rec.value("rating")), ("Sevilla", "Hot"));
     assert_eq!(rec.fields["city"].version, 2);
@@ -48,7 +50,7 @@ async fn create_read_update(w: World) {
 
 async fn invalid_input_writes_nothing(w: World) {
     let bad = create_m(&[("email", "ana@"), ("topic", "")]);
-    match apply(&w.db, &w.ana, &bad, ConflictPolicy::Reject).await {
+    match save(&w.db, &w.ana, &bad).await {
         Err(AppError::Invalid(errs)) => {
             let keys: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
             assert!(keys.contains(&"email") && keys.contains(&"topic"), "{keys:?}");
@@ -59,21 +61,21 @@ async fn invalid_input_writes_nothing(w: World) {
     // The refused mutation left no trace, so the same numbers can be used again once fixed.
     let mut fixed = bad.clone();
     fixed.op = create_m(&[("email", "ana@cafe.es")]).op;
-    apply(&w.db, &w.ana, &fixed, ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &fixed).await.unwrap();
 
     let long = "x".repeat(201);
     let m = update_m(fixed.record_id, Uuid::now_v7(), 1, &[("topic", &long, 1)]);
-    assert!(matches!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
+    assert!(matches!(save(&w.db, &w.ana, &m).await, Err(AppError::Invalid(_))));
     let m = update_m(fixed.record_id, Uuid::now_v7(), 1, &[("no_such_field", "x", 1)]);
-    assert!(matches!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
+    assert!(matches!(save(&w.db, &w.ana, &m).await, Err(AppError::Invalid(_))));
     assert_eq!(leads::get(&w.db, &w.ana, fixed.record_id).await.unwrap().value("topic"), "Espresso machines");
 }
 
 async fn same_mutation_twice_applies_once(w: World) {
     let id = create(&w, &w.ana, &[]).await;
     let m = update_m(id, Uuid::now_v7(), 7, &[("city", "Bilbao", 1)]);
-    assert_eq!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap(), Saved::Applied { version: 2 });
-    assert_eq!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap(), Saved::Duplicate);
+    assert_eq!(save(&w.db, &w.ana, &m).await.unwrap(), Saved::Applied { version: 2 });
+    assert_eq!(save(&w.db, &w.ana, &m).await.unwrap(), Saved::Duplicate);
     let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
     assert_eq!(rec.version, 2);
     assert_eq!(leads::change_count(&w.db, id).await.unwrap(), 2);
@@ -82,8 +84,8 @@ async fn same_mutation_twice_applies_once(w: World) {
 async fn edits_to_different_fields_merge(w: World) {
     let id = create(&w, &w.ana, &[("city", "Madrid")]).await;
     // Ana and her manager both opened version 1.
-    apply(&w.db, &w.ana, &update_m(id, Uuid::now_v7(), 1, &[("topic", "Vending", 1)]), ConflictPolicy::Reject).await.unwrap();
-    apply(&w.db, &w.manager, &update_m(id, Uuid::now_v7(), 1, &[("city", "Sevilla", 1)]), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &update_m(id, Uuid::now_v7(), 1, &[("topic", "Vending", 1)])).await.unwrap();
+    save(&w.db, &w.manager, &update_m(id, Uuid::now_v7(), 1, &[("city", "Sevilla", 1)])).await.unwrap();
     let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
     assert_eq!((rec.value("topic"), rec.value("city")), ("Vending", "Sevilla"));
     assert_eq!(rec.version, 3);
@@ -91,10 +93,10 @@ async fn edits_to_different_fields_merge(w: World) {
 
 async fn same_field_conflict_is_reported_and_resolvable(w: World) {
     let id = create(&w, &w.ana, &[]).await;
-    apply(&w.db, &w.manager, &update_m(id, Uuid::now_v7(), 1, &[("topic", "Grinders", 1)]), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.manager, &update_m(id, Uuid::now_v7(), 1, &[("topic", "Grinders", 1)])).await.unwrap();
     let ana_client = Uuid::now_v7();
     let stale = update_m(id, ana_client, 1, &[("topic", "Vending", 1), ("city", "Cádiz", 1)]);
-    match apply(&w.db, &w.ana, &stale, ConflictPolicy::Reject).await {
+    match save(&w.db, &w.ana, &stale).await {
         Err(AppError::Conflict(views)) => {
             assert_eq!(views.len(), 1);
             assert_eq!(views[0].conflict.field, "topic");
@@ -109,7 +111,7 @@ async fn same_field_conflict_is_reported_and_resolvable(w: World) {
     assert_eq!((rec.value("topic"), rec.value("city")), ("Grinders", ""), "nothing of the refused save was written");
     // Ana keeps her value knowingly: same client, same number, rebased on version 2.
     let keep = update_m(id, ana_client, 1, &[("topic", "Vending", 2), ("city", "Cádiz", 1)]);
-    apply(&w.db, &w.ana, &keep, ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.ana, &keep).await.unwrap();
     let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
     assert_eq!((rec.value("topic"), rec.value("city")), ("Vending", "Cádiz"));
 }
@@ -120,31 +122,31 @@ async fn access_rules(w: World) {
     // Other team: invisible, as if it did not exist.
     assert!(matches!(leads::get(&w.db, &w.ana, ottos).await, Err(AppError::NotFound)));
     let poke = update_m(ottos, Uuid::now_v7(), 1, &[("city", "X", 1)]);
-    assert!(matches!(apply(&w.db, &w.ana, &poke, ConflictPolicy::Reject).await, Err(AppError::NotFound)));
-    assert!(matches!(apply(&w.db, &w.manager, &poke, ConflictPolicy::Reject).await, Err(AppError::NotFound)));
+    assert!(matches!(save(&w.db, &w.ana, &poke).await, Err(AppError::NotFound)));
+    assert!(matches!(save(&w.db, &w.manager, &poke).await, Err(AppError::NotFound)));
     // A colleague's lead: readable, not editable.
     assert!(leads::get(&w.db, &w.luis, anas).await.is_ok());
     let luis_edit = update_m(anas, Uuid::now_v7(), 1, &[("city", "X", 1)]);
-    assert!(matches!(apply(&w.db, &w.luis, &luis_edit, ConflictPolicy::Reject).await, Err(AppError::Forbidden)));
+    assert!(matches!(save(&w.db, &w.luis, &luis_edit).await, Err(AppError::Forbidden)));
     // Sellers cannot reassign, managers can within the team, not to another team; admins can.
     let to_luis = |seq| update_m(anas, Uuid::now_v7(), seq, &[("owner_id", &w.luis.user_id.to_string(), 1)]);
-    assert!(matches!(apply(&w.db, &w.ana, &to_luis(1), ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
-    apply(&w.db, &w.manager, &to_luis(1), ConflictPolicy::Reject).await.unwrap();
+    assert!(matches!(save(&w.db, &w.ana, &to_luis(1)).await, Err(AppError::Invalid(_))));
+    save(&w.db, &w.manager, &to_luis(1)).await.unwrap();
     assert_eq!(leads::get(&w.db, &w.luis, anas).await.unwrap().owner_id, w.luis.user_id);
     let to_otto = update_m(anas, Uuid::now_v7(), 1, &[("owner_id", &w.otto.user_id.to_string(), 2)]);
-    assert!(matches!(apply(&w.db, &w.manager, &to_otto, ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
-    apply(&w.db, &w.admin, &to_otto, ConflictPolicy::Reject).await.unwrap();
+    assert!(matches!(save(&w.db, &w.manager, &to_otto).await, Err(AppError::Invalid(_))));
+    save(&w.db, &w.admin, &to_otto).await.unwrap();
     let moved = leads::get(&w.db, &w.otto, anas).await.unwrap();
     assert_eq!(moved.team_id, w.otto.team_id, "the lead follows its owner's team");
     assert!(matches!(leads::get(&w.db, &w.ana, anas).await, Err(AppError::NotFound)));
     // Deleting is for admins.
     let del = Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: ottos, op: Op::Delete };
-    assert!(matches!(apply(&w.db, &w.otto, &del, ConflictPolicy::Reject).await, Err(AppError::Forbidden)));
-    apply(&w.db, &w.admin, &del, ConflictPolicy::Reject).await.unwrap();
+    assert!(matches!(save(&w.db, &w.otto, &del).await, Err(AppError::Forbidden)));
+    save(&w.db, &w.admin, &del).await.unwrap();
     assert!(matches!(leads::get(&w.db, &w.admin, ottos).await, Err(AppError::NotFound)));
     // A seller cannot create leads for someone else.
     let for_luis = create_m(&[("owner_id", &w.luis.user_id.to_string())]);
-    assert!(matches!(apply(&w.db, &w.ana, &for_luis, ConflictPolicy::Reject).await, Err(AppError::Invalid(_))));
+    assert!(matches!(save(&w.db, &w.ana, &for_luis).await, Err(AppError::Invalid(_))));
     // Lists follow the same rules.
     let team = LeadQuery { view: View::Team, ..Default::default() };
     let ana_sees = leads::list(&w.db, &w.ana, &team).await.unwrap();
@@ -254,12 +256,12 @@ async fn paging_at_100k(w: World) {
 
 async fn fault_before_commit_leaves_nothing(w: World) {
     let m = create_m(&[]);
-    let r = apply_with_fault(&w.db, &w.ana, &m, ConflictPolicy::Reject, FaultPoint::BeforeCommit).await;
+    let r = save_with_fault(&w.db, &w.ana, &m, FaultPoint::BeforeCommit).await;
     assert!(matches!(r, Err(AppError::Internal(_))));
     assert!(matches!(leads::get(&w.db, &w.ana, m.record_id).await, Err(AppError::NotFound)));
     assert_eq!(leads::change_count(&w.db, m.record_id).await.unwrap(), 0);
     // The retry is not mistaken for a duplicate: the mutation was not recorded either.
-    assert_eq!(apply(&w.db, &w.ana, &m, ConflictPolicy::Reject).await.unwrap(), Saved::Applied { version: 1 });
+    assert_eq!(save(&w.db, &w.ana, &m).await.unwrap(), Saved::Applied { version: 1 });
 }
 
 async fn sessions_expire(w: World) {
@@ -300,7 +302,7 @@ async fn concurrent_writes_all_land_in_feed_order(w: World) {
             let field = if j == 0 { "city" } else { "job_title" };
             tasks.push(tokio::spawn(async move {
                 let m = update_m(id, Uuid::now_v7(), 1, &[(field, &format!("v{i}"), 1)]);
-                apply(&db, &actor, &m, ConflictPolicy::Reject).await
+                save(&db, &actor, &m).await
             }));
         }
     }

@@ -4,11 +4,13 @@
 #![cfg(feature = "ssr")]
 
 use app::domain::access::Actor;
-use app::domain::mutation::{ConflictPolicy, Mutation, Op};
+use app::domain::mutation::{Mutation, Op};
 use app::domain::sync::{Outbox, Outcome, PullRequest, PushRequest, Replica};
 use app::error::AppError;
-use app::store::leads::{self, apply};
-use app::store::sync::{self, PushFault};
+use app::store::leads;
+use app::store::sync;
+use app::store::testing::FaultPoint;
+use app::store::write::save;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -57,11 +59,11 @@ async fn the_same_push_twice_gives_the_same_database(w: World) {
     o.enqueue(id, create_m(&[]).op);
     o.enqueue(id, update_m(id, o.client_id, 0, &[("city", "Vigo", 1)]).op);
     o.enqueue(id, update_m(id, o.client_id, 0, &[("topic", "Grinders", 1)]).op);
-    let first = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch()), PushFault::None).await.unwrap();
+    let first = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch())).await.unwrap();
     assert_eq!(first.last_applied, 3);
     assert!(first.outcomes.iter().all(|(_, o)| *o == Outcome::Applied));
     let before = dump(&w).await;
-    let again = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch()), PushFault::None).await.unwrap();
+    let again = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch())).await.unwrap();
     assert_eq!(again.last_applied, 3);
     assert!(again.outcomes.iter().all(|(_, o)| *o == Outcome::Duplicate));
     assert_eq!(dump(&w).await, before);
@@ -74,14 +76,14 @@ async fn a_gap_stops_the_batch(w: World) {
     let a = Mutation { seq: 1, client_id: client, ..create_m(&[]) };
     let b = Mutation { seq: 2, client_id: client, ..create_m(&[]) };
     let d = Mutation { seq: 4, client_id: client, ..create_m(&[]) };
-    let r = sync::push(&w.db, &w.ana, &push_req(client, &[a.clone(), b.clone(), d.clone()]), PushFault::None).await.unwrap();
+    let r = sync::push(&w.db, &w.ana, &push_req(client, &[a.clone(), b.clone(), d.clone()])).await.unwrap();
     assert_eq!(r.last_applied, 2);
     assert_eq!(r.outcomes.len(), 2);
     assert!(leads::get(&w.db, &w.ana, b.record_id).await.is_ok());
     assert!(matches!(leads::get(&w.db, &w.ana, d.record_id).await, Err(AppError::NotFound)), "nothing past the gap");
     // Once the missing number arrives, the rest follows.
     let c = Mutation { seq: 3, client_id: client, ..create_m(&[]) };
-    let r = sync::push(&w.db, &w.ana, &push_req(client, &[c, d.clone()]), PushFault::None).await.unwrap();
+    let r = sync::push(&w.db, &w.ana, &push_req(client, &[c, d.clone()])).await.unwrap();
     assert_eq!(r.last_applied, 4);
     assert!(leads::get(&w.db, &w.ana, d.record_id).await.is_ok());
 }
@@ -93,12 +95,12 @@ async fn a_fault_before_commit_leaves_nothing_and_the_retry_applies_all(w: World
         o.enqueue(*id, create_m(&[]).op);
     }
     let before = dump(&w).await;
-    let r = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch()), PushFault::BeforeCommit).await;
+    let r = sync::push_with_fault(&w.db, &w.ana, &push_req(o.client_id, &o.batch()), FaultPoint::BeforeCommit).await;
     assert!(matches!(r, Err(AppError::Internal(_))));
     assert_eq!(dump(&w).await, before, "neither the edits nor the applied number survive");
     let pulled = sync::pull(&w.db, &w.ana, &PullRequest { client_id: o.client_id, ..Default::default() }).await.unwrap();
     assert_eq!(pulled.last_applied, 0);
-    let r = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch()), PushFault::None).await.unwrap();
+    let r = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch())).await.unwrap();
     assert_eq!(r.last_applied, 3);
     for id in ids {
         assert!(leads::get(&w.db, &w.ana, id).await.is_ok());
@@ -112,7 +114,7 @@ async fn pushed_mutations_obey_the_access_rules(w: World) {
     o.enqueue(anas, update_m(anas, client, 0, &[("city", "Oslo", 1)]).op);
     let own = Uuid::now_v7();
     o.enqueue(own, create_m(&[]).op);
-    let r = sync::push(&w.db, &w.otto, &push_req(client, &o.batch()), PushFault::None).await.unwrap();
+    let r = sync::push(&w.db, &w.otto, &push_req(client, &o.batch())).await.unwrap();
     assert_eq!(r.last_applied, 2, "a refusal does not block what follows");
     match &r.outcomes[0].1 {
         Outcome::Rejected { reason } => assert!(reason.contains("no longer"), "{reason}"),
@@ -123,10 +125,10 @@ async fn pushed_mutations_obey_the_access_rules(w: World) {
     // A colleague may read but not edit Ana's lead.
     let luis_client = Uuid::now_v7();
     let m = update_m(anas, luis_client, 1, &[("city", "Oslo", 1)]);
-    let r = sync::push(&w.db, &w.luis, &push_req(luis_client, &[m]), PushFault::None).await.unwrap();
+    let r = sync::push(&w.db, &w.luis, &push_req(luis_client, &[m])).await.unwrap();
     assert!(matches!(&r.outcomes[0].1, Outcome::Rejected { reason } if reason.contains("not allowed")));
     // A client id belongs to one user: Luis cannot push as Otto's browser.
-    assert!(matches!(sync::push(&w.db, &w.luis, &push_req(client, &[]), PushFault::None).await, Err(AppError::Forbidden)));
+    assert!(matches!(sync::push(&w.db, &w.luis, &push_req(client, &[])).await, Err(AppError::Forbidden)));
     // The refusal reaches the client even if the push answer was lost.
     let pulled = sync::pull(&w.db, &w.otto, &PullRequest { client_id: client, first_waiting: 1, ..Default::default() }).await.unwrap();
     assert_eq!(pulled.rejected.len(), 1);
@@ -138,8 +140,8 @@ async fn a_later_synced_write_wins_and_the_loser_sees_a_conflict(w: World) {
     // Ana edits offline from version 1; meanwhile her manager saves the same field online.
     let client = Uuid::now_v7();
     let offline = update_m(id, client, 1, &[("topic", "Vending", 1), ("city", "Cádiz", 1)]);
-    apply(&w.db, &w.manager, &update_m(id, Uuid::now_v7(), 1, &[("topic", "Grinders", 1)]), ConflictPolicy::Reject).await.unwrap();
-    let r = sync::push(&w.db, &w.ana, &push_req(client, &[offline]), PushFault::None).await.unwrap();
+    save(&w.db, &w.manager, &update_m(id, Uuid::now_v7(), 1, &[("topic", "Grinders", 1)])).await.unwrap();
+    let r = sync::push(&w.db, &w.ana, &push_req(client, &[offline])).await.unwrap();
     assert_eq!(r.outcomes[0].1, Outcome::Applied);
     let rec = leads::get(&w.db, &w.ana, id).await.unwrap();
     assert_eq!((rec.value("topic"), rec.value("city")), ("Vending", "Cádiz"), "the server's order decides: Ana's write came last");
@@ -168,8 +170,8 @@ async fn pull_copies_own_leads_then_follows_the_feed(w: World) {
     assert!(r.apply(&page));
     assert_eq!(r.leads.len(), 2);
     // Changes by others arrive through the feed; a lead reassigned away leaves the copy.
-    apply(&w.db, &w.manager, &update_m(mine, Uuid::now_v7(), 1, &[("city", "Huelva", 1)]), ConflictPolicy::Reject).await.unwrap();
-    apply(&w.db, &w.manager, &update_m(colleague, Uuid::now_v7(), 1, &[("owner_id", &w.manager.user_id.to_string(), 1)]), ConflictPolicy::Reject).await.unwrap();
+    save(&w.db, &w.manager, &update_m(mine, Uuid::now_v7(), 1, &[("city", "Huelva", 1)])).await.unwrap();
+    save(&w.db, &w.manager, &update_m(colleague, Uuid::now_v7(), 1, &[("owner_id", &w.manager.user_id.to_string(), 1)])).await.unwrap();
     r.recent.clear();
     let page = sync::pull(&w.db, &w.ana, &r.request(&o)).await.unwrap();
     assert!(!page.more);
@@ -180,7 +182,7 @@ async fn pull_copies_own_leads_then_follows_the_feed(w: World) {
     // An edit waiting here shows on top until the server has it.
     let op = r.edit(&o, mine, &BTreeMap::from([("city".to_string(), "Jaén".to_string())])).unwrap();
     o.enqueue(mine, op);
-    let pushed = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch()), PushFault::None).await.unwrap();
+    let pushed = sync::push(&w.db, &w.ana, &push_req(o.client_id, &o.batch())).await.unwrap();
     o.record_outcomes(&pushed.outcomes);
     assert_eq!(r.view(&o)[&mine].value("city"), "Jaén");
     let page = sync::pull(&w.db, &w.ana, &r.request(&o)).await.unwrap();
@@ -244,8 +246,8 @@ fn clone_world(w: &World) -> World {
 
 async fn fresh_like(w: &World) -> (app::store::Db, Scratch) {
     match w.db.kind {
-        app::store::Kind::Sqlite => sqlite_db().await,
-        app::store::Kind::Postgres => postgres_db().await.expect("postgres"),
+        app::store::Engine::Sqlite => sqlite_db().await,
+        app::store::Engine::Postgres => postgres_db().await.expect("postgres"),
     }
 }
 
@@ -402,7 +404,7 @@ async fn deliver(w: &World, msg: Msg, clients: &mut [Client], net: &mut Vec<Msg>
     match msg {
         Msg::Push { client, epoch, req } => {
             let actor = clients[client].actor.clone();
-            let r = sync::push(&w.db, &actor, &req, PushFault::None).await.expect("push");
+            let r = sync::push(&w.db, &actor, &req).await.expect("push");
             for (seq, o) in &r.outcomes {
                 if *o == Outcome::Applied {
                     let m = req.mutations.iter().find(|m| m.seq == *seq).unwrap();

@@ -9,8 +9,9 @@ use app::domain::timeline::{Cursor, Filter, ItemKind, Status};
 use app::error::AppError;
 use app::model::{Saved, TimelineItem};
 use app::store::live::LiveEvent;
-use app::store::sync::{push, PushFault};
-use app::store::timeline::{self, page, save};
+use app::store::sync::push;
+use app::store::timeline::{self, page};
+use app::store::write::save;
 use uuid::Uuid;
 
 mod common;
@@ -240,7 +241,7 @@ async fn lead_events_and_last_activity(w: World) {
     };
     assert_eq!(at(&w).await, 0, "no activity yet");
     let m = update_m(lead, Uuid::now_v7(), 1, &[("status_reason", "Contacted", 1), ("owner_id", &w.luis.user_id.to_string(), 1)]);
-    app::store::leads::apply(&w.db, &w.manager, &m, app::domain::mutation::ConflictPolicy::Reject).await.unwrap();
+    app::store::write::save(&w.db, &w.manager, &m).await.unwrap();
     let items = all(&w, &w.manager, lead, &Filter::default()).await;
     let mut events: Vec<&str> = items.iter().filter(|i| i.kind == ItemKind::Event).map(|i| i.body.as_str()).collect();
     events.sort();
@@ -265,12 +266,12 @@ async fn offline_items_sync_through_the_same_path(w: World) {
     let edit = update_m(lead, client, 4, &[("city", "Bilbao", 1)]);
     let bad = Mutation { client_id: client, seq: 5, ..item_m(Uuid::now_v7(), &[("kind", "note"), ("body", "lost lead")]) };
     let req = PushRequest { client_id: client, mutations: vec![create_lead, call.clone(), post, edit, bad] };
-    let res = push(&w.db, &w.ana, &req, PushFault::None).await.unwrap();
+    let res = push(&w.db, &w.ana, &req).await.unwrap();
     assert_eq!(res.last_applied, 5);
     assert!(matches!(&res.outcomes[4].1, Outcome::Rejected { reason } if reason.contains("no longer exists")), "{:?}", res.outcomes);
     assert!(res.outcomes[..4].iter().all(|(_, o)| *o == Outcome::Applied));
     // The same batch again changes nothing.
-    let again = push(&w.db, &w.ana, &req, PushFault::None).await.unwrap();
+    let again = push(&w.db, &w.ana, &req).await.unwrap();
     assert!(again.outcomes.iter().all(|(_, o)| *o == Outcome::Duplicate));
     let items = without_events(all(&w, &w.ana, lead, &Filter::default()).await);
     assert_eq!(items.iter().map(|i| i.kind).collect::<Vec<_>>(), [ItemKind::Post, ItemKind::PhoneCall]);

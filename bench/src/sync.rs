@@ -9,7 +9,7 @@ pub async fn run(db: Db, mutations: usize) -> Result<()> {
     use app::domain::access::Role;
     use app::domain::mutation::{FieldChange, Op};
     use app::domain::sync::{Outbox, PullRequest, PushRequest, Replica, PUSH_BATCH};
-    use app::store::sync::{self, PushFault};
+    use app::store::sync;
     use std::collections::BTreeMap;
     use std::time::Instant;
     let err = store;
@@ -38,7 +38,7 @@ pub async fn run(db: Db, mutations: usize) -> Result<()> {
     let mut batches = 0;
     while !outbox.waiting.is_empty() {
         let batch: Vec<_> = outbox.waiting.iter().take(PUSH_BATCH).cloned().collect();
-        let r = sync::push(&db, &actor, &PushRequest { client_id: outbox.client_id, mutations: batch }, PushFault::None).await.map_err(err)?;
+        let r = sync::push(&db, &actor, &PushRequest { client_id: outbox.client_id, mutations: batch }).await.map_err(err)?;
         outbox.waiting.retain(|m| m.seq > r.last_applied);
         batches += 1;
     }

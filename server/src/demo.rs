@@ -109,7 +109,7 @@ pub async fn load(db: &Db, leads: usize) -> Result<(), String> {
 /// Written through the same path as people's own entries (mentions notify, last activity moves).
 async fn timelines(db: &Db, rows: &[NewLeadRow], sellers: &[(Uuid, Uuid)]) -> Result<(), app::error::AppError> {
     use app::domain::mutation::{Entity, Mutation, Op};
-    use app::store::timeline::save;
+    use app::store::write::save;
     use std::collections::BTreeMap;
     let people = users::list(db).await?;
     let actor = |id: Uuid| people.iter().find(|u| u.id == id).map(|u| (u.actor(), u.name.clone()));

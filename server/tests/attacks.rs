@@ -6,11 +6,11 @@
 use app::api::session::{hash_password, hash_token};
 use app::config::Config;
 use app::domain::access::Actor;
-use app::domain::mutation::{ConflictPolicy, Entity, FieldChange, Mutation, Op};
+use app::domain::mutation::{Entity, FieldChange, Mutation, Op};
 use app::domain::qualify::{Pick, QualifyOrder, QualifyRequest};
 use app::domain::sync::{Outcome, PullRequest, PushRequest};
 use app::error::AppError;
-use app::store::{deal, leads, records, sync, timeline, users, Db};
+use app::store::{deal, records, sync, timeline, users, write, Db};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -125,16 +125,16 @@ async fn victim(w: &World) -> Victim {
     let lead = common::create(w, &w.otto, &[("email", "pilar@secreto.example")]).await;
     let l = lead.to_string();
     let competitor = Uuid::now_v7();
-    deal::save(&w.db, &w.admin, &create(Entity::Competitor, competitor, &[("name", "Cafés Sombra")])).await.unwrap();
+    write::save(&w.db, &w.admin, &create(Entity::Competitor, competitor, &[("name", "Cafés Sombra")])).await.unwrap();
     let (stakeholder, contact) = (Uuid::now_v7(), Uuid::now_v7());
     let who = [("lead_id", l.as_str()), ("new_contact_id", &contact.to_string()), ("first_name", "Pilar"), ("last_name", "Secreto"), ("email", "pilar@secreto.example"), ("role", "Economic buyer"), ("note", "Signs above 50k")];
-    deal::save(&w.db, &w.otto, &create(Entity::Stakeholder, stakeholder, &who)).await.unwrap();
+    write::save(&w.db, &w.otto, &create(Entity::Stakeholder, stakeholder, &who)).await.unwrap();
     let link = Uuid::now_v7();
-    deal::save(&w.db, &w.otto, &create(Entity::DealCompetitor, link, &[("lead_id", &l), ("competitor_id", &competitor.to_string()), ("note", "They offered 30% off")])).await.unwrap();
+    write::save(&w.db, &w.otto, &create(Entity::DealCompetitor, link, &[("lead_id", &l), ("competitor_id", &competitor.to_string()), ("note", "They offered 30% off")])).await.unwrap();
     let post = Uuid::now_v7();
-    timeline::save(&w.db, &w.otto, &create(Entity::TimelineItem, post, &[("lead_id", &l), ("kind", "post"), ("body", "Budget is 80k")])).await.unwrap();
+    write::save(&w.db, &w.otto, &create(Entity::TimelineItem, post, &[("lead_id", &l), ("kind", "post"), ("body", "Budget is 80k")])).await.unwrap();
     let account = Uuid::now_v7();
-    records::save(&w.db, &w.otto, &create(Entity::Account, account, &[("name", "Secreto SL")])).await.unwrap();
+    write::save(&w.db, &w.otto, &create(Entity::Account, account, &[("name", "Secreto SL")])).await.unwrap();
     Victim { lead, stakeholder, link, competitor, post, account, contact }
 }
 
@@ -153,14 +153,14 @@ async fn client_minted_ids_that_name_another_record_are_refused(w: World) {
     let before = count(&w.db, "SELECT COUNT(*) FROM mutations").await;
     for id in taken {
         let attempts: Vec<(&str, Result<app::model::Saved, AppError>)> = vec![
-            ("lead", leads::apply(&w.db, &w.ana, &{ let mut c = create_m(&[]); c.record_id = id; c }, ConflictPolicy::Reject).await),
-            ("timeline item", timeline::save(&w.db, &w.ana, &create(Entity::TimelineItem, id, &[("lead_id", &m), ("kind", "note"), ("body", "x")])).await),
-            ("stakeholder", deal::save(&w.db, &w.ana, &create(Entity::Stakeholder, id, &[("lead_id", &m), ("new_contact_id", &Uuid::now_v7().to_string()), ("last_name", "X"), ("role", "Legal")])).await),
-            ("stakeholder's new contact", deal::save(&w.db, &w.ana, &create(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &m), ("new_contact_id", &id.to_string()), ("last_name", "X"), ("role", "Legal")])).await),
-            ("linked competitor", deal::save(&w.db, &w.ana, &create(Entity::DealCompetitor, id, &[("lead_id", &m), ("competitor_id", &v.competitor.to_string())])).await),
-            ("competitor", deal::save(&w.db, &w.manager, &create(Entity::Competitor, id, &[("name", "Clone")])).await),
-            ("account", records::save(&w.db, &w.ana, &create(Entity::Account, id, &[("name", "Clone SL")])).await),
-            ("contact", records::save(&w.db, &w.ana, &create(Entity::Contact, id, &[("last_name", "Clone")])).await),
+            ("lead", write::save(&w.db, &w.ana, &{ let mut c = create_m(&[]); c.record_id = id; c }).await),
+            ("timeline item", write::save(&w.db, &w.ana, &create(Entity::TimelineItem, id, &[("lead_id", &m), ("kind", "note"), ("body", "x")])).await),
+            ("stakeholder", write::save(&w.db, &w.ana, &create(Entity::Stakeholder, id, &[("lead_id", &m), ("new_contact_id", &Uuid::now_v7().to_string()), ("last_name", "X"), ("role", "Legal")])).await),
+            ("stakeholder's new contact", write::save(&w.db, &w.ana, &create(Entity::Stakeholder, Uuid::now_v7(), &[("lead_id", &m), ("new_contact_id", &id.to_string()), ("last_name", "X"), ("role", "Legal")])).await),
+            ("linked competitor", write::save(&w.db, &w.ana, &create(Entity::DealCompetitor, id, &[("lead_id", &m), ("competitor_id", &v.competitor.to_string())])).await),
+            ("competitor", write::save(&w.db, &w.manager, &create(Entity::Competitor, id, &[("name", "Clone")])).await),
+            ("account", write::save(&w.db, &w.ana, &create(Entity::Account, id, &[("name", "Clone SL")])).await),
+            ("contact", write::save(&w.db, &w.ana, &create(Entity::Contact, id, &[("last_name", "Clone")])).await),
         ];
         for (what, r) in attempts {
             assert!(is_id_taken(&r), "a {what} with the id of another record ({id}) was not refused: {r:?}");
@@ -173,7 +173,7 @@ async fn client_minted_ids_that_name_another_record_are_refused(w: World) {
                 1 => o.contact_id = id,
                 _ => o.opportunity_id = id,
             }
-            let r = leads::apply(&w.db, &w.ana, &mutation(Entity::Lead, lead, Op::Qualify(o)), ConflictPolicy::Reject).await;
+            let r = write::save(&w.db, &w.ana, &mutation(Entity::Lead, lead, Op::Qualify(o))).await;
             assert!(is_id_taken(&r), "qualify slot {slot} took the id {id}: {r:?}");
         }
     }
@@ -181,7 +181,7 @@ async fn client_minted_ids_that_name_another_record_are_refused(w: World) {
     let client = Uuid::now_v7();
     let mut c = create_m(&[]);
     (c.client_id, c.record_id) = (client, v.account);
-    let res = sync::push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![c] }, sync::PushFault::None).await.unwrap();
+    let res = sync::push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![c] }).await.unwrap();
     assert!(matches!(&res.outcomes[0].1, Outcome::Rejected { reason } if reason.contains("already in use")), "{res:?}");
     assert_eq!(count(&w.db, &format!("SELECT COUNT(*) FROM leads WHERE id = '{}'", v.account)).await, 0);
     assert!(count(&w.db, "SELECT COUNT(*) FROM mutations").await > before);
@@ -212,19 +212,19 @@ async fn shared_child_tables_never_mix_kinds(w: World) {
     let lead = common::create(&w, &w.ana, &[]).await;
     let order = QualifyOrder { request: QualifyRequest { account: None, contact: Some(Pick::Skip), opportunity: None }, account_id: Uuid::now_v7(), contact_id: Uuid::now_v7(), opportunity_id: Uuid::now_v7() };
     let opp = order.opportunity_id;
-    leads::apply(&w.db, &w.ana, &mutation(Entity::Lead, lead, Op::Qualify(order)), ConflictPolicy::Reject).await.unwrap();
+    write::save(&w.db, &w.ana, &mutation(Entity::Lead, lead, Op::Qualify(order))).await.unwrap();
     sqlx::query("UPDATE stakeholders SET record_id = $1 WHERE id = $2").bind(opp.to_string()).bind(v.stakeholder.to_string()).execute(&w.db.pool).await.unwrap();
     sqlx::query("UPDATE deal_competitors SET record_id = $1 WHERE id = $2").bind(opp.to_string()).bind(v.link.to_string()).execute(&w.db.pool).await.unwrap();
     let people = deal::people(&w.db, &w.ana, "opportunity", opp).await.unwrap();
     assert!(people.stakeholders.is_empty() && people.competitors.is_empty(), "{people:?}");
     // Closing as lost may name only the deal's own rivals as the winner.
     let close = mutation(Entity::Opportunity, opp, Op::Close { won: false, reason: "Lost to a competitor".into(), winner: Some(v.competitor) });
-    let r = app::store::opportunities::save(&w.db, &w.ana, &close).await;
+    let r = app::store::write::save(&w.db, &w.ana, &close).await;
     assert!(matches!(&r, Err(AppError::BadRequest(m)) if m.contains("Pick the winner")), "a rival of another team's lead was taken as this deal's: {r:?}");
 
     // An account of Ana's and field versions written for a contact of Otto's with the same id.
     let account = Uuid::now_v7();
-    records::save(&w.db, &w.ana, &create(Entity::Account, account, &[("name", "Mía SL")])).await.unwrap();
+    write::save(&w.db, &w.ana, &create(Entity::Account, account, &[("name", "Mía SL")])).await.unwrap();
     sqlx::query("INSERT INTO record_field_versions (record_kind, record_id, field, version, changed_by, changed_at) VALUES ('contact', $1, 'phone', 7, $2, 0)")
         .bind(account.to_string())
         .bind(w.otto.user_id.to_string())
@@ -233,7 +233,7 @@ async fn shared_child_tables_never_mix_kinds(w: World) {
         .unwrap();
     let versions = records::versions(&w.db, Entity::Account, account).await.unwrap();
     assert_eq!(versions["phone"], 1, "the contact's version is not the account's");
-    records::save(&w.db, &w.ana, &edit(Entity::Account, account, &[("phone", "600 11 22 33", 1)])).await.expect("no conflict with someone of another team");
+    write::save(&w.db, &w.ana, &edit(Entity::Account, account, &[("phone", "600 11 22 33", 1)])).await.expect("no conflict with someone of another team");
 }
 
 /// Fixed by writing each feed row with its team and pulling only one's own teams' rows.
@@ -252,7 +252,7 @@ async fn a_pull_never_names_leads_of_other_teams(w: World) {
     assert!(!page.more && page.cursor >= 4, "the cursor passes other teams' rows: {}", page.cursor);
     // A lead that leaves her team is removed from her copy; the other team hears of it as theirs.
     let after = page.cursor;
-    leads::apply(&w.db, &w.admin, &update_m(mine, Uuid::now_v7(), 1, &[("owner_id", &w.otto.user_id.to_string(), 1)]), ConflictPolicy::Reject).await.unwrap();
+    write::save(&w.db, &w.admin, &update_m(mine, Uuid::now_v7(), 1, &[("owner_id", &w.otto.user_id.to_string(), 1)])).await.unwrap();
     let page = sync::pull(&w.db, &w.ana, &PullRequest { cursor: after, ..fresh.clone() }).await.unwrap();
     assert_eq!(page.removed, [mine]);
     let otto = sync::pull(&w.db, &w.otto, &PullRequest { client_id: Uuid::now_v7(), cursor: after, ..fresh.clone() }).await.unwrap();
@@ -267,37 +267,37 @@ async fn a_pull_never_names_leads_of_other_teams(w: World) {
 async fn a_notification_about_a_lead_out_of_reach_says_nothing_of_it(w: World) {
     let lead = common::create(&w, &w.luis, &[]).await;
     let l = lead.to_string();
-    timeline::save(&w.db, &w.luis, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &l), ("kind", "post"), ("body", "@Ana the budget is 80k")])).await.unwrap();
+    write::save(&w.db, &w.luis, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &l), ("kind", "post"), ("body", "@Ana the budget is 80k")])).await.unwrap();
     let n = timeline::notifications(&w.db, &w.ana).await.unwrap();
     assert!(n[0].can_open && n[0].excerpt.contains("80k") && n[0].lead_name.contains("García"), "{n:?}");
-    leads::apply(&w.db, &w.admin, &update_m(lead, Uuid::now_v7(), 1, &[("owner_id", &w.otto.user_id.to_string(), 1)]), ConflictPolicy::Reject).await.unwrap();
+    write::save(&w.db, &w.admin, &update_m(lead, Uuid::now_v7(), 1, &[("owner_id", &w.otto.user_id.to_string(), 1)])).await.unwrap();
     let n = timeline::notifications(&w.db, &w.ana).await.unwrap();
     assert_eq!((n[0].can_open, n[0].lead_name.as_str(), n[0].excerpt.as_str(), n[0].lead_id, n[0].item_id), (false, "a lead you can no longer open", "", Uuid::nil(), Uuid::nil()));
 }
 
-/// Fixed by `store::sync::own_client`, used by the push and by every online save (`leads::claim`).
+/// Fixed by `store::write::own_client`, used by the push and by every online save (`write::save`).
 async fn online_saves_cannot_use_another_persons_client_id(w: World) {
     let client = Uuid::now_v7();
     let mut c = create_m(&[]);
     c.client_id = client;
-    sync::push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![c] }, sync::PushFault::None).await.unwrap();
+    sync::push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![c] }).await.unwrap();
     // Otto writes under Ana's device's next number: it would have been recorded, and her next push broken.
     let mut theirs = create_m(&[]);
     (theirs.client_id, theirs.seq) = (client, 2);
-    assert!(matches!(leads::apply(&w.db, &w.otto, &theirs, ConflictPolicy::Reject).await, Err(AppError::Forbidden)));
+    assert!(matches!(write::save(&w.db, &w.otto, &theirs).await, Err(AppError::Forbidden)));
     let posted = create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &theirs.record_id.to_string()), ("kind", "note"), ("body", "x")]);
-    assert!(matches!(timeline::save(&w.db, &w.otto, &Mutation { client_id: client, seq: 3, ..posted }).await, Err(AppError::Forbidden)));
+    assert!(matches!(write::save(&w.db, &w.otto, &Mutation { client_id: client, seq: 3, ..posted }).await, Err(AppError::Forbidden)));
     assert_eq!(count(&w.db, &format!("SELECT COUNT(*) FROM mutations WHERE client_id = '{client}'")).await, 1);
     let mut next = create_m(&[]);
     (next.client_id, next.seq) = (client, 2);
-    let res = sync::push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![next] }, sync::PushFault::None).await.unwrap();
+    let res = sync::push(&w.db, &w.ana, &PushRequest { client_id: client, mutations: vec![next] }).await.unwrap();
     assert_eq!(res.outcomes, [(2, Outcome::Applied)]);
     // And the other way round: a client id first used online is its user's.
     let online = create_m(&[]);
-    leads::apply(&w.db, &w.otto, &online, ConflictPolicy::Reject).await.unwrap();
+    write::save(&w.db, &w.otto, &online).await.unwrap();
     let mut stolen = create_m(&[]);
     (stolen.client_id, stolen.seq) = (online.client_id, 2);
-    assert!(matches!(sync::push(&w.db, &w.ana, &PushRequest { client_id: online.client_id, mutations: vec![stolen] }, sync::PushFault::None).await, Err(AppError::Forbidden)));
+    assert!(matches!(sync::push(&w.db, &w.ana, &PushRequest { client_id: online.client_id, mutations: vec![stolen] }).await, Err(AppError::Forbidden)));
 }
 
 /// The rule ARCHITECTURE writes down: colleagues answer on a teammate's lead, but its activities stay theirs.
@@ -305,21 +305,21 @@ async fn sellers_talk_on_a_teammates_lead_but_do_not_change_its_activities(w: Wo
     let lead = common::create(&w, &w.ana, &[]).await;
     let l = lead.to_string();
     let task = Uuid::now_v7();
-    timeline::save(&w.db, &w.ana, &create(Entity::TimelineItem, task, &[("lead_id", &l), ("kind", "task"), ("subject", "Send prices"), ("status", "open")])).await.unwrap();
+    write::save(&w.db, &w.ana, &create(Entity::TimelineItem, task, &[("lead_id", &l), ("kind", "task"), ("subject", "Send prices"), ("status", "open")])).await.unwrap();
     // Luis, a seller of the same team, may post and log his own call there...
-    timeline::save(&w.db, &w.luis, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &l), ("kind", "post"), ("body", "I know them")])).await.unwrap();
-    timeline::save(&w.db, &w.luis, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &l), ("kind", "phone_call"), ("subject", "Intro"), ("status", "completed")])).await.unwrap();
+    write::save(&w.db, &w.luis, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &l), ("kind", "post"), ("body", "I know them")])).await.unwrap();
+    write::save(&w.db, &w.luis, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &l), ("kind", "phone_call"), ("subject", "Intro"), ("status", "completed")])).await.unwrap();
     // ... but not complete, cancel or edit Ana's task, nor edit the lead.
     for change in [("status", "completed"), ("status", "canceled"), ("subject", "Mine now")] {
-        let r = timeline::save(&w.db, &w.luis, &Mutation { entity: Entity::TimelineItem, ..edit(Entity::TimelineItem, task, &[(change.0, change.1, 0)]) }).await;
+        let r = write::save(&w.db, &w.luis, &Mutation { entity: Entity::TimelineItem, ..edit(Entity::TimelineItem, task, &[(change.0, change.1, 0)]) }).await;
         assert!(matches!(r, Err(AppError::Forbidden)), "{change:?}: {r:?}");
     }
-    assert!(matches!(leads::apply(&w.db, &w.luis, &update_m(lead, Uuid::now_v7(), 1, &[("city", "Vigo", 1)]), ConflictPolicy::Reject).await, Err(AppError::Forbidden)));
+    assert!(matches!(write::save(&w.db, &w.luis, &update_m(lead, Uuid::now_v7(), 1, &[("city", "Vigo", 1)])).await, Err(AppError::Forbidden)));
     // Someone of another team cannot even see it.
-    let r = timeline::save(&w.db, &w.otto, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &l), ("kind", "post"), ("body", "hello")])).await;
+    let r = write::save(&w.db, &w.otto, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &l), ("kind", "post"), ("body", "hello")])).await;
     assert!(matches!(r, Err(AppError::NotFound)));
     // Their manager may complete it.
-    timeline::save(&w.db, &w.manager, &edit(Entity::TimelineItem, task, &[("status", "completed", 0)])).await.unwrap();
+    write::save(&w.db, &w.manager, &edit(Entity::TimelineItem, task, &[("status", "completed", 0)])).await.unwrap();
 }
 
 // --- Sign-in and sessions.
@@ -606,7 +606,7 @@ async fn uploads_have_a_quota_and_unlinked_ones_go(w: World) {
     // Never linked to a note: gone a day later. Linked: kept.
     let later = app::store::now_ms() + 25 * 3_600_000;
     let linked = timeline::add_attachment(&w.db, &w.ana, lead, "kept.txt", "text/plain", b"k", 1 << 20).await.unwrap();
-    timeline::save(&w.db, &w.ana, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &lead.to_string()), ("kind", "note"), ("body", "see file"), ("attachment_id", &linked.to_string())])).await.unwrap();
+    write::save(&w.db, &w.ana, &create(Entity::TimelineItem, Uuid::now_v7(), &[("lead_id", &lead.to_string()), ("kind", "note"), ("body", "see file"), ("attachment_id", &linked.to_string())])).await.unwrap();
     assert_eq!(timeline::purge_unlinked_files(&w.db, later).await.unwrap(), 1);
     let left: Vec<String> = sqlx::query_scalar("SELECT id FROM attachments").fetch_all(&w.db.pool).await.unwrap();
     assert_eq!(left, [linked.to_string()]);
@@ -688,7 +688,7 @@ async fn live_streams_are_limited_and_end_with_their_session_or_lead(w: World) {
     let (status, mut body) = open_stream(&app, &ana, Some(lead)).await;
     assert_eq!(status, StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    leads::apply(&w.db, &w.admin, &update_m(lead, Uuid::now_v7(), 1, &[("owner_id", &w.otto.user_id.to_string(), 1)]), ConflictPolicy::Reject).await.unwrap();
+    write::save(&w.db, &w.admin, &update_m(lead, Uuid::now_v7(), 1, &[("owner_id", &w.otto.user_id.to_string(), 1)])).await.unwrap();
     let mut names = Vec::new();
     while let Some(n) = next_event(&mut body, std::time::Duration::from_secs(5)).await {
         names.push(n);
@@ -753,8 +753,8 @@ async fn every_kind_of_answer_carries_the_security_headers(w: World) {
 /// `store::ids::RECORD_ID_TABLES` must know every table whose rows an id names, or the check has a hole.
 async fn the_id_check_knows_every_table(w: World) {
     let sql = match w.db.kind {
-        app::store::Kind::Sqlite => "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'id'",
-        app::store::Kind::Postgres => "SELECT CAST(table_name AS TEXT) FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id'",
+        app::store::Engine::Sqlite => "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'id'",
+        app::store::Engine::Postgres => "SELECT CAST(table_name AS TEXT) FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id'",
     };
     let rows = sqlx::query(sql).fetch_all(&w.db.pool).await.unwrap();
     let mut tables: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>(0).unwrap()).collect();

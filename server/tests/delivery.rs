@@ -3,7 +3,7 @@
 //! and never cached; the live stream never compressed, so each event arrives at once.
 
 use app::domain::mutation::{Entity, Mutation, Op};
-use app::store::timeline;
+use app::store::write;
 use axum::body::Body;
 use http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -128,7 +128,7 @@ async fn the_live_stream_is_never_compressed_and_flows_event_by_event(w: World) 
             record_id: Uuid::now_v7(),
             op: Op::Create { fields: fields(&[("lead_id", &lead.to_string()), ("kind", "note"), ("body", &format!("note {n}"))]) },
         };
-        timeline::save(&w.db, &w.ana, &note).await.unwrap();
+        write::save(&w.db, &w.ana, &note).await.unwrap();
         // Each event is read before the next one is even written.
         assert_eq!(next_event(&mut body, Duration::from_secs(5)).await.as_deref(), Some("timeline"), "event {n}");
     }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::domain::mutation::Entity, crate::store::{accounts, contacts, opportunities, records}, uuid::Uuid};
+use {super::session::*, crate::domain::mutation::Entity, crate::store::{accounts, contacts, opportunities, records, write}, uuid::Uuid};
 
 #[server]
 pub async fn list_accounts(q: String) -> Result<Vec<AccountView>, AppError> {
@@ -45,5 +45,5 @@ pub async fn save_customer(mutation: Mutation) -> Result<Saved, AppError> {
     if !matches!(mutation.entity, Entity::Account | Entity::Contact) {
         return Err(AppError::BadRequest("Not an account or contact.".into()));
     }
-    records::save(&db()?, &user.actor(), &mutation).await
+    write::save(&db()?, &user.actor(), &mutation).await
 }

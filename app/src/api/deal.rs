@@ -2,18 +2,23 @@
 //! decided by `store::deal` (online here, or replayed from the outbox by the sync push).
 
 use crate::domain::mutation::Mutation;
+#[cfg(feature = "ssr")]
+use crate::domain::mutation::Entity;
 use crate::error::AppError;
 use crate::model::{CompetitorView, ContactView, DealPeople, Saved};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::store::{contacts, deal}, uuid::Uuid};
+use {super::session::*, crate::store::{contacts, deal, write}, uuid::Uuid};
 
 #[server(input = Json)]
 pub async fn save_deal_item(mutation: Mutation) -> Result<Saved, AppError> {
     let user = require_user().await?;
-    deal::save(&db()?, &user.actor(), &mutation).await
+    if !matches!(mutation.entity, Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor) {
+        return Err(AppError::BadRequest("Not a change to a deal's people or competitors.".into()));
+    }
+    write::save(&db()?, &user.actor(), &mutation).await
 }
 
 /// `kind` is "lead" or "opportunity".

@@ -1,4 +1,4 @@
-//! Lead server functions. Every write goes through `store::leads::apply` as a `Mutation`.
+//! Lead server functions. Every write is a `Mutation` saved through `store::write::save`.
 
 use crate::domain::mutation::Mutation;
 use crate::domain::query::LeadQuery;
@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 #[cfg(feature = "ssr")]
 use {
     super::session::*,
-    crate::domain::mutation::{ConflictPolicy, Op},
-    crate::store::{leads, users},
+    crate::domain::mutation::{Entity, Op},
+    crate::store::{leads, users, write},
     uuid::Uuid,
 };
 
@@ -54,7 +54,7 @@ pub async fn create_lead(id: String, fields: BTreeMap<String, String>) -> Result
     let fields: BTreeMap<String, String> = fields.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
     // The lead id doubles as the client id: one form, one mutation.
     let m = Mutation { entity: Default::default(), client_id: id, seq: 1, record_id: id, op: Op::Create { fields } };
-    leads::apply(&db()?, &user.actor(), &m, ConflictPolicy::Reject).await?;
+    write::save(&db()?, &user.actor(), &m).await?;
     leptos_axum::redirect(&format!("/leads/{id}"));
     Ok(())
 }
@@ -66,7 +66,10 @@ pub async fn save_lead(mutation: Mutation) -> Result<Saved, AppError> {
     if matches!(mutation.op, Op::Create { .. }) {
         return Err(AppError::BadRequest("Use the new lead form to create leads.".into()));
     }
-    match leads::apply(&db()?, &user.actor(), &mutation, ConflictPolicy::Reject).await {
+    if mutation.entity != Entity::Lead {
+        return Err(AppError::BadRequest("Not a lead change.".into()));
+    }
+    match write::save(&db()?, &user.actor(), &mutation).await {
         Err(AppError::Conflict(mut views)) => {
             let tz = zone(&user.time_zone);
             for v in &mut views {
@@ -83,7 +86,7 @@ pub async fn delete_lead(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
     let m = Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Delete };
-    leads::apply(&db()?, &user.actor(), &m, ConflictPolicy::Reject).await?;
+    write::save(&db()?, &user.actor(), &m).await?;
     leptos_axum::redirect("/leads");
     Ok(())
 }

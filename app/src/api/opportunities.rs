@@ -9,7 +9,7 @@ use leptos::server_fn::codec::Json;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::store::{leads, opportunities, processes}, uuid::Uuid};
+use {super::session::*, crate::domain::mutation::Entity, crate::store::{leads, opportunities, processes, write}, uuid::Uuid};
 
 /// Every process definition (retired ones too: records may still be in them).
 #[server]
@@ -57,5 +57,8 @@ pub async fn list_opportunities(view: String) -> Result<Vec<OpportunityRow>, App
 #[server(input = Json)]
 pub async fn save_opportunity(mutation: Mutation) -> Result<Saved, AppError> {
     let user = require_user().await?;
-    opportunities::save(&db()?, &user.actor(), &mutation).await
+    if mutation.entity != Entity::Opportunity {
+        return Err(AppError::BadRequest("Not an opportunity change.".into()));
+    }
+    write::save(&db()?, &user.actor(), &mutation).await
 }

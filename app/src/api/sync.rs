@@ -16,7 +16,7 @@ pub async fn sync_push(request: PushRequest) -> Result<PushResult, AppError> {
     if request.mutations.len() > PUSH_BATCH {
         return Err(AppError::BadRequest(format!("Send at most {PUSH_BATCH} changes at a time.")));
     }
-    sync::push(&db()?, &user.actor(), &request, sync::PushFault::None).await
+    sync::push(&db()?, &user.actor(), &request).await
 }
 
 #[server(input = Json, output = Json)]

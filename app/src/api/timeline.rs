@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::domain::mutation::Entity, crate::model::TimelineItem, crate::store::timeline, uuid::Uuid};
+use {super::session::*, crate::domain::mutation::Entity, crate::model::TimelineItem, crate::store::{timeline, write}, uuid::Uuid};
 
 #[cfg(feature = "ssr")]
 fn lead_id(id: &str) -> Result<Uuid, AppError> {
@@ -56,7 +56,7 @@ pub async fn save_item(mutation: Mutation) -> Result<Saved, AppError> {
     if mutation.entity != Entity::TimelineItem {
         return Err(AppError::BadRequest("Not a timeline change.".into()));
     }
-    timeline::save(&db()?, &user.actor(), &mutation).await
+    write::save(&db()?, &user.actor(), &mutation).await
 }
 
 /// Colleagues who can see the lead: suggestions for @mentions and appointment attendees.

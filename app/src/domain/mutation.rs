@@ -1,5 +1,5 @@
 //! The one shape every change to a record takes, and the per-field merge that decides what a change does.
-//! Online saves and (later) replayed offline edits are both `Mutation`s applied by `store::leads::apply`.
+//! Online saves and (later) replayed offline edits are both `Mutation`s decided by `store::write`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

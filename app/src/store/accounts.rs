@@ -1,6 +1,6 @@
 //! Accounts (companies): created by qualify or by hand, found again by the duplicate check.
 
-use super::leads::Val;
+use super::sql::{bind_all, insert_rows, uuid_col, Engine, Val};
 use crate::domain::access::{can_read, Actor, LeadRef};
 use crate::domain::duplicates::{account_match, company_key, web_domain, MatchReason};
 use crate::error::{AppError, AppResult};
@@ -43,15 +43,15 @@ fn row(a: &NewAccount, by: Uuid, now: i64) -> Vec<Val> {
     ]
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a: &NewAccount, by: Uuid, now: i64) -> AppResult<()> {
-    super::leads::insert_rows(tx, kind, TABLE, vec![row(a, by, now)]).await
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: Engine, a: &NewAccount, by: Uuid, now: i64) -> AppResult<()> {
+    insert_rows(tx, kind, TABLE, vec![row(a, by, now)]).await
 }
 
 /// Writes many at once (benchmarks and demo data), 500 per statement.
 pub async fn seed(db: &super::Db, rows: &[NewAccount], by: Uuid, now: i64) -> AppResult<()> {
     for chunk in rows.chunks(500) {
         let mut tx = db.pool.begin().await?;
-        super::leads::insert_rows(&mut tx, db.kind, TABLE, chunk.iter().map(|r| row(r, by, now)).collect()).await?;
+        insert_rows(&mut tx, db.kind, TABLE, chunk.iter().map(|r| row(r, by, now)).collect()).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -60,9 +60,8 @@ pub async fn seed(db: &super::Db, rows: &[NewAccount], by: Uuid, now: i64) -> Ap
 const COLS: &str = "a.id, a.team_id, a.owner_id, a.name, a.website, a.web_domain, a.industry, a.phone, a.city, a.country, a.created_at, u.name AS owner_name";
 
 fn view(r: &sqlx::any::AnyRow) -> AppResult<(AccountView, LeadRef)> {
-    let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&r.try_get::<String, _>(c)?).map_err(AppError::internal) };
     let v = AccountView {
-        id: id("id")?,
+        id: uuid_col(r, "id")?,
         name: r.try_get("name")?,
         website: r.try_get("website")?,
         industry: r.try_get("industry")?,
@@ -72,7 +71,7 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<(AccountView, LeadRef)> {
         owner_name: r.try_get("owner_name")?,
         created_at: r.try_get("created_at")?,
     };
-    Ok((v, LeadRef { owner_id: id("owner_id")?, team_id: id("team_id")? }))
+    Ok((v, LeadRef { owner_id: uuid_col(r, "owner_id")?, team_id: uuid_col(r, "team_id")? }))
 }
 
 /// Accounts the actor can see that may be the lead's company: same normalised name, or same web domain
@@ -110,10 +109,10 @@ pub async fn list(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<Accou
     let mut cond = scope;
     let q: String = q.trim().to_lowercase().chars().take(crate::domain::query::MAX_SEARCH_LEN).collect();
     if !q.is_empty() {
-        binds.push(super::leads::Val::Text(format!("%{}%", super::like_escape(&q))));
+        binds.push(Val::Text(format!("%{}%", super::like_escape(&q))));
         cond.push_str(&format!(" AND LOWER(a.name) LIKE ${} ESCAPE '\\'", binds.len()));
     }
     let sql = format!("SELECT {COLS} FROM accounts a JOIN users u ON u.id = a.owner_id WHERE {cond} ORDER BY a.name, a.id LIMIT 50");
-    let rows = super::leads::bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
+    let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
     rows.iter().map(|r| view(r).map(|(v, _)| v)).collect()
 }

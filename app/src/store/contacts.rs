@@ -1,6 +1,6 @@
 //! Contacts (people, optionally at an account): created by qualify or by hand, found again by email.
 
-use super::leads::Val;
+use super::sql::{bind_all, insert_rows, opt_uuid_col, uuid_col, Engine, Val};
 use crate::domain::access::{can_read, Actor, LeadRef};
 use crate::domain::duplicates::{contact_match, email_key};
 use crate::domain::lead::full_name;
@@ -41,15 +41,15 @@ fn row(c: &NewContact, by: Uuid, now: i64) -> Vec<Val> {
     ]
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, c: &NewContact, by: Uuid, now: i64) -> AppResult<()> {
-    super::leads::insert_rows(tx, kind, TABLE, vec![row(c, by, now)]).await
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: Engine, c: &NewContact, by: Uuid, now: i64) -> AppResult<()> {
+    insert_rows(tx, kind, TABLE, vec![row(c, by, now)]).await
 }
 
 /// Writes many at once (benchmarks and demo data), 500 per statement.
 pub async fn seed(db: &super::Db, rows: &[NewContact], by: Uuid, now: i64) -> AppResult<()> {
     for chunk in rows.chunks(500) {
         let mut tx = db.pool.begin().await?;
-        super::leads::insert_rows(&mut tx, db.kind, TABLE, chunk.iter().map(|r| row(r, by, now)).collect()).await?;
+        insert_rows(&mut tx, db.kind, TABLE, chunk.iter().map(|r| row(r, by, now)).collect()).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -58,17 +58,16 @@ pub async fn seed(db: &super::Db, rows: &[NewContact], by: Uuid, now: i64) -> Ap
 const COLS: &str = "c.id, c.team_id, c.owner_id, c.account_id, c.first_name, c.last_name, c.job_title, c.email, c.phone, a.name AS account_name";
 
 fn view(r: &sqlx::any::AnyRow) -> AppResult<(ContactView, LeadRef)> {
-    let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&r.try_get::<String, _>(c)?).map_err(AppError::internal) };
     let v = ContactView {
-        id: id("id")?,
+        id: uuid_col(r, "id")?,
         name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
         job_title: r.try_get("job_title")?,
         email: r.try_get("email")?,
         phone: r.try_get("phone")?,
-        account_id: r.try_get::<Option<String>, _>("account_id")?.and_then(|s| Uuid::parse_str(&s).ok()),
+        account_id: opt_uuid_col(r, "account_id")?,
         account_name: r.try_get::<Option<String>, _>("account_name")?.unwrap_or_default(),
     };
-    Ok((v, LeadRef { owner_id: id("owner_id")?, team_id: id("team_id")? }))
+    Ok((v, LeadRef { owner_id: uuid_col(r, "owner_id")?, team_id: uuid_col(r, "team_id")? }))
 }
 
 /// Contacts the actor can see with the lead's email address (at most 10).
@@ -126,10 +125,10 @@ pub async fn find(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<Conta
 }
 
 /// "team_id = $1" for people who see their team, "1 = 1" for admins; on the table aliased `alias`.
-pub(crate) fn scope_sql(actor: &Actor, alias: &str) -> (String, Vec<super::leads::Val>) {
+pub(crate) fn scope_sql(actor: &Actor, alias: &str) -> (String, Vec<Val>) {
     match crate::domain::access::read_scope(actor) {
         crate::domain::access::ReadScope::All => ("1 = 1".into(), Vec::new()),
-        crate::domain::access::ReadScope::Team(t) => (format!("{alias}.team_id = $1"), vec![super::leads::Val::Text(t.to_string())]),
+        crate::domain::access::ReadScope::Team(t) => (format!("{alias}.team_id = $1"), vec![Val::Text(t.to_string())]),
     }
 }
 
@@ -138,15 +137,15 @@ pub async fn list(db: &super::Db, actor: &Actor, q: &str, account: Option<Uuid>)
     let (mut cond, mut binds) = scope_sql(actor, "c");
     let q: String = q.trim().to_lowercase().chars().take(crate::domain::query::MAX_SEARCH_LEN).collect();
     if !q.is_empty() {
-        binds.push(super::leads::Val::Text(format!("%{}%", super::like_escape(&q))));
+        binds.push(Val::Text(format!("%{}%", super::like_escape(&q))));
         let n = binds.len();
         cond.push_str(&format!(" AND (LOWER(c.first_name || ' ' || c.last_name) LIKE ${n} ESCAPE '\\' OR c.email_key LIKE ${n} ESCAPE '\\')"));
     }
     if let Some(a) = account {
-        binds.push(super::leads::Val::Text(a.to_string()));
+        binds.push(Val::Text(a.to_string()));
         cond.push_str(&format!(" AND c.account_id = ${}", binds.len()));
     }
     let sql = format!("SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE {cond} ORDER BY c.last_name, c.first_name, c.id LIMIT 50");
-    let rows = super::leads::bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
+    let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
     rows.iter().map(|r| view(r).map(|(v, _)| v)).collect()
 }

@@ -2,22 +2,17 @@
 //! lead or an opportunity, and the shared competitor list. Changes are mutations (entities Stakeholder,
 //! DealCompetitor, Competitor) decided here, for an online save and for a pushed batch alike.
 
-use super::leads::{claim, insert_rows, Val};
-use super::{now_ms, Db, Kind as DbKind};
+use super::sql::{insert_rows, uuid_col, Engine, Val};
+use super::{contacts, ids, Db};
 use crate::domain::access::{self, Actor, LeadRef};
 use crate::domain::lead::full_name;
 use crate::domain::mutation::{Entity, Mutation, Op};
 use crate::domain::opportunity::{self, ContactPick};
 use crate::error::{AppError, AppResult};
-use crate::model::{CompetitorView, DealCompetitorView, DealPeople, Saved, StakeholderView};
-use sqlx::any::AnyRow;
+use crate::model::{CompetitorView, DealCompetitorView, DealPeople, StakeholderView};
 use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeMap;
 use uuid::Uuid;
-
-fn id_of(row: &AnyRow, col: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(&row.try_get::<String, _>(col)?).map_err(AppError::internal)
-}
 
 /// The lead or opportunity a deal item hangs on, if the actor may change it (open, and theirs to edit).
 async fn editable_record(tx: &mut Transaction<'_, Any>, actor: &Actor, kind: &str, id: Uuid) -> AppResult<()> {
@@ -26,7 +21,7 @@ async fn editable_record(tx: &mut Transaction<'_, Any>, actor: &Actor, kind: &st
         _ => "SELECT team_id, owner_id, state FROM opportunities WHERE id = $1",
     };
     let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
-    let r = LeadRef { team_id: id_of(&row, "team_id")?, owner_id: id_of(&row, "owner_id")? };
+    let r = LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? };
     if !access::can_read(actor, r) {
         return Err(AppError::NotFound);
     }
@@ -40,7 +35,7 @@ async fn editable_record(tx: &mut Transaction<'_, Any>, actor: &Actor, kind: &st
 }
 
 /// Applies one deal mutation inside the caller's transaction; every check comes before any write.
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, now: i64) -> AppResult<()> {
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, now: i64) -> AppResult<()> {
     let invalid = AppError::Invalid;
     if m.entity == Entity::Competitor && !access::can_manage_competitors(actor) {
         return Err(AppError::Forbidden);
@@ -49,23 +44,23 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
         (Entity::Stakeholder, Op::Create { fields }) => {
             let d = opportunity::check_stakeholder(fields).map_err(invalid)?;
             editable_record(tx, actor, "lead", d.lead_id).await?;
-            super::ids::ensure_new(tx, m.record_id).await?;
+            ids::ensure_new(tx, m.record_id).await?;
             let contact_id = match d.contact {
                 ContactPick::Existing(c) => {
                     // Only a contact the actor can see may be picked.
-                    crate::store::contacts::get_in(tx, actor, c).await?;
+                    contacts::get_in(tx, actor, c).await?;
                     c
                 }
                 ContactPick::New { id, first_name, last_name, email, job_title } => {
                     if id == m.record_id {
-                        return Err(super::ids::id_taken());
+                        return Err(ids::id_taken());
                     }
-                    super::ids::ensure_new(tx, id).await?;
-                    let (team_id, owner_id): (String, String) = sqlx::query_as("SELECT team_id, owner_id FROM leads WHERE id = $1").bind(d.lead_id.to_string()).fetch_one(&mut **tx).await?;
-                    let c = crate::store::contacts::NewContact {
+                    ids::ensure_new(tx, id).await?;
+                    let lead = sqlx::query("SELECT team_id, owner_id FROM leads WHERE id = $1").bind(d.lead_id.to_string()).fetch_one(&mut **tx).await?;
+                    let c = contacts::NewContact {
                         id,
-                        team_id: Uuid::parse_str(&team_id).map_err(AppError::internal)?,
-                        owner_id: Uuid::parse_str(&owner_id).map_err(AppError::internal)?,
+                        team_id: uuid_col(&lead, "team_id")?,
+                        owner_id: uuid_col(&lead, "owner_id")?,
                         account_id: None,
                         first_name,
                         last_name,
@@ -73,7 +68,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
                         email,
                         phone: String::new(),
                     };
-                    crate::store::contacts::insert_in(tx, kind, &c, actor.user_id, now).await?;
+                    contacts::insert_in(tx, kind, &c, actor.user_id, now).await?;
                     id
                 }
             };
@@ -96,7 +91,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
         (Entity::DealCompetitor, Op::Create { fields }) => {
             let d = opportunity::check_deal_competitor(fields).map_err(invalid)?;
             editable_record(tx, actor, "lead", d.lead_id).await?;
-            super::ids::ensure_new(tx, m.record_id).await?;
+            ids::ensure_new(tx, m.record_id).await?;
             let known: Option<String> = sqlx::query_scalar("SELECT id FROM competitors WHERE id = $1").bind(d.competitor_id.to_string()).fetch_optional(&mut **tx).await?;
             if known.is_none() {
                 return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("competitor_id", "Pick a competitor from the list.")]));
@@ -120,7 +115,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
         }
         (Entity::Competitor, Op::Create { fields }) => {
             let d = opportunity::check_competitor(fields).map_err(invalid)?;
-            super::ids::ensure_new(tx, m.record_id).await?;
+            ids::ensure_new(tx, m.record_id).await?;
             let row = vec![
                 Val::Text(m.record_id.to_string()),
                 Val::Text(d.name),
@@ -166,26 +161,11 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: DbKind, actor:
 async fn item_record(tx: &mut Transaction<'_, Any>, actor: &Actor, table: &str, id: Uuid) -> AppResult<()> {
     let row = sqlx::query(&format!("SELECT record_kind, record_id FROM {table} WHERE id = $1")).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
     let kind: String = row.try_get("record_kind")?;
-    editable_record(tx, actor, &kind, id_of(&row, "record_id")?).await
-}
-
-/// An online save of one deal change: recorded as a mutation first, so a repeat is a no-op.
-pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
-    if !matches!(m.entity, Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor) {
-        return Err(AppError::BadRequest("Not a change to a deal's people or competitors.".into()));
-    }
-    let mut tx = db.pool.begin().await?;
-    let now = now_ms();
-    if !claim(&mut tx, actor, m, now).await? {
-        return Ok(Saved::Duplicate);
-    }
-    apply_in(&mut tx, db.kind, actor, m, now).await?;
-    tx.commit().await?;
-    Ok(Saved::Applied { version: 1 })
+    editable_record(tx, actor, &kind, uuid_col(&row, "record_id")?).await
 }
 
 /// Qualifying carries the lead's stakeholders and competitors over to its opportunity (the lead keeps its own).
-pub(crate) async fn carry_over_in(tx: &mut Transaction<'_, Any>, kind: DbKind, lead: Uuid, opportunity: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn carry_over_in(tx: &mut Transaction<'_, Any>, kind: Engine, lead: Uuid, opportunity: Uuid, now: i64) -> AppResult<()> {
     for item @ (table, cols) in [STAKEHOLDERS, DEAL_COMPETITORS] {
         let sql = format!("SELECT {} FROM {table} WHERE record_kind = 'lead' AND record_id = $1 ORDER BY created_at, id", cols.join(", "));
         let found = sqlx::query(&sql).bind(lead.to_string()).fetch_all(&mut **tx).await?;
@@ -224,7 +204,7 @@ pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResu
     let mut tx = db.pool.begin().await?;
     let sql = if kind == "lead" { "SELECT team_id, owner_id FROM leads WHERE id = $1" } else { "SELECT team_id, owner_id FROM opportunities WHERE id = $1" };
     let row = sqlx::query(sql).bind(record.to_string()).fetch_optional(&mut *tx).await?.ok_or(AppError::NotFound)?;
-    if !access::can_read(actor, LeadRef { team_id: id_of(&row, "team_id")?, owner_id: id_of(&row, "owner_id")? }) {
+    if !access::can_read(actor, LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? }) {
         return Err(AppError::NotFound);
     }
     let rows = sqlx::query(
@@ -239,8 +219,8 @@ pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResu
         .iter()
         .map(|r| -> AppResult<StakeholderView> {
             Ok(StakeholderView {
-                id: id_of(r, "id")?,
-                contact_id: id_of(r, "contact_id")?,
+                id: uuid_col(r, "id")?,
+                contact_id: uuid_col(r, "contact_id")?,
                 name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
                 email: r.try_get("email")?,
                 job_title: r.try_get("job_title")?,
@@ -256,7 +236,7 @@ pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResu
         .await?;
     let competitors = rows
         .iter()
-        .map(|r| -> AppResult<DealCompetitorView> { Ok(DealCompetitorView { id: id_of(r, "id")?, competitor_id: id_of(r, "competitor_id")?, name: r.try_get("name")?, note: r.try_get("note")? }) })
+        .map(|r| -> AppResult<DealCompetitorView> { Ok(DealCompetitorView { id: uuid_col(r, "id")?, competitor_id: uuid_col(r, "competitor_id")?, name: r.try_get("name")?, note: r.try_get("note")? }) })
         .collect::<AppResult<_>>()?;
     tx.commit().await?;
     Ok(DealPeople { stakeholders, competitors })
@@ -267,7 +247,7 @@ pub async fn competitors(db: &Db) -> AppResult<Vec<CompetitorView>> {
     let rows = sqlx::query("SELECT id, name, website, strengths, weaknesses FROM competitors ORDER BY name, id").fetch_all(&db.pool).await?;
     rows.iter()
         .map(|r| {
-            Ok(CompetitorView { id: id_of(r, "id")?, name: r.try_get("name")?, website: r.try_get("website")?, strengths: r.try_get("strengths")?, weaknesses: r.try_get("weaknesses")? })
+            Ok(CompetitorView { id: uuid_col(r, "id")?, name: r.try_get("name")?, website: r.try_get("website")?, strengths: r.try_get("strengths")?, weaknesses: r.try_get("weaknesses")? })
         })
         .collect()
 }

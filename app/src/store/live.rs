@@ -3,7 +3,7 @@
 //! LISTEN/NOTIFY, so a browser connected to another server process hears it too (the notification is sent
 //! at commit and never for a rolled-back write). SQLite is one process: news goes out after commit.
 
-use super::{Db, Kind};
+use super::{Db, Engine};
 use crate::error::AppResult;
 use sqlx::{Any, Transaction};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,9 +64,9 @@ impl Live {
     }
 
     /// Starts hearing events. On Postgres the first subscriber starts this process's LISTEN connection.
-    pub fn subscribe(&self, kind: Kind) -> broadcast::Receiver<LiveEvent> {
+    pub fn subscribe(&self, kind: Engine) -> broadcast::Receiver<LiveEvent> {
         let rx = self.tx.subscribe();
-        if kind == Kind::Postgres && !self.listening.swap(true, Ordering::SeqCst) {
+        if kind == Engine::Postgres && !self.listening.swap(true, Ordering::SeqCst) {
             tokio::spawn(listen(self.url.clone(), self.tx.clone()));
         }
         rx
@@ -107,8 +107,8 @@ async fn listen(url: Arc<String>, tx: broadcast::Sender<LiveEvent>) {
 }
 
 /// Inside the writing transaction: on Postgres, queue the notifications (sent at commit).
-pub(crate) async fn announce(tx: &mut Transaction<'_, Any>, kind: Kind, events: &[LiveEvent]) -> AppResult<()> {
-    if kind != Kind::Postgres {
+pub(crate) async fn announce(tx: &mut Transaction<'_, Any>, kind: Engine, events: &[LiveEvent]) -> AppResult<()> {
+    if kind != Engine::Postgres {
         return Ok(());
     }
     for e in events {
@@ -120,7 +120,7 @@ pub(crate) async fn announce(tx: &mut Transaction<'_, Any>, kind: Kind, events: 
 
 /// After commit: on SQLite, tell this process's listeners (on Postgres they hear it through LISTEN).
 pub(crate) fn committed(db: &Db, events: &[LiveEvent]) {
-    if db.kind == Kind::Postgres {
+    if db.kind == Engine::Postgres {
         return;
     }
     for e in events {

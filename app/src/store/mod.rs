@@ -1,67 +1,34 @@
 //! Storage: one layer over SQLite and Postgres through sqlx's `Any` driver. SQL is written once with
-//! `$n` placeholders (both engines accept them); the few dialect differences live in `Kind` below.
+//! `$n` placeholders (both engines accept them); the few dialect differences live in `sql::Engine`.
 
 pub mod accounts;
 pub mod contacts;
 pub mod deal;
+pub(crate) mod edit;
 pub mod ids;
 pub mod live;
 pub mod leads;
 pub mod opportunities;
 pub mod processes;
 pub mod records;
+pub(crate) mod sql;
 pub mod sync;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod timeline;
 pub mod users;
+pub(crate) mod working_set;
+pub mod write;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Sqlite,
-    Postgres,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Sqlite => "sqlite",
-            Kind::Postgres => "postgres",
-        }
-    }
-    /// Row lock for read-then-write inside a transaction, on the leads row aliased `l`. SQLite has one
-    /// writer at a time, and our transactions write first, so it needs none.
-    pub fn for_update(self) -> &'static str {
-        match self {
-            Kind::Sqlite => "",
-            Kind::Postgres => " FOR UPDATE OF l",
-        }
-    }
-
-    /// The n-th (1-based) placeholder of a long statement whose parameters appear in order. SQLite looks
-    /// named parameters (`$n`) up by linear scan, which makes a 10,000-parameter insert quadratic.
-    pub fn placeholder(self, n: usize) -> String {
-        match self {
-            Kind::Sqlite => "?".to_string(),
-            Kind::Postgres => format!("${n}"),
-        }
-    }
-
-    /// Held until commit by every writer of the change feed, so feed numbers follow commit order and a
-    /// client that pulls "after n" never misses a change committed late. SQLite writers are serial already.
-    pub fn lock_change_feed(self) -> Option<&'static str> {
-        match self {
-            Kind::Sqlite => None,
-            Kind::Postgres => Some("SELECT pg_advisory_xact_lock(4242)"),
-        }
-    }
-}
+pub use sql::Engine;
 
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
-    pub kind: Kind,
+    pub kind: Engine,
     /// The workspace name, once set up. It is written once at first start and never renamed, so every
     /// process may keep it; until set up, each call asks the database.
     workspace_name: std::sync::Arc<std::sync::OnceLock<String>>,
@@ -85,9 +52,9 @@ impl Db {
 
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         install_default_drivers();
-        let kind = if url.starts_with("postgres") { Kind::Postgres } else { Kind::Sqlite };
+        let kind = if url.starts_with("postgres") { Engine::Postgres } else { Engine::Sqlite };
         let mut url = url.to_string();
-        if kind == Kind::Sqlite {
+        if kind == Engine::Sqlite {
             let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or("");
             if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -98,16 +65,16 @@ impl Db {
             }
         }
         // SQLite serves reads from a few threads best; Postgres gains from more parallel sessions.
-        let default_size = if kind == Kind::Sqlite { 4 } else { 16 };
+        let default_size = if kind == Engine::Sqlite { 4 } else { 16 };
         let size = std::env::var("PROSPECTA_DB_CONNECTIONS").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default_size);
         let pool = AnyPoolOptions::new()
             .max_connections(size)
             // A ping before each use guards against a dropped network connection; an SQLite connection is
             // in this process and cannot drop, and the ping is one more thread round trip per query.
-            .test_before_acquire(kind == Kind::Postgres)
+            .test_before_acquire(kind == Engine::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    if kind == Kind::Sqlite {
+                    if kind == Engine::Sqlite {
                         // WAL lets readers work while one writer commits; writers wait instead of failing.
                         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
                     }

@@ -1,18 +1,26 @@
 //! Opportunities: created by qualifying a lead, they carry on its business process.
 
-use super::leads::{bind_all, Val};
+use super::edit::{editable_row, field_states, merge_changes, write_fields, VersionTable, Versioned};
 use super::live::LiveEvent;
+use super::sql::{bind_all, insert_rows, opt_uuid_col, uuid_col, Engine, Val};
+use super::{processes, timeline};
 use crate::domain::access::{can_read, read_scope, Actor, LeadRef, ReadScope};
-use crate::domain::mutation::{merge, ConflictPolicy, Entity, FieldChange, Mutation, Op};
+use crate::domain::mutation::{ConflictPolicy, Mutation, Op};
 use crate::domain::opportunity::{self, Outcome};
 use crate::domain::process::{checks_from_text, Record};
 use crate::domain::validate::{format_cents, FieldError};
 use crate::error::{AppError, AppResult};
-use crate::model::{OpportunityRow, OpportunityView, Saved};
+use crate::model::{OpportunityRow, OpportunityView};
 use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// The opportunity as the per-field edit sees it.
+const EDITED: Versioned = Versioned {
+    table: "opportunities",
+    versions: VersionTable { table: "opportunity_field_versions", id_col: "opportunity_id", kind: None },
+    specs: opportunity::FIELDS,
+};
 
 pub struct NewOpportunity {
     pub id: Uuid,
@@ -29,7 +37,7 @@ pub struct NewOpportunity {
     pub process_checks: String,
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, o: &NewOpportunity, by: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: Engine, o: &NewOpportunity, by: Uuid, now: i64) -> AppResult<()> {
     let row = vec![
         Val::Text(o.id.to_string()),
         Val::Text(o.team_id.to_string()),
@@ -49,7 +57,7 @@ pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, 
         Val::Int(Some(now)),
     ];
     let table = "opportunities (id, team_id, owner_id, lead_id, account_id, contact_id, topic, estimated_value, budget_amount, process_id, stage, process_checks, version, created_by, created_at, updated_at)";
-    super::leads::insert_rows(tx, kind, table, vec![row]).await
+    insert_rows(tx, kind, table, vec![row]).await
 }
 
 /// Whether an open opportunity came from this lead (it then cannot be disqualified).
@@ -63,22 +71,17 @@ const COLS: &str = "o.id, o.team_id, o.owner_id, o.lead_id, o.account_id, o.cont
     o.updated_at, u.name AS owner_name, a.name AS account_name, c.first_name, c.last_name";
 const FROM: &str = "FROM opportunities o JOIN users u ON u.id = o.owner_id LEFT JOIN accounts a ON a.id = o.account_id LEFT JOIN contacts c ON c.id = o.contact_id";
 
-fn opt_uuid(r: &sqlx::any::AnyRow, c: &str) -> AppResult<Option<Uuid>> {
-    Ok(r.try_get::<Option<String>, _>(c)?.and_then(|s| Uuid::parse_str(&s).ok()))
-}
-
 fn view(r: &sqlx::any::AnyRow) -> AppResult<(OpportunityView, LeadRef)> {
-    let id = |c: &str| -> AppResult<Uuid> { Uuid::parse_str(&r.try_get::<String, _>(c)?).map_err(AppError::internal) };
     let money = |c: &str| -> AppResult<String> { Ok(r.try_get::<Option<i64>, _>(c)?.map(crate::domain::validate::format_cents).unwrap_or_default()) };
     let contact = match (r.try_get::<Option<String>, _>("first_name")?, r.try_get::<Option<String>, _>("last_name")?) {
         (Some(f), Some(l)) => crate::domain::lead::full_name(&f, &l),
         _ => String::new(),
     };
     let v = OpportunityView {
-        id: id("id")?,
-        lead_id: id("lead_id")?,
-        account_id: opt_uuid(r, "account_id")?,
-        contact_id: opt_uuid(r, "contact_id")?,
+        id: uuid_col(r, "id")?,
+        lead_id: uuid_col(r, "lead_id")?,
+        account_id: opt_uuid_col(r, "account_id")?,
+        contact_id: opt_uuid_col(r, "contact_id")?,
         account_name: r.try_get::<Option<String>, _>("account_name")?.unwrap_or_default(),
         contact_name: contact,
         topic: r.try_get("topic")?,
@@ -99,7 +102,7 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<(OpportunityView, LeadRef)> {
         versions: BTreeMap::new(),
         can_edit: false,
     };
-    Ok((v, LeadRef { owner_id: id("owner_id")?, team_id: id("team_id")? }))
+    Ok((v, LeadRef { owner_id: uuid_col(r, "owner_id")?, team_id: uuid_col(r, "team_id")? }))
 }
 
 pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<OpportunityView> {
@@ -157,50 +160,35 @@ pub async fn list(db: &super::Db, actor: &Actor, which: OppView) -> AppResult<Ve
         conds.push(format!("o.team_id = ${}", binds.len()));
     }
     let sql = format!("SELECT {COLS} {FROM} WHERE {} ORDER BY o.updated_at DESC, o.id DESC LIMIT 50", conds.join(" AND "));
-    let rows = super::leads::bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
+    let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
     rows.iter().map(|r| view(r).map(|(v, _)| v.row())).collect()
 }
 
 /// Applies one opportunity mutation inside the caller's transaction: field edits merged per field (the
 /// same rule as leads), stage moves checked against the process, closing as won or lost. Returns the news
 /// for the lead's timeline, where the opportunity's events are posted.
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<Vec<LiveEvent>> {
-    use crate::store::records::{editable_row, field_states, uuid_col, OPPORTUNITY_VERSIONS};
-    let row = editable_row(tx, kind, actor, "opportunities", m.record_id).await?;
+pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<Vec<LiveEvent>> {
+    let row = editable_row(tx, kind, actor, EDITED.table, m.record_id).await?;
     if row.try_get::<String, _>("state")? != "open" {
         return Err(AppError::BadRequest("This opportunity is closed.".into()));
     }
     let lead = uuid_col(&row, "lead_id")?;
     let version = row.try_get::<i64, _>("version")?;
-    let mut values = Vec::with_capacity(opportunity::FIELDS.len());
-    for spec in opportunity::FIELDS {
-        let value = match spec.kind {
-            crate::domain::fields::Kind::Money => row.try_get::<Option<i64>, _>(spec.key)?.map(format_cents).unwrap_or_default(),
-            _ => row.try_get(spec.key)?,
-        };
-        values.push((spec.key, value));
-    }
-    let current = field_states(tx, &row, values, OPPORTUNITY_VERSIONS, m.record_id).await?;
+    let current = field_states(tx, &row, EDITED, m.record_id).await?;
     let mut values: BTreeMap<String, String> = current.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
     values.insert("budget_amount".into(), row.try_get::<Option<i64>, _>("budget_amount")?.map(format_cents).unwrap_or_default());
     let process_key: String = row.try_get("process_id")?;
     let mut events = Vec::new();
     match &m.op {
         Op::Update { changes } => {
-            let raw: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
-            let clean = opportunity::normalize_edit(&raw).map_err(AppError::Invalid)?;
-            let normalized: Vec<FieldChange> = changes.iter().map(|c| FieldChange { value: clean[&c.field].clone(), ..c.clone() }).collect();
-            let merged = merge(&current, &normalized, policy);
-            if policy == ConflictPolicy::Reject && !merged.conflicts.is_empty() {
-                return Err(crate::store::leads::conflict_error(tx, &merged.conflicts).await?);
-            }
+            let merged = merge_changes(tx, &current, changes, policy, opportunity::normalize_edit).await?;
             if merged.apply.is_empty() {
                 return Ok(Vec::new());
             }
             let mut after = values.clone();
             after.extend(merged.apply.clone());
             if merged.apply.contains_key("stage") || merged.apply.contains_key("process_checks") {
-                let p = crate::store::processes::get_in(tx, &process_key).await?.ok_or_else(|| AppError::internal(format!("process {process_key} is missing")))?;
+                let p = processes::get_in(tx, &process_key).await?.ok_or_else(|| AppError::internal(format!("process {process_key} is missing")))?;
                 let (old, new) = (values["stage"].clone(), after["stage"].clone());
                 if old != new {
                     p.check_move(Some((&p, &old)), &new, Record::Opportunity, &after, &checks_from_text(&after["process_checks"]))
@@ -209,13 +197,7 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a
                     events.push(BTreeMap::from([("event".to_string(), "stage".to_string()), ("from".to_string(), name(&old)), ("to".to_string(), name(&new))]));
                 }
             }
-            let sets: Vec<String> = merged.apply.keys().enumerate().map(|(i, k)| format!("{k} = ${}", i + 1)).collect();
-            let mut binds: Vec<Val> = merged.apply.iter().map(|(k, v)| opportunity::spec(k).map(|s| crate::store::leads::to_db(s, v)).unwrap_or(Val::Text(v.clone()))).collect();
-            let n = binds.len();
-            binds.extend([Val::Int(Some(version + 1)), Val::Int(Some(now)), Val::Text(m.record_id.to_string())]);
-            let sql = format!("UPDATE opportunities SET {}, version = ${}, updated_at = ${} WHERE id = ${}", sets.join(", "), n + 1, n + 2, n + 3);
-            bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
-            crate::store::records::save_versions(tx, kind, OPPORTUNITY_VERSIONS, m.record_id, merged.apply.keys(), version + 1, actor.user_id, now).await?;
+            write_fields(tx, kind, EDITED, m.record_id, &merged.apply, Vec::new(), version + 1, actor.user_id, now).await?;
         }
         Op::Close { won, reason, winner } => {
             let rivals: Vec<String> = sqlx::query_scalar("SELECT competitor_id FROM deal_competitors WHERE record_kind = 'opportunity' AND record_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await?;
@@ -242,36 +224,10 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: super::Kind, a
         }
         _ => return Err(AppError::BadRequest("Opportunities are edited or closed.".into())),
     }
-    let rows: Vec<(Uuid, Vec<Val>)> = events.iter().map(|d| {
-        let row = crate::store::timeline::event_row(lead, actor.user_id, d, now);
-        (lead, row)
-    }).collect();
-    let news: Vec<LiveEvent> = rows
-        .iter()
-        .filter_map(|(lead, row)| match &row[0] {
-            Val::Text(item) => Uuid::parse_str(item).ok().map(|item_id| LiveEvent::Timeline { lead_id: *lead, item_id }),
-            _ => None,
-        })
-        .collect();
-    crate::store::timeline::insert_events(tx, kind, rows.into_iter().map(|(_, r)| r).collect()).await?;
+    let events: Vec<timeline::Event> = events.iter().map(|d| timeline::event(lead, actor.user_id, d, now)).collect();
+    let news = events.iter().map(timeline::Event::live).collect();
+    timeline::insert_events(tx, kind, events).await?;
     Ok(news)
-}
-
-/// An online save of one opportunity change: recorded first, so a repeat is a no-op.
-pub async fn save(db: &super::Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
-    if m.entity != Entity::Opportunity {
-        return Err(AppError::BadRequest("Not an opportunity change.".into()));
-    }
-    let mut tx = db.pool.begin().await?;
-    let now = super::now_ms();
-    if !crate::store::leads::claim(&mut tx, actor, m, now).await? {
-        return Ok(Saved::Duplicate);
-    }
-    let news = apply_in(&mut tx, db.kind, actor, m, ConflictPolicy::Reject, now).await?;
-    super::live::announce(&mut tx, db.kind, &news).await?;
-    tx.commit().await?;
-    super::live::committed(db, &news);
-    Ok(Saved::Applied { version: 0 })
 }
 
 /// Each field's version: what an edit sends back as its base.

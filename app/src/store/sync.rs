@@ -1,47 +1,20 @@
 //! Offline sync on the server: push (a batch of a client's mutations, through the one write path) and pull
 //! (what changed since the client's cursor), plus the conflicts list of values lost to a later write.
 
-use super::leads::{bind_all, load_ids, load_where, placeholders, LeadRecord, Val, WorkingSet};
+use super::leads::{load_ids, load_where, LeadRecord};
 use super::live;
-use super::timeline;
-use super::{now_ms, Db, Kind};
+use super::sql::{bind_all, placeholders, uuid_col, Val};
+use super::working_set::WorkingSet;
+use super::write::{decide, own_client};
+use super::{now_ms, Db, Engine};
 use crate::domain::access::{self, Actor};
 use crate::domain::fields;
-use crate::domain::mutation::{Conflict, ConflictPolicy, Entity, Op};
+use crate::domain::mutation::ConflictPolicy;
 use crate::domain::sync::{LeadCopy, Outcome, PullPage, PullRequest, PushRequest, PushResult, PULL_PAGE, RECENT_LEADS};
 use crate::error::{AppError, AppResult};
 use crate::model::ConflictItem;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
-
-/// Where a push should stop for tests: after all writes, just before commit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PushFault {
-    #[default]
-    None,
-    BeforeCommit,
-}
-
-/// Registers a client id for the actor, or finds it registered: the one ownership check of every write
-/// (a push, and an online save, which records its mutation under a client id too). A client id belongs to
-/// the first user who used it; anyone else is refused, so nobody can write under another's numbers.
-/// Returns the client's last finished number. Being a write, it also takes SQLite's write lock, so the
-/// reads after it cannot go stale, and on Postgres it locks the client's row (two tabs cannot interleave).
-pub(crate) async fn own_client(tx: &mut Transaction<'_, Any>, actor: &Actor, client_id: Uuid, now: i64) -> AppResult<i64> {
-    let row = sqlx::query(
-        "INSERT INTO clients (id, user_id, last_applied, created_at, seen_at) VALUES ($1, $2, 0, $3, $3)
-         ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at RETURNING user_id, last_applied",
-    )
-    .bind(client_id.to_string())
-    .bind(actor.user_id.to_string())
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    if row.try_get::<String, _>("user_id")? != actor.user_id.to_string() {
-        return Err(AppError::Forbidden);
-    }
-    Ok(row.try_get("last_applied")?)
-}
 
 /// The client's last finished number, or 0 when it never pushed. A client id belongs to one user.
 async fn client_last_applied(tx: &mut Transaction<'_, Any>, actor: &Actor, client_id: Uuid) -> AppResult<i64> {
@@ -70,9 +43,20 @@ fn reason(e: &AppError) -> Option<String> {
     }
 }
 
-/// Applies a client's batch in order, in one transaction: already-finished numbers are skipped, a gap
-/// stops the batch, refusals are recorded with their reason. Repeating a push changes nothing.
-pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -> AppResult<PushResult> {
+/// Applies a client's batch in order, in one transaction, each mutation through the one write path
+/// (`write::decide`): already-finished numbers are skipped, a gap stops the batch, refusals are recorded
+/// with their reason. Repeating a push changes nothing.
+pub async fn push(db: &Db, actor: &Actor, req: &PushRequest) -> AppResult<PushResult> {
+    push_in(db, actor, req, false).await
+}
+
+/// `push`, failing just before commit (the test's `FaultPoint::BeforeCommit`) after all its writes.
+#[cfg(feature = "testing")]
+pub async fn push_with_fault(db: &Db, actor: &Actor, req: &PushRequest, fault: super::testing::FaultPoint) -> AppResult<PushResult> {
+    push_in(db, actor, req, fault == super::testing::FaultPoint::BeforeCommit).await
+}
+
+async fn push_in(db: &Db, actor: &Actor, req: &PushRequest, fail_before_commit: bool) -> AppResult<PushResult> {
     let mut tx = db.pool.begin().await?;
     let now = now_ms();
     // A write first (see `own_client`).
@@ -94,35 +78,8 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
         if m.seq != last + 1 {
             break;
         }
-        // `apply` changes nothing unless it accepts, so a refusal leaves only its record.
-        let result = match m.entity {
-            Entity::Lead => {
-                // Qualify writes account, contact and opportunity at once; the lead (maybe created earlier
-                // in this batch) must be in the database before the opportunity refers to it.
-                if matches!(m.op, Op::Qualify(_)) {
-                    news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
-                }
-                ws.apply(&mut tx, actor, m, ConflictPolicy::LastWriteWins).await.map(|_| ())
-            }
-            Entity::Account | Entity::Contact => {
-                news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
-                super::records::apply_in(&mut tx, db.kind, actor, m, ConflictPolicy::LastWriteWins, now).await
-            }
-            Entity::Opportunity => {
-                news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
-                super::opportunities::apply_in(&mut tx, db.kind, actor, m, ConflictPolicy::LastWriteWins, now).await.map(|events| news.extend(events))
-            }
-            Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor => {
-                // Written directly, like timeline items: lead writes before them reach the database first.
-                news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
-                super::deal::apply_in(&mut tx, db.kind, actor, m, now).await
-            }
-            Entity::TimelineItem => {
-                // Timeline items are written directly: lead writes before them reach the database first.
-                news.extend(std::mem::replace(&mut ws, WorkingSet::new(db.kind, now)).flush(&mut tx).await?);
-                timeline::apply_item(&mut tx, db.kind, actor, m, now).await.map(|events| news.extend(events))
-            }
-        };
+        // `decide` changes nothing unless it accepts, so a refusal leaves only its record.
+        let result = decide(&mut tx, &mut ws, &mut news, actor, m, ConflictPolicy::LastWriteWins).await;
         match result {
             Ok(_) => {
                 ws.log(m, actor, None);
@@ -139,7 +96,7 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, fault: PushFault) -
     news.extend(ws.flush(&mut tx).await?);
     live::announce(&mut tx, db.kind, &news).await?;
     sqlx::query("UPDATE clients SET last_applied = $1 WHERE id = $2").bind(last).bind(req.client_id.to_string()).execute(&mut *tx).await?;
-    if fault == PushFault::BeforeCommit {
+    if fail_before_commit {
         return Err(AppError::internal("injected fault before commit"));
     }
     tx.commit().await?;
@@ -166,7 +123,7 @@ fn in_scope(actor: &Actor, extra: &[Uuid], r: &LeadRecord) -> bool {
 /// the whole scope page by page; later pulls read the change feed.
 pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPage> {
     let mut tx = db.pool.begin().await?;
-    if db.kind == Kind::Postgres {
+    if db.kind == Engine::Postgres {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
     }
     let extra: Vec<Uuid> = req.extra.iter().take(RECENT_LEADS).copied().collect();
@@ -231,7 +188,7 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
         let mut cursor = req.cursor.max(0);
         for r in &rows {
             cursor = r.try_get("seq")?;
-            let id = Uuid::parse_str(&r.try_get::<String, _>("record_id")?).map_err(AppError::internal)?;
+            let id = uuid_col(r, "record_id")?;
             if seen.insert(id) {
                 ids.push(id);
             }
@@ -250,20 +207,6 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
     Ok(page)
 }
 
-/// A conflicts row for the write path: a synced edit replaced `loser`'s value.
-pub(crate) fn conflict_row(loser: Uuid, lead: Uuid, c: &Conflict, winner: Uuid, now: i64) -> Vec<Val> {
-    vec![
-        Val::Text(Uuid::now_v7().to_string()),
-        Val::Text(loser.to_string()),
-        Val::Text(lead.to_string()),
-        Val::Text(c.field.clone()),
-        Val::Text(c.theirs.clone()),
-        Val::Text(c.yours.clone()),
-        Val::Text(winner.to_string()),
-        Val::Int(Some(now)),
-    ]
-}
-
 /// The user's open conflicts, newest first, on leads they can still read.
 pub async fn conflicts(db: &Db, actor: &Actor) -> AppResult<Vec<ConflictItem>> {
     let rows = sqlx::query(
@@ -276,16 +219,14 @@ pub async fn conflicts(db: &Db, actor: &Actor) -> AppResult<Vec<ConflictItem>> {
     .await?;
     let mut out = Vec::new();
     for r in rows {
-        let team: String = r.try_get("team_id")?;
-        let owner: String = r.try_get("owner_id")?;
-        let lead_ref = access::LeadRef { team_id: Uuid::parse_str(&team).map_err(AppError::internal)?, owner_id: Uuid::parse_str(&owner).map_err(AppError::internal)? };
+        let lead_ref = access::LeadRef { team_id: uuid_col(&r, "team_id")?, owner_id: uuid_col(&r, "owner_id")? };
         if !access::can_read(actor, lead_ref) {
             continue;
         }
         let field: String = r.try_get("field")?;
         out.push(ConflictItem {
-            id: Uuid::parse_str(&r.try_get::<String, _>("id")?).map_err(AppError::internal)?,
-            lead_id: Uuid::parse_str(&r.try_get::<String, _>("lead_id")?).map_err(AppError::internal)?,
+            id: uuid_col(&r, "id")?,
+            lead_id: uuid_col(&r, "lead_id")?,
             lead_name: crate::domain::lead::full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
             company: r.try_get("company_name")?,
             label: fields::spec(&field).map(|s| s.label).unwrap_or("Field").to_string(),

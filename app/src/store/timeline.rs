@@ -1,14 +1,14 @@
 //! Timeline items, attachments, mentions' notifications and the filter each person keeps.
 //! Items are written by `apply_item`, inside the same transaction and mutation log as lead edits.
 
-use super::leads::{bind_all, claim, insert_rows, placeholders, Val};
-use super::live::{self, LiveEvent};
-use super::{now_ms, Db, Kind as DbKind};
+use super::live::LiveEvent;
+use super::sql::{bind_all, insert_rows, opt_uuid_col, placeholders, uuid_col, Engine, Val};
+use super::{ids, now_ms, Db};
 use crate::domain::access::{self, Actor, LeadRef, Role};
-use crate::domain::mutation::{Entity, Mutation, Op};
+use crate::domain::mutation::{Mutation, Op};
 use crate::domain::timeline::{self, Cursor, Filter, ItemKind, Status, PAGE};
 use crate::error::{AppError, AppResult};
-use crate::model::{AttachmentInfo, NotificationItem, Saved, TimelineItem, TimelinePage};
+use crate::model::{AttachmentInfo, NotificationItem, TimelineItem, TimelinePage};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use std::collections::{BTreeMap, HashMap};
@@ -21,7 +21,7 @@ struct LeadFacts {
 async fn lead_facts(tx: &mut Transaction<'_, Any>, actor: &Actor, lead_id: Uuid) -> AppResult<LeadFacts> {
     let row = sqlx::query("SELECT team_id, owner_id FROM leads WHERE id = $1").bind(lead_id.to_string()).fetch_optional(&mut **tx).await?;
     let Some(row) = row else { return Err(AppError::NotFound) };
-    let r = LeadRef { team_id: parse_id(&row, "team_id")?, owner_id: parse_id(&row, "owner_id")? };
+    let r = LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? };
     // Someone who cannot read the lead learns nothing about it, not even that it exists.
     if !access::can_read(actor, r) {
         return Err(AppError::NotFound);
@@ -29,21 +29,12 @@ async fn lead_facts(tx: &mut Transaction<'_, Any>, actor: &Actor, lead_id: Uuid)
     Ok(LeadFacts { r })
 }
 
-fn parse_id(row: &AnyRow, col: &str) -> AppResult<Uuid> {
-    let s: String = row.try_get(col)?;
-    Uuid::parse_str(&s).map_err(|e| AppError::internal(format!("bad uuid in {col}: {e}")))
-}
-
-fn opt_id(s: &str) -> Option<Uuid> {
-    Uuid::parse_str(s).ok()
-}
-
 /// The people who may read a lead of this team (its team and the admins), for mentions.
 async fn readers(tx: &mut Transaction<'_, Any>, lead: LeadRef) -> AppResult<Vec<(Uuid, String)>> {
     let rows = sqlx::query("SELECT id, name, team_id, role FROM users WHERE active = 1").fetch_all(&mut **tx).await?;
     let mut out = Vec::new();
     for r in rows {
-        let a = Actor { user_id: parse_id(&r, "id")?, team_id: parse_id(&r, "team_id")?, role: Role::parse(&r.try_get::<String, _>("role")?).unwrap_or(Role::Seller) };
+        let a = Actor { user_id: uuid_col(&r, "id")?, team_id: uuid_col(&r, "team_id")?, role: Role::parse(&r.try_get::<String, _>("role")?).unwrap_or(Role::Seller) };
         if access::can_read(&a, lead) {
             out.push((a.user_id, r.try_get("name")?));
         }
@@ -53,7 +44,7 @@ async fn readers(tx: &mut Transaction<'_, Any>, lead: LeadRef) -> AppResult<Vec<
 
 /// Applies one timeline mutation inside the caller's transaction; checks come before any write, so a
 /// refusal leaves nothing. Returns what to tell live listeners once committed.
-pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, m: &Mutation, now: i64) -> AppResult<Vec<LiveEvent>> {
+pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, now: i64) -> AppResult<Vec<LiveEvent>> {
     match &m.op {
         Op::Create { fields } => create(tx, kind, actor, m.record_id, fields, now).await,
         Op::Update { changes } => {
@@ -65,14 +56,14 @@ pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: DbKind, acto
     }
 }
 
-async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: Uuid, fields: &BTreeMap<String, String>, now: i64) -> AppResult<Vec<LiveEvent>> {
+async fn create(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, id: Uuid, fields: &BTreeMap<String, String>, now: i64) -> AppResult<Vec<LiveEvent>> {
     let mut d = timeline::check_new(fields).map_err(AppError::Invalid)?;
     let lead = lead_facts(tx, actor, d.lead_id).await?;
     let exists: Option<String> = sqlx::query_scalar("SELECT id FROM timeline_items WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
     if exists.is_some() {
         return Err(AppError::BadRequest("This was already saved.".into()));
     }
-    super::ids::ensure_new(tx, id).await?;
+    ids::ensure_new(tx, id).await?;
     if let Some(parent) = d.parent_id {
         let row = sqlx::query("SELECT lead_id, kind, parent_id FROM timeline_items WHERE id = $1").bind(parent.to_string()).fetch_optional(&mut **tx).await?;
         let Some(row) = row else { return Err(AppError::BadRequest("The post you reply to no longer exists.".into())) };
@@ -80,8 +71,7 @@ async fn create(tx: &mut Transaction<'_, Any>, kind: DbKind, actor: &Actor, id: 
             return Err(AppError::BadRequest("Replies go under a post of the same lead.".into()));
         }
         // A reply to a reply joins the same thread.
-        let grand: String = row.try_get("parent_id")?;
-        if let Some(top) = opt_id(&grand) {
+        if let Some(top) = opt_uuid_col(&row, "parent_id")? {
             d.parent_id = Some(top);
         }
     }
@@ -189,9 +179,9 @@ async fn stored(tx: &mut Transaction<'_, Any>, id: Uuid) -> AppResult<Stored> {
     let row = sqlx::query("SELECT lead_id, kind, author_id, deleted, details FROM timeline_items WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
     let Some(row) = row else { return Err(AppError::NotFound) };
     Ok(Stored {
-        lead_id: parse_id(&row, "lead_id")?,
+        lead_id: uuid_col(&row, "lead_id")?,
         kind: ItemKind::parse(&row.try_get::<String, _>("kind")?).ok_or_else(|| AppError::internal("unknown timeline kind"))?,
-        author: opt_id(&row.try_get::<String, _>("author_id")?),
+        author: opt_uuid_col(&row, "author_id")?,
         deleted: row.try_get::<i64, _>("deleted")? != 0,
         details: serde_json::from_str(&row.try_get::<String, _>("details")?).unwrap_or_default(),
     })
@@ -245,31 +235,33 @@ async fn delete(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, now: i64
     Ok(vec![LiveEvent::Timeline { lead_id: s.lead_id, item_id: id }])
 }
 
-/// Saves one timeline mutation made online: recorded once per (client, number), all or nothing, and
-/// announced to everyone with the lead open.
-pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
-    if m.entity != Entity::TimelineItem {
-        return Err(AppError::BadRequest("Not a timeline change.".into()));
-    }
-    let mut tx = db.pool.begin().await?;
-    let now = now_ms();
-    if !claim(&mut tx, actor, m, now).await? {
-        return Ok(Saved::Duplicate);
-    }
-    let events = apply_item(&mut tx, db.kind, actor, m, now).await?;
-    live::announce(&mut tx, db.kind, &events).await?;
-    tx.commit().await?;
-    live::committed(db, &events);
-    Ok(Saved::Applied { version: 1 })
+/// An event the app writes itself (lead created, owner or status changed, an opportunity's stage or
+/// close), inserted with the writes that caused it (see `working_set::WorkingSet`).
+pub(crate) struct Event {
+    pub lead_id: Uuid,
+    pub item_id: Uuid,
+    row: Vec<Val>,
 }
 
-/// A row for an event the app writes itself (lead created, owner or status changed), inserted with the
-/// lead's own writes (see `leads::WorkingSet`).
-pub(crate) fn event_row(lead_id: Uuid, actor: Uuid, details: &BTreeMap<String, String>, now: i64) -> Vec<Val> {
-    ItemRow { id: Uuid::now_v7(), lead_id, parent_id: None, kind: ItemKind::Event, status: "", author: actor, subject: "", body: "", details, at: now, searchable: false }.vals()
+impl Event {
+    /// The news for live listeners once it is committed.
+    pub(crate) fn live(&self) -> LiveEvent {
+        LiveEvent::Timeline { lead_id: self.lead_id, item_id: self.item_id }
+    }
 }
 
-pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, kind: DbKind, rows: Vec<Vec<Val>>) -> AppResult<()> {
+pub(crate) fn event(lead_id: Uuid, actor: Uuid, details: &BTreeMap<String, String>, now: i64) -> Event {
+    let item_id = Uuid::now_v7();
+    let row = ItemRow { id: item_id, lead_id, parent_id: None, kind: ItemKind::Event, status: "", author: actor, subject: "", body: "", details, at: now, searchable: false }.vals();
+    Event { lead_id, item_id, row }
+}
+
+pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, kind: Engine, events: Vec<Event>) -> AppResult<()> {
+    insert_items(tx, kind, events.into_iter().map(|e| e.row).collect()).await
+}
+
+/// Timeline rows (`ItemRow::vals`), 300 per statement.
+async fn insert_items(tx: &mut Transaction<'_, Any>, kind: Engine, rows: Vec<Vec<Val>>) -> AppResult<()> {
     for chunk in rows.chunks(300) {
         insert_rows(tx, kind, ITEM_COLS, chunk.to_vec()).await?;
     }
@@ -352,14 +344,14 @@ pub async fn page(db: &Db, actor: &Actor, lead_id: Uuid, filter: &Filter, after:
 
 fn item_of(r: &AnyRow, actor: &Actor, can_edit_lead: bool) -> AppResult<TimelineItem> {
     let kind = ItemKind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| AppError::internal("unknown timeline kind"))?;
-    let author_id = opt_id(&r.try_get::<String, _>("author_id")?);
+    let author_id = opt_uuid_col(r, "author_id")?;
     let deleted = r.try_get::<i64, _>("deleted")? != 0;
     let details: BTreeMap<String, String> = serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default();
     let attachment = None;
     Ok(TimelineItem {
-        id: parse_id(r, "id")?,
-        lead_id: parse_id(r, "lead_id")?,
-        parent_id: opt_id(&r.try_get::<String, _>("parent_id")?),
+        id: uuid_col(r, "id")?,
+        lead_id: uuid_col(r, "lead_id")?,
+        parent_id: opt_uuid_col(r, "parent_id")?,
         kind,
         status: Status::parse(&r.try_get::<String, _>("status")?),
         author_id,
@@ -411,7 +403,7 @@ async fn resolve_names(tx: &mut Transaction<'_, Any>, items: &mut [TimelineItem]
     let mut found = HashMap::new();
     for r in rows {
         let id: String = r.try_get("id")?;
-        found.insert(id.clone(), AttachmentInfo { id: Uuid::parse_str(&id).map_err(AppError::internal)?, name: r.try_get("name")?, size: r.try_get("size")? });
+        found.insert(id.clone(), AttachmentInfo { id: uuid_col(&r, "id")?, name: r.try_get("name")?, size: r.try_get("size")? });
     }
     for it in items.iter_mut() {
         if let Some(a) = it.details.get("attachment_id") {
@@ -468,7 +460,7 @@ pub async fn attachment(db: &Db, actor: &Actor, id: Uuid) -> AppResult<(String, 
     let mut tx = db.pool.begin().await?;
     let row = sqlx::query("SELECT lead_id, name, content_type, data FROM attachments WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?;
     let Some(row) = row else { return Err(AppError::NotFound) };
-    lead_facts(&mut tx, actor, parse_id(&row, "lead_id")?).await?;
+    lead_facts(&mut tx, actor, uuid_col(&row, "lead_id")?).await?;
     Ok((row.try_get("name")?, row.try_get("content_type")?, row.try_get("data")?))
 }
 
@@ -500,13 +492,13 @@ pub async fn notifications(db: &Db, actor: &Actor) -> AppResult<Vec<Notification
     .await?;
     rows.iter()
         .map(|r| {
-            let lead = match (opt_id(&r.try_get::<String, _>("team_id")?), opt_id(&r.try_get::<String, _>("owner_id")?)) {
+            let lead = match (opt_uuid_col(r, "team_id")?, opt_uuid_col(r, "owner_id")?) {
                 (Some(team_id), Some(owner_id)) => Some(LeadRef { team_id, owner_id }),
                 _ => None,
             };
             let can_open = lead.is_some_and(|l| access::can_read(actor, l));
             let mut n = NotificationItem {
-                id: parse_id(r, "id")?,
+                id: uuid_col(r, "id")?,
                 lead_id: Uuid::nil(),
                 item_id: Uuid::nil(),
                 lead_name: "a lead you can no longer open".into(),
@@ -520,8 +512,8 @@ pub async fn notifications(db: &Db, actor: &Actor) -> AppResult<Vec<Notification
             if can_open {
                 let body: String = r.try_get("body")?;
                 let (first, last, company): (String, String, String) = (r.try_get("first_name")?, r.try_get("last_name")?, r.try_get("company")?);
-                n.lead_id = parse_id(r, "lead_id")?;
-                n.item_id = parse_id(r, "item_id")?;
+                n.lead_id = uuid_col(r, "lead_id")?;
+                n.item_id = uuid_col(r, "item_id")?;
                 n.lead_name = format!("{} ({company})", crate::domain::lead::full_name(&first, &last));
                 n.excerpt = if body.chars().count() > 120 { format!("{}…", body.chars().take(120).collect::<String>()) } else { body };
             }
@@ -588,7 +580,7 @@ pub async fn seed_items(db: &Db, lead_id: Uuid, author: Uuid, n: usize, start: i
             ItemRow { id: Uuid::now_v7(), lead_id, parent_id: None, kind, status, author, subject: &subject, body: &body, details: &none, at, searchable: true }.vals()
         })
         .collect();
-    insert_events(&mut tx, db.kind, rows).await?;
+    insert_items(&mut tx, db.kind, rows).await?;
     sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2").bind(start + n as i64 * 60_000).bind(lead_id.to_string()).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())

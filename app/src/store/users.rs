@@ -1,5 +1,6 @@
 //! Workspace, teams, users, sessions and the sign-in throttle.
 
+use super::sql::uuid_col;
 use super::{now_ms, Db};
 use crate::domain::access::Role;
 use crate::error::{AppError, AppResult};
@@ -17,11 +18,6 @@ pub struct NewUser<'a> {
 }
 
 const USER_COLS: &str = "u.id, u.team_id, t.name AS team_name, u.name, u.email, u.role, u.time_zone FROM users u JOIN teams t ON t.id = u.team_id";
-
-fn uuid_col(row: &sqlx::any::AnyRow, col: &str) -> AppResult<Uuid> {
-    let s: String = row.try_get(col)?;
-    Uuid::parse_str(&s).map_err(|e| AppError::internal(format!("bad uuid in {col}: {e}")))
-}
 
 fn user_from(row: &sqlx::any::AnyRow) -> AppResult<User> {
     let role: String = row.try_get("role")?;
@@ -348,7 +344,7 @@ pub async fn reserve_sign_in(db: &Db, keys: &[(String, crate::domain::sign_in::L
     let mut keys: Vec<&(String, crate::domain::sign_in::Limit)> = keys.iter().collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
     let mut tx = db.pool.begin().await?;
-    let lock = if db.kind == super::Kind::Postgres { " FOR UPDATE" } else { "" };
+    let lock = if db.kind == super::Engine::Postgres { " FOR UPDATE" } else { "" };
     let mut counts = Vec::with_capacity(keys.len());
     for (key, limit) in &keys {
         // A write first: it creates the row to lock, and on SQLite takes the write lock for the transaction.

@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use app::domain::access::{Actor, Role};
-use app::domain::mutation::{ConflictPolicy, FieldChange, Mutation, Op};
-use app::store::leads::apply;
+use app::domain::mutation::{FieldChange, Mutation, Op};
+use app::store::write::save;
 use app::store::{users, Db};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -96,7 +96,7 @@ pub fn update_m(record: Uuid, client: Uuid, seq: i64, changes: &[(&str, &str, i6
 
 pub async fn create(w: &World, who: &Actor, extra: &[(&str, &str)]) -> Uuid {
     let m = create_m(extra);
-    apply(&w.db, who, &m, ConflictPolicy::Reject).await.expect("create lead");
+    save(&w.db, who, &m).await.expect("create lead");
     m.record_id
 }
 
