@@ -1,6 +1,7 @@
 pub mod deal;
 pub mod decide;
 pub mod field;
+pub mod form;
 pub mod layout;
 pub mod live;
 pub mod message;
