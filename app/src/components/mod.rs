@@ -3,6 +3,7 @@ pub mod decide;
 pub mod field;
 pub mod form;
 pub mod layout;
+pub mod list;
 pub mod live;
 pub mod message;
 pub mod stage_bar;
