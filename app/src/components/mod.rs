@@ -1,7 +1,9 @@
 pub mod deal;
 pub mod decide;
 pub mod field;
+pub mod form;
 pub mod layout;
+pub mod list;
 pub mod live;
 pub mod message;
 pub mod stage_bar;

@@ -1,10 +1,10 @@
 //! The signed-in person's own account: their password, and signing out on every device.
 
 use crate::api::auth::{current_user, ChangePassword, SignOutEverywhere};
+use crate::components::form::Labelled;
 use crate::components::layout::SignOutForm;
 use crate::components::message::ErrorMessage;
 use crate::error::AppError;
-use crate::pages::setup::Labelled;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 

@@ -1,9 +1,9 @@
 //! Users and teams (admins only).
 
 use crate::api::admin::{list_users, AddTeam, AddUser, ResetPassword, SetUserActive};
+use crate::components::form::Labelled;
 use crate::components::message::ErrorMessage;
 use crate::domain::access::Role;
-use crate::pages::setup::Labelled;
 use leptos::prelude::*;
 
 #[component]

@@ -3,6 +3,7 @@
 
 use crate::api::customers::{list_accounts, list_contacts, load_customer, save_customer};
 use crate::components::field::FieldInput;
+use crate::components::list::LoadedList;
 use crate::components::message::ErrorMessage;
 use crate::domain::customers::{ACCOUNT_FIELDS, CONTACT_FIELDS};
 use crate::domain::fields::FieldSpec;
@@ -99,21 +100,15 @@ fn CustomerList(kind: Kind) -> impl IntoView {
             </div>
             <button type="submit">"Search"</button>
         </form>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match rows.await {
-                    Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"Nothing found."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="plain people" aria-label=kind.plural()>
-                            {list.into_iter().map(|(id, name, more)| view! {
-                                <li><a href=format!("/{}s/{id}", kind.slug())>{name}</a>{(!more.is_empty()).then(|| format!(" · {more}"))}</li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <LoadedList list=rows loading="Loading…"
+            empty="Nothing found."
+            rows=move |list| view! {
+                <ul class="plain people" aria-label=kind.plural()>
+                    {list.into_iter().map(|(id, name, more)| view! {
+                        <li><a href=format!("/{}s/{id}", kind.slug())>{name}</a>{(!more.is_empty()).then(|| format!(" · {more}"))}</li>
+                    }).collect_view()}
+                </ul>
+            }/>
         <fieldset class="add-person">
             <legend>{format!("New {}", kind.slug())}</legend>
             {kind.specs().iter().map(|spec| {

@@ -2,7 +2,7 @@
 
 use crate::api::timeline::{mark_notifications_read, my_notifications};
 use crate::components::layout::NoticeCount;
-use crate::components::message::ErrorMessage;
+use crate::components::list::LoadedList;
 use leptos::prelude::*;
 
 #[component]
@@ -22,33 +22,27 @@ pub fn NotificationsPage() -> impl IntoView {
     view! {
         <h1>"Notifications"</h1>
         <button type="button" class="secondary" on:click=move |_| mark(String::new())>"Mark all as read"</button>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
-                    Ok(items) if items.is_empty() => view! { <p class="empty">"No notifications yet. When a colleague mentions you in a post, it shows here."</p> }.into_any(),
-                    Ok(items) => view! {
-                        <ul class="notifications">
-                            {items.into_iter().map(|n| {
-                                let id = n.id.to_string();
-                                let href = format!("/leads/{}#item-{}", n.lead_id, n.item_id);
-                                let what = format!("{} mentioned you on {}", n.actor_name, n.lead_name);
-                                view! {
-                                    <li class:unread=!n.read>
-                                        {if n.can_open {
-                                            view! { <a href=href on:click=move |_| mark(id.clone())>{what}</a> }.into_any()
-                                        } else {
-                                            view! { <span>{what}</span> }.into_any()
-                                        }}
-                                        <p class="excerpt">{n.excerpt}</p>
-                                        <p class="when">{n.created_shown}{(!n.read).then_some(" · unread")}</p>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <LoadedList list=list loading="Loading…"
+            empty="No notifications yet. When a colleague mentions you in a post, it shows here."
+            rows=move |items| view! {
+                <ul class="notifications">
+                    {items.into_iter().map(|n| {
+                        let id = n.id.to_string();
+                        let href = format!("/leads/{}#item-{}", n.lead_id, n.item_id);
+                        let what = format!("{} mentioned you on {}", n.actor_name, n.lead_name);
+                        view! {
+                            <li class:unread=!n.read>
+                                {if n.can_open {
+                                    view! { <a href=href on:click=move |_| mark(id.clone())>{what}</a> }.into_any()
+                                } else {
+                                    view! { <span>{what}</span> }.into_any()
+                                }}
+                                <p class="excerpt">{n.excerpt}</p>
+                                <p class="when">{n.created_shown}{(!n.read).then_some(" · unread")}</p>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }/>
     }
 }

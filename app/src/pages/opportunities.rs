@@ -5,6 +5,7 @@ use crate::api::deal::people_of_deal;
 use crate::api::leads::get_lead;
 use crate::api::opportunities::{get_opportunity, list_opportunities, list_processes, save_opportunity};
 use crate::components::field::FieldInput;
+use crate::components::list::LoadedList;
 use crate::components::message::ErrorMessage;
 use crate::components::stage_bar::StageBar;
 use crate::domain::mutation::{Entity, FieldChange, Mutation, Op};
@@ -34,31 +35,25 @@ pub fn OpportunitiesPage() -> impl IntoView {
                 <a href=format!("/opportunities?view={k}") aria-current=move || (view_key.get() == k).then_some("page")>{label}</a>
             }).collect_view()}
         </nav>
-        <Suspense fallback=|| view! { <p class="loading">"Loading opportunities…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
-                    Ok(rows) if rows.is_empty() => view! { <p class="empty">"No opportunities here yet. Qualify a lead to create one."</p> }.into_any(),
-                    Ok(rows) => view! {
-                        <table class="leads">
-                            <thead><tr><th>"Topic"</th><th>"Account"</th><th>"Est. value"</th><th>"Stage"</th><th>"State"</th><th>"Owner"</th></tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td data-label="Topic"><a href=format!("/opportunities/{}", r.id)>{r.topic}</a></td>
-                                        <td data-label="Account">{r.account_name}</td>
-                                        <td data-label="Est. value">{r.estimated_value}</td>
-                                        <td data-label="Stage">{r.stage}</td>
-                                        <td data-label="State">{r.state}</td>
-                                        <td data-label="Owner">{r.owner_name}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+        <LoadedList list=list loading="Loading opportunities…"
+            empty="No opportunities here yet. Qualify a lead to create one."
+            rows=move |rows| view! {
+                <table class="leads">
+                    <thead><tr><th>"Topic"</th><th>"Account"</th><th>"Est. value"</th><th>"Stage"</th><th>"State"</th><th>"Owner"</th></tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|r| view! {
+                            <tr>
+                                <td data-label="Topic"><a href=format!("/opportunities/{}", r.id)>{r.topic}</a></td>
+                                <td data-label="Account">{r.account_name}</td>
+                                <td data-label="Est. value">{r.estimated_value}</td>
+                                <td data-label="Stage">{r.stage}</td>
+                                <td data-label="State">{r.state}</td>
+                                <td data-label="Owner">{r.owner_name}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }/>
     }
 }
 

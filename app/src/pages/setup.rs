@@ -1,4 +1,5 @@
 use crate::api::auth::{setup_needed, CreateWorkspace};
+use crate::components::form::Labelled;
 use crate::components::message::ErrorMessage;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -71,16 +72,4 @@ fn js_sys_time_zone() -> Option<String> {
     let intl = leptos::web_sys::js_sys::Intl::DateTimeFormat::new(&leptos::web_sys::js_sys::Array::new(), &leptos::web_sys::js_sys::Object::new());
     let opts = intl.resolved_options();
     leptos::web_sys::js_sys::Reflect::get(&opts, &"timeZone".into()).ok()?.as_string()
-}
-
-/// A label, its control and the control's message.
-#[component]
-pub fn Labelled(id: &'static str, label: &'static str, #[prop(into)] err: Signal<Option<String>>, children: Children) -> impl IntoView {
-    view! {
-        <div class="field" class:has-error=move || err.get().is_some()>
-            <label for=id>{label}</label>
-            {children()}
-            {move || err.get().map(|m| view! { <p class="field-error" id=format!("{id}-err")>{m}</p> })}
-        </div>
-    }
 }

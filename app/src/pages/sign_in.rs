@@ -1,6 +1,6 @@
 use crate::api::auth::{setup_needed, SignIn};
+use crate::components::form::Labelled;
 use crate::components::message::ErrorMessage;
-use crate::pages::setup::Labelled;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
