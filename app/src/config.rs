@@ -34,9 +34,18 @@ pub struct Config {
 impl Config {
     /// From the environment, for a server listening on `addr`.
     pub fn from_env(addr: SocketAddr) -> Config {
-        let num = |name: &str, default: i64| std::env::var(name).ok().and_then(|v| v.trim().parse::<i64>().ok()).filter(|n| *n > 0).unwrap_or(default);
+        let num = |name: &str, default: i64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(default)
+        };
         let flag = |name: &str| std::env::var(name).is_ok_and(|v| v.trim() == "1");
-        let origins = std::env::var("PROSPECTA_ORIGIN").ok().map(|v| v.split(',').filter_map(normalize_origin).collect::<Vec<_>>()).filter(|o| !o.is_empty());
+        let origins = std::env::var("PROSPECTA_ORIGIN")
+            .ok()
+            .map(|v| v.split(',').filter_map(normalize_origin).collect::<Vec<_>>())
+            .filter(|o| !o.is_empty());
         Config {
             hashes: Arc::new(Semaphore::new(num("PROSPECTA_HASHES", 4) as usize)),
             session_idle_ms: num("PROSPECTA_SESSION_IDLE_HOURS", 12) * 3_600_000,
@@ -113,7 +122,10 @@ mod tests {
 
     #[test]
     fn origins_are_compared_in_one_spelling() {
-        assert_eq!(normalize_origin("https://CRM.example.com/").as_deref(), Some("https://crm.example.com"));
+        assert_eq!(
+            normalize_origin("https://CRM.example.com/").as_deref(),
+            Some("https://crm.example.com")
+        );
         assert_eq!(normalize_origin("https://crm.example.com/path"), None);
         assert_eq!(normalize_origin("ftp://x"), None);
     }

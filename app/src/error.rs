@@ -2,9 +2,9 @@
 //! the person sees a short message and that id.
 
 use crate::domain::{mutation::Conflict, validate::FieldError};
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -57,11 +57,18 @@ impl AppError {
     pub fn describe(&self) -> String {
         match self.field_errors() {
             [] => self.to_string(),
-            errs => errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+            errs => errs
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
     pub fn field_error(&self, key: &str) -> Option<String> {
-        self.field_errors().iter().find(|e| e.field == key).map(|e| e.message.clone())
+        self.field_errors()
+            .iter()
+            .find(|e| e.field == key)
+            .map(|e| e.message.clone())
     }
 }
 

@@ -1,7 +1,10 @@
 //! Data shapes that travel between server and browser. Times travel as UTC milliseconds plus the text
 //! the server formatted in the user's time zone (so the browser bundle carries no time-zone database).
 
-use crate::domain::{access::{Actor, Role}, lead::LeadState};
+use crate::domain::{
+    access::{Actor, Role},
+    lead::LeadState,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -42,14 +45,38 @@ type LeadRowWire = (Uuid, String, String, String, String, String, String, String
 impl Serialize for LeadRow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = self;
-        (&r.id, &r.name, &r.company, &r.topic, &r.status_reason, &r.rating, &r.owner_name, &r.updated_shown, &r.last_activity_shown).serialize(s)
+        (
+            &r.id,
+            &r.name,
+            &r.company,
+            &r.topic,
+            &r.status_reason,
+            &r.rating,
+            &r.owner_name,
+            &r.updated_shown,
+            &r.last_activity_shown,
+        )
+            .serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for LeadRow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (id, name, company, topic, status_reason, rating, owner_name, updated_shown, last_activity_shown) = LeadRowWire::deserialize(d)?;
-        Ok(LeadRow { id, name, company, topic, status_reason, rating, owner_name, updated_at: 0, updated_shown, last_activity_at: 0, last_activity_shown })
+        let (id, name, company, topic, status_reason, rating, owner_name, updated_shown, last_activity_shown) =
+            LeadRowWire::deserialize(d)?;
+        Ok(LeadRow {
+            id,
+            name,
+            company,
+            topic,
+            status_reason,
+            rating,
+            owner_name,
+            updated_at: 0,
+            updated_shown,
+            last_activity_at: 0,
+            last_activity_shown,
+        })
     }
 }
 
@@ -101,7 +128,9 @@ pub struct UserOption {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Saved {
-    Applied { version: i64 },
+    Applied {
+        version: i64,
+    },
     /// This exact mutation was applied before (a retry); nothing changed.
     Duplicate,
     /// Kept on this device (no network); it syncs later.
@@ -121,7 +150,11 @@ pub struct User {
 
 impl User {
     pub fn actor(&self) -> Actor {
-        Actor { user_id: self.id, team_id: self.team_id, role: self.role }
+        Actor {
+            user_id: self.id,
+            team_id: self.team_id,
+            role: self.role,
+        }
     }
 }
 
@@ -389,7 +422,10 @@ mod tests {
             last_activity_shown: String::new(),
         };
         let json = serde_json::to_string(&row).unwrap();
-        assert_eq!(json, r#"["00000000-0000-0000-0000-000000000000","Ana \"La\" Pérez","Café <Sol>","Espresso","New","Hot","Marta","21 Sep 2026 16:13",""]"#);
+        assert_eq!(
+            json,
+            r#"["00000000-0000-0000-0000-000000000000","Ana \"La\" Pérez","Café <Sol>","Espresso","New","Hot","Marta","21 Sep 2026 16:13",""]"#
+        );
         // The times in milliseconds stay on the server.
         let back: LeadRow = serde_json::from_str(&json).unwrap();
         assert_eq!(back, LeadRow { updated_at: 0, ..row });

@@ -45,7 +45,9 @@ impl Offline {
 
     /// The lead list from the local copy with waiting changes on top: views, search and paging work alike.
     pub fn list(&self, q: &LeadQuery) -> LeadList {
-        let Some(me) = self.me.get_untracked() else { return LeadList::default() };
+        let Some(me) = self.me.get_untracked() else {
+            return LeadList::default();
+        };
         let view = self.view();
         let names = self.owner_names();
         let mut rows: Vec<&LocalLead> = view
@@ -55,7 +57,16 @@ impl Offline {
                 View::Team => l.state == "open",
                 View::Closed => l.state != "open",
             })
-            .filter(|l| [("status_reason", &q.status), ("source", &q.source), ("rating", &q.rating), ("owner_id", &q.owner)].iter().all(|(k, v)| v.is_empty() || l.value(k) == v.as_str()))
+            .filter(|l| {
+                [
+                    ("status_reason", &q.status),
+                    ("source", &q.source),
+                    ("rating", &q.rating),
+                    ("owner_id", &q.owner),
+                ]
+                .iter()
+                .all(|(k, v)| v.is_empty() || l.value(k) == v.as_str())
+            })
             .filter(|l| l.matches(&q.q))
             .collect();
         let key = |l: &LocalLead| -> String {
@@ -71,7 +82,9 @@ impl Offline {
                 SortKey::City => l.value("city").to_lowercase(),
                 SortKey::Budget => format!("{:>20}", l.value("budget_amount")),
                 // Leads made here are newest of all until the server has them.
-                SortKey::Created | SortKey::Updated | SortKey::LastActivity => format!("{:020}", if l.updated_at == 0 { i64::MAX } else { l.updated_at }),
+                SortKey::Created | SortKey::Updated | SortKey::LastActivity => {
+                    format!("{:020}", if l.updated_at == 0 { i64::MAX } else { l.updated_at })
+                }
             }
         };
         rows.sort_by_key(|l| (key(l), l.id));
@@ -92,13 +105,24 @@ impl Offline {
                 rating: l.value("rating").into(),
                 owner_name: names.get(l.value("owner_id")).cloned().unwrap_or_default(),
                 updated_at: l.updated_at,
-                updated_shown: if l.waiting.is_empty() { shown(l.updated_at) } else { "waiting to sync".into() },
+                updated_shown: if l.waiting.is_empty() {
+                    shown(l.updated_at)
+                } else {
+                    "waiting to sync".into()
+                },
                 // The device's copy does not carry timelines.
                 last_activity_at: 0,
                 last_activity_shown: String::new(),
             })
             .collect();
-        LeadList { rows, total, more: false, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), owners: self.owners.get_untracked() }
+        LeadList {
+            rows,
+            total,
+            more: false,
+            page: q.page(),
+            pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+            owners: self.owners.get_untracked(),
+        }
     }
 
     /// One lead from the local copy, as the lead page shows it.
@@ -106,24 +130,40 @@ impl Offline {
         let me = self.me.get_untracked()?;
         let lead = self.view().remove(&id)?;
         let versions: BTreeMap<String, i64> = self.replica.with_untracked(|r| match r.leads.get(&id) {
-            Some(c) => crate::domain::fields::FIELDS.iter().map(|f| (f.key.to_string(), c.version_of(f.key))).collect(),
+            Some(c) => crate::domain::fields::FIELDS
+                .iter()
+                .map(|f| (f.key.to_string(), c.version_of(f.key)))
+                .collect(),
             None => BTreeMap::new(),
         });
         let owner_id = Uuid::parse_str(lead.value("owner_id")).unwrap_or(me.id);
         let mine = owner_id == me.id;
         Some(LeadDetail {
             id,
-            version: self.replica.with_untracked(|r| r.leads.get(&id).map(|c| c.version).unwrap_or(0)),
+            version: self
+                .replica
+                .with_untracked(|r| r.leads.get(&id).map(|c| c.version).unwrap_or(0)),
             state: LeadState::parse(&lead.state).unwrap_or(LeadState::Open),
             team_id: me.team_id,
             owner_id,
-            owner_name: self.owner_names().get(lead.value("owner_id")).cloned().unwrap_or_default(),
+            owner_name: self
+                .owner_names()
+                .get(lead.value("owner_id"))
+                .cloned()
+                .unwrap_or_default(),
             created_at: lead.updated_at,
             updated_at: lead.updated_at,
             created_shown: shown(lead.updated_at),
-            updated_shown: if lead.waiting.is_empty() { shown(lead.updated_at) } else { "waiting to sync".into() },
+            updated_shown: if lead.waiting.is_empty() {
+                shown(lead.updated_at)
+            } else {
+                "waiting to sync".into()
+            },
             // Every field present, as from the server (a lead made here only has the ones typed).
-            values: crate::domain::fields::FIELDS.iter().map(|f| (f.key.to_string(), lead.value(f.key).to_string())).collect(),
+            values: crate::domain::fields::FIELDS
+                .iter()
+                .map(|f| (f.key.to_string(), lead.value(f.key).to_string()))
+                .collect(),
             versions,
             can_edit: mine || me.role != Role::Seller,
             can_reassign: me.role != Role::Seller,
@@ -141,7 +181,9 @@ impl Offline {
     }
 
     fn owner_names(&self) -> BTreeMap<String, String> {
-        let mut names: BTreeMap<String, String> = self.owners.with_untracked(|o| o.iter().map(|u| (u.id.to_string(), u.name.clone())).collect());
+        let mut names: BTreeMap<String, String> = self
+            .owners
+            .with_untracked(|o| o.iter().map(|u| (u.id.to_string(), u.name.clone())).collect());
         if let Some(me) = self.me.get_untracked() {
             names.insert(me.id.to_string(), me.name);
         }
@@ -198,12 +240,18 @@ pub fn is_network(e: &crate::error::AppError) -> bool {
 
 /// Sends one change through `save` (a server function of the one write path); without a network the
 /// change waits in this device's outbox instead and the answer is `Saved::Queued`.
-pub async fn save_or_queue<Fut>(o: Offline, m: Mutation, save: impl FnOnce(Mutation) -> Fut) -> Result<crate::model::Saved, crate::error::AppError>
+pub async fn save_or_queue<Fut>(
+    o: Offline,
+    m: Mutation,
+    save: impl FnOnce(Mutation) -> Fut,
+) -> Result<crate::model::Saved, crate::error::AppError>
 where
     Fut: std::future::Future<Output = Result<crate::model::Saved, crate::error::AppError>>,
 {
     match save(m.clone()).await {
-        Err(e) if is_network(&e) => enqueue(o, m.entity, m.record_id, m.op).map(|_| crate::model::Saved::Queued).map_err(crate::error::AppError::BadRequest),
+        Err(e) if is_network(&e) => enqueue(o, m.entity, m.record_id, m.op)
+            .map(|_| crate::model::Saved::Queued)
+            .map_err(crate::error::AppError::BadRequest),
         other => other,
     }
 }
@@ -308,20 +356,22 @@ mod browser {
         }
         let _ = LocalStorage::set(ME_KEY, &me);
         // Its code (a chunk of its own) is fetched once the page is interactive and idle, not while it loads.
-        when_idle(0, move || leptos::task::spawn_local(async move {
-            let (outbox, replica, owners, stored) = load(me.clone()).await;
-            if !stored {
-                o.problem.set(Some(full_message()));
-            }
-            o.me.set(Some(me));
-            o.outbox.set(Some(outbox));
-            o.replica.set(replica);
-            o.owners.set(owners);
-            o.online.set(!browser_offline());
-            o.ready.set(true);
-            install_once(o);
-            sync_now(o);
-        }));
+        when_idle(0, move || {
+            leptos::task::spawn_local(async move {
+                let (outbox, replica, owners, stored) = load(me.clone()).await;
+                if !stored {
+                    o.problem.set(Some(full_message()));
+                }
+                o.me.set(Some(me));
+                o.outbox.set(Some(outbox));
+                o.replica.set(replica);
+                o.owners.set(owners);
+                o.online.set(!browser_offline());
+                o.ready.set(true);
+                install_once(o);
+                sync_now(o);
+            })
+        });
     }
 
     /// Reads this user's outbox, copy and owner names; loaded after the page is interactive, as its own chunk.
@@ -358,8 +408,12 @@ mod browser {
     /// Queues a change: it is stored before the screen shows it. Err (with a message) when it could not be
     /// stored; then nothing changed.
     pub fn enqueue(o: Offline, entity: Entity, record: Uuid, op: Op) -> Result<Mutation, String> {
-        let Some(me) = o.me.get_untracked() else { return Err("Sign in once while online to work offline.".into()) };
-        let Some(mut outbox) = o.outbox.get_untracked() else { return Err("Offline data is still loading; try again.".into()) };
+        let Some(me) = o.me.get_untracked() else {
+            return Err("Sign in once while online to work offline.".into());
+        };
+        let Some(mut outbox) = o.outbox.get_untracked() else {
+            return Err("Offline data is still loading; try again.".into());
+        };
         let m = outbox.enqueue_for(entity, record, op);
         if LocalStorage::set(key(&me, "outbox"), &outbox).is_err() {
             // The copy is only a cache: give its room to the change and try once more.
@@ -378,16 +432,22 @@ mod browser {
     /// offline engine has loaded (it loads after the page is interactive).
     pub fn waiting_on_device(o: Offline) -> usize {
         if o.ready.get_untracked() {
-            return o.outbox.with_untracked(|b| b.as_ref().map(|b| b.waiting.len()).unwrap_or(0));
+            return o
+                .outbox
+                .with_untracked(|b| b.as_ref().map(|b| b.waiting.len()).unwrap_or(0));
         }
-        let Some(me) = o.me.get_untracked().or_else(cached_me) else { return 0 };
+        let Some(me) = o.me.get_untracked().or_else(cached_me) else {
+            return 0;
+        };
         // Only counted, not read: reading a whole outbox here would bring its reader into the first download.
         #[derive(serde::Deserialize)]
         struct Count {
             #[serde(default)]
             waiting: Vec<serde::de::IgnoredAny>,
         }
-        LocalStorage::get::<Count>(key(&me, "outbox")).map(|c| c.waiting.len()).unwrap_or(0)
+        LocalStorage::get::<Count>(key(&me, "outbox"))
+            .map(|c| c.waiting.len())
+            .unwrap_or(0)
     }
 
     /// Signing out: this person's copy, outbox and owner names leave the device, and the device no longer
@@ -410,7 +470,9 @@ mod browser {
 
     pub fn dismiss_refused(o: Offline, seq: i64) {
         let Some(me) = o.me.get_untracked() else { return };
-        let Some(mut outbox) = o.outbox.get_untracked() else { return };
+        let Some(mut outbox) = o.outbox.get_untracked() else {
+            return;
+        };
         outbox.rejected.retain(|(m, _)| m.seq != seq);
         if LocalStorage::set(key(&me, "outbox"), &outbox).is_ok() {
             o.outbox.set(Some(outbox));
@@ -424,9 +486,13 @@ mod browser {
 
     fn save_copy(o: Offline) {
         let Some(me) = o.me.get_untracked() else { return };
-        let ok = o.replica.with_untracked(|r| LocalStorage::set(key(&me, "copy"), r).is_ok());
+        let ok = o
+            .replica
+            .with_untracked(|r| LocalStorage::set(key(&me, "copy"), r).is_ok());
         if !ok {
-            o.problem.set(Some("This device's storage is full: some leads may be missing offline. Your changes are safe.".into()));
+            o.problem.set(Some(
+                "This device's storage is full: some leads may be missing offline. Your changes are safe.".into(),
+            ));
         }
     }
 
@@ -490,8 +556,13 @@ mod browser {
                     NEXT_TRY.with(|t| t.set(js_sys::Date::now() + wait));
                     match e {
                         AppError::Network(_) => o.online.set(false),
-                        AppError::SignInRequired | AppError::SessionExpired => o.problem.set(Some("Sign in again to sync your changes.".into())),
-                        AppError::AccountDeactivated => o.problem.set(Some(format!("{} Your changes stay on this device.", AppError::AccountDeactivated))),
+                        AppError::SignInRequired | AppError::SessionExpired => {
+                            o.problem.set(Some("Sign in again to sync your changes.".into()))
+                        }
+                        AppError::AccountDeactivated => o.problem.set(Some(format!(
+                            "{} Your changes stay on this device.",
+                            AppError::AccountDeactivated
+                        ))),
                         other => o.problem.set(Some(format!("Sync will be retried: {other}"))),
                     }
                 }
@@ -503,12 +574,18 @@ mod browser {
     #[leptos::lazy]
     async fn round(o: Offline) -> Result<(), AppError> {
         loop {
-            let Some(outbox) = o.outbox.get_untracked() else { return Ok(()) };
+            let Some(outbox) = o.outbox.get_untracked() else {
+                return Ok(());
+            };
             let batch = outbox.batch();
             if batch.is_empty() {
                 break;
             }
-            let res = sync_push(PushRequest { client_id: outbox.client_id, mutations: batch }).await?;
+            let res = sync_push(PushRequest {
+                client_id: outbox.client_id,
+                mutations: batch,
+            })
+            .await?;
             let mut now = o.outbox.get_untracked().unwrap_or(outbox);
             now.record_outcomes(&res.outcomes);
             // Everything the server finished leaves at once; the pull below brings its effect.
@@ -516,7 +593,10 @@ mod browser {
             save_outbox(o, &now);
             o.outbox.set(Some(now));
             pull(o).await?;
-            if o.outbox.with_untracked(|b| b.as_ref().map(|b| b.waiting.len()).unwrap_or(0)) >= before {
+            if o.outbox
+                .with_untracked(|b| b.as_ref().map(|b| b.waiting.len()).unwrap_or(0))
+                >= before
+            {
                 break; // nothing moved (a gap the server waits for): try again later
             }
         }
@@ -525,7 +605,9 @@ mod browser {
 
     async fn pull(o: Offline) -> Result<(), AppError> {
         loop {
-            let Some(outbox) = o.outbox.get_untracked() else { return Ok(()) };
+            let Some(outbox) = o.outbox.get_untracked() else {
+                return Ok(());
+            };
             let req = o.replica.with_untracked(|r| r.request(&outbox));
             let page = sync_pull(req).await?;
             let mut applied = false;

@@ -97,16 +97,41 @@ fn actor<'a>(w: &'a World, s: Side) -> &'a Actor {
 async fn push(w: &World, run: &mut Run, s: Side, entity: Entity, record: Uuid, op: Op) {
     let slot = &mut run.clients[if s == Side::A { 0 } else { 1 }];
     slot.1 += 1;
-    let m = Mutation { entity, client_id: slot.0, seq: slot.1, record_id: record, op };
-    sync::push(&w.db, actor(w, s), &PushRequest { client_id: slot.0, mutations: vec![m] }).await.expect("a push is answered");
+    let m = Mutation {
+        entity,
+        client_id: slot.0,
+        seq: slot.1,
+        record_id: record,
+        op,
+    };
+    sync::push(
+        &w.db,
+        actor(w, s),
+        &PushRequest {
+            client_id: slot.0,
+            mutations: vec![m],
+        },
+    )
+    .await
+    .expect("a push is answered");
 }
 
 async fn play(w: &World, run: &mut Run, step: &Step) {
-    let create = |pairs: &[(&str, String)]| Op::Create { fields: pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() };
+    let create = |pairs: &[(&str, String)]| Op::Create {
+        fields: pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+    };
     match *step {
         Step::Create(s) => {
             let (id, word) = (Uuid::now_v7(), run.word(s));
-            let op = create(&[("topic", format!("{word} machines")), ("last_name", word.clone()), ("company_name", format!("{word} SL")), ("email", format!("{}@{}.example", word.to_lowercase(), word.to_lowercase()))]);
+            let op = create(&[
+                ("topic", format!("{word} machines")),
+                ("last_name", word.clone()),
+                ("company_name", format!("{word} SL")),
+                (
+                    "email",
+                    format!("{}@{}.example", word.to_lowercase(), word.to_lowercase()),
+                ),
+            ]);
             push(w, run, s, Entity::Lead, id, op).await;
             run.leads.push((s, id));
             run.ids.push(id);
@@ -114,40 +139,75 @@ async fn play(w: &World, run: &mut Run, step: &Step) {
         Step::Edit(s, i) => {
             let Some(lead) = run.lead(i) else { return };
             let word = run.word(s);
-            let changes = vec![FieldChange { field: "description".into(), value: format!("{word} notes"), base_version: 1 }];
+            let changes = vec![FieldChange {
+                field: "description".into(),
+                value: format!("{word} notes"),
+                base_version: 1,
+            }];
             push(w, run, s, Entity::Lead, lead, Op::Update { changes }).await;
         }
         Step::Post(s, i) => {
             let Some(lead) = run.lead(i) else { return };
             let (id, word) = (Uuid::now_v7(), run.word(s));
             // Each mentions the other team's seller too: a mention of someone who cannot read the lead is text.
-            let op = create(&[("lead_id", lead.to_string()), ("kind", "post".into()), ("body", format!("@Ana @Otto {word} budget"))]);
+            let op = create(&[
+                ("lead_id", lead.to_string()),
+                ("kind", "post".into()),
+                ("body", format!("@Ana @Otto {word} budget")),
+            ]);
             push(w, run, s, Entity::TimelineItem, id, op).await;
             run.ids.push(id);
         }
         Step::Stakeholder(s, i, reuse) => {
             let Some(lead) = run.lead(i) else { return };
             let (id, contact, word) = (Uuid::now_v7(), run.reuse(reuse), run.word(s));
-            let op = create(&[("lead_id", lead.to_string()), ("new_contact_id", contact.to_string()), ("last_name", word.clone()), ("role", "Legal".into()), ("note", format!("{word} signs"))]);
+            let op = create(&[
+                ("lead_id", lead.to_string()),
+                ("new_contact_id", contact.to_string()),
+                ("last_name", word.clone()),
+                ("role", "Legal".into()),
+                ("note", format!("{word} signs")),
+            ]);
             push(w, run, s, Entity::Stakeholder, id, op).await;
             run.ids.extend([id, contact]);
         }
         Step::Rival(s, i) => {
             let Some(lead) = run.lead(i) else { return };
             let (id, word) = (Uuid::now_v7(), run.word(s));
-            let op = create(&[("lead_id", lead.to_string()), ("competitor_id", run.rival.to_string()), ("note", format!("{word} discount"))]);
+            let op = create(&[
+                ("lead_id", lead.to_string()),
+                ("competitor_id", run.rival.to_string()),
+                ("note", format!("{word} discount")),
+            ]);
             push(w, run, s, Entity::DealCompetitor, id, op).await;
             run.ids.push(id);
         }
         Step::Account(s, reuse) => {
             let (id, word) = (run.reuse(reuse), run.word(s));
-            push(w, run, s, Entity::Account, id, create(&[("name", format!("{word} Holdings"))])).await;
+            push(
+                w,
+                run,
+                s,
+                Entity::Account,
+                id,
+                create(&[("name", format!("{word} Holdings"))]),
+            )
+            .await;
             run.ids.push(id);
         }
         Step::Qualify(s, i, reuse) => {
             let Some(lead) = run.lead(i) else { return };
-            let request = QualifyRequest { account: None, contact: Some(Pick::Skip), opportunity: None };
-            let order = QualifyOrder { request, account_id: Uuid::now_v7(), contact_id: Uuid::now_v7(), opportunity_id: run.reuse(reuse) };
+            let request = QualifyRequest {
+                account: None,
+                contact: Some(Pick::Skip),
+                opportunity: None,
+            };
+            let order = QualifyOrder {
+                request,
+                account_id: Uuid::now_v7(),
+                contact_id: Uuid::now_v7(),
+                opportunity_id: run.reuse(reuse),
+            };
             run.ids.extend([order.account_id, order.opportunity_id]);
             push(w, run, s, Entity::Lead, lead, Op::Qualify(order)).await;
         }
@@ -160,7 +220,21 @@ async fn play(w: &World, run: &mut Run, step: &Step) {
 async fn readable(w: &World, who: &Actor, run: &Run) -> String {
     let mut out = Vec::new();
     for view in [View::Mine, View::Team, View::Closed] {
-        out.push(serde_json::to_string(&leads::list(&w.db, who, &LeadQuery { view, ..Default::default() }).await.unwrap()).unwrap());
+        out.push(
+            serde_json::to_string(
+                &leads::list(
+                    &w.db,
+                    who,
+                    &LeadQuery {
+                        view,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap(),
+            )
+            .unwrap(),
+        );
     }
     for id in &run.ids {
         if let Ok(r) = leads::get(&w.db, who, *id).await {
@@ -176,7 +250,13 @@ async fn readable(w: &World, who: &Actor, run: &Run) -> String {
         }
     }
     for cursor in [0, 1] {
-        let mut req = PullRequest { client_id: Uuid::now_v7(), cursor, resume: None, extra: run.ids.iter().take(100).copied().collect(), first_waiting: 0 };
+        let mut req = PullRequest {
+            client_id: Uuid::now_v7(),
+            cursor,
+            resume: None,
+            extra: run.ids.iter().take(100).copied().collect(),
+            first_waiting: 0,
+        };
         loop {
             let page = sync::pull(&w.db, who, &req).await.unwrap();
             out.push(serde_json::to_string(&page).unwrap());
@@ -196,7 +276,10 @@ async fn check(w: &World, run: &Run) -> Result<(), String> {
     for (who, reader, foreign) in [(&w.otto, Side::B, "ALPHA"), (&w.ana, Side::A, "BRAVO")] {
         let text = readable(w, who, run).await;
         if let Some(at) = text.find(foreign) {
-            return Err(format!("{reader:?} can read {foreign}: …{}…", &text[at.saturating_sub(200)..(at + 60).min(text.len())]));
+            return Err(format!(
+                "{reader:?} can read {foreign}: …{}…",
+                &text[at.saturating_sub(200)..(at + 60).min(text.len())]
+            ));
         }
         for (owner, id) in &run.leads {
             if *owner != reader && text.contains(&id.to_string()) {
@@ -209,17 +292,39 @@ async fn check(w: &World, run: &Run) -> Result<(), String> {
 
 async fn nothing_of_one_team_reaches_the_other(w: World) {
     let rival = Uuid::now_v7();
-    let m = Mutation { entity: Entity::Competitor, client_id: Uuid::now_v7(), seq: 1, record_id: rival, op: Op::Create { fields: fields(&[("name", "Shared Rival")]) } };
+    let m = Mutation {
+        entity: Entity::Competitor,
+        client_id: Uuid::now_v7(),
+        seq: 1,
+        record_id: rival,
+        op: Op::Create {
+            fields: fields(&[("name", "Shared Rival")]),
+        },
+    };
     write::save(&w.db, &w.admin, &m).await.unwrap();
-    let cases = std::env::var("PROSPECTA_ISOLATION_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
-    let config = Config { cases, failure_persistence: None, max_shrink_iters: 64, ..Config::default() };
+    let cases = std::env::var("PROSPECTA_ISOLATION_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 64,
+        ..Config::default()
+    };
     let handle = tokio::runtime::Handle::current();
     let w = &w;
     tokio::task::block_in_place(|| {
         let mut runner = TestRunner::new(config);
         let outcome = runner.run(&proptest::collection::vec(step(), 1..30), |steps| {
             handle.block_on(async {
-                let mut run = Run { leads: Vec::new(), ids: Vec::new(), clients: [(Uuid::now_v7(), 0), (Uuid::now_v7(), 0)], rival, n: 0 };
+                let mut run = Run {
+                    leads: Vec::new(),
+                    ids: Vec::new(),
+                    clients: [(Uuid::now_v7(), 0), (Uuid::now_v7(), 0)],
+                    rival,
+                    n: 0,
+                };
                 for s in &steps {
                     play(w, &mut run, s).await;
                 }

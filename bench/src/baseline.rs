@@ -13,7 +13,9 @@ use std::collections::HashMap;
 
 pub async fn serve(db: Db, addr: &str) -> Result<()> {
     let app = axum::Router::new().route("/leads", get(list)).with_state(db);
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
@@ -22,7 +24,10 @@ pub async fn serve(db: Db, addr: &str) -> Result<()> {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn list(State(db): State<Db>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
@@ -31,8 +36,14 @@ async fn list(State(db): State<Db>, headers: HeaderMap, Query(params): Query<Has
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix(&format!("{}=", app::api::session::COOKIE_NAME)).map(str::to_string));
-    let Some(token) = token else { return StatusCode::UNAUTHORIZED.into_response() };
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{}=", app::api::session::COOKIE_NAME))
+                .map(str::to_string)
+        });
+    let Some(token) = token else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
     // As the app does: the default idle limit, and the session's use recorded (at most once a minute).
     let user = match users::session_user(&db, &app::api::session::hash_token(&token), 12 * 3_600_000, true).await {
         Ok(users::SessionLookup::Valid(u)) => u,
@@ -52,6 +63,9 @@ async fn list(State(db): State<Db>, headers: HeaderMap, Query(params): Query<Has
             app::api::session::shown_in(r.updated_at, tz)
         ));
     }
-    html.push_str(&format!("</table><p>Page {} of {}</p></body></html>", list.page, list.pages));
+    html.push_str(&format!(
+        "</table><p>Page {} of {}</p></body></html>",
+        list.page, list.pages
+    ));
     Html(html).into_response()
 }

@@ -20,8 +20,16 @@ pub fn transfer(paths: &Paths, token: &str, lead: Uuid) -> Result<()> {
 
 /// Lighthouse; a failure is reported in the table, not fatal (as before).
 pub fn lighthouse(paths: &Paths, token: &str, lead: Uuid, leads: usize) {
-    say(&format!("Lighthouse, mobile profile, signed in as the manager (release build, {} leads)", crate::util::thousands(leads)));
-    if run(&mut node(paths, &["lighthouse", APP, token, "/leads", &format!("/leads/{lead}")])).is_err() {
+    say(&format!(
+        "Lighthouse, mobile profile, signed in as the manager (release build, {} leads)",
+        crate::util::thousands(leads)
+    ));
+    if run(&mut node(
+        paths,
+        &["lighthouse", APP, token, "/leads", &format!("/leads/{lead}")],
+    ))
+    .is_err()
+    {
         println!("  (lighthouse failed)");
     }
 }

@@ -14,10 +14,15 @@ pub fn run_all(paths: &Paths, database_url: &str, token: &str) -> Result<()> {
     let mut counts = Vec::new();
     for (who, port) in [("baseline", 3301), ("app", 3201)] {
         let addr = format!("127.0.0.1:{port}");
-        let inner = if who == "app" { serve(paths, database_url, &addr) } else { baseline(paths, database_url, &addr) };
+        let inner = if who == "app" {
+            serve(paths, database_url, &addr)
+        } else {
+            baseline(paths, database_url, &addr)
+        };
         let out = dir.path().join(format!("{who}.%p"));
         let mut cmd = Command::new("valgrind");
-        cmd.args(["--tool=callgrind", "--instr-atstart=no"]).arg(format!("--callgrind-out-file={}", out.display()));
+        cmd.args(["--tool=callgrind", "--instr-atstart=no"])
+            .arg(format!("--callgrind-out-file={}", out.display()));
         cmd.arg(inner.get_program()).args(inner.get_args());
         for (k, v) in inner.get_envs() {
             if let Some(v) = v {
@@ -39,12 +44,23 @@ pub fn run_all(paths: &Paths, database_url: &str, token: &str) -> Result<()> {
         let mut total = 0.0;
         for entry in std::fs::read_dir(dir.path())? {
             let path = entry?.path();
-            if !path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&format!("{who}."))) {
+            if !path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{who}.")))
+            {
                 continue;
             }
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-            for line in text.lines().filter(|l| l.starts_with("summary:") || l.starts_with("totals:")) {
-                total += line.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            for line in text
+                .lines()
+                .filter(|l| l.starts_with("summary:") || l.starts_with("totals:"))
+            {
+                total += line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0);
             }
         }
         let ir = (total / 50.0).round();
@@ -56,5 +72,8 @@ pub fn run_all(paths: &Paths, database_url: &str, token: &str) -> Result<()> {
 }
 
 fn control(args: &[&str]) -> Result<()> {
-    run(Command::new("callgrind_control").args(args).stdout(Stdio::null()).stderr(Stdio::null()))
+    run(Command::new("callgrind_control")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null()))
 }

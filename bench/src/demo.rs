@@ -32,13 +32,21 @@ pub fn serve(paths: &Paths, database_url: &str, addr: &str) -> Command {
 /// This program's baseline handler on `addr`.
 pub fn baseline(paths: &Paths, database_url: &str, addr: &str) -> Command {
     let mut cmd = Command::new(&paths.me);
-    cmd.args(["baseline", "--addr", addr]).env("DATABASE_URL", database_url).env("RUST_LOG", "warn");
+    cmd.args(["baseline", "--addr", addr])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn");
     cmd
 }
 
 /// `prospecta demo --leads n` on `database_url` (the product's own seeding).
 pub fn seed(paths: &Paths, database_url: &str, leads: usize) -> Result<()> {
-    crate::util::run(Command::new(&paths.bin).args(["demo", "--leads", &leads.to_string()]).env("DATABASE_URL", database_url).env("RUST_LOG", "warn").stdout(Stdio::null()))
+    crate::util::run(
+        Command::new(&paths.bin)
+            .args(["demo", "--leads", &leads.to_string()])
+            .env("DATABASE_URL", database_url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null()),
+    )
 }
 
 pub async fn run(opts: &Opts, paths: &Paths) -> Result<()> {
@@ -54,8 +62,18 @@ pub async fn run(opts: &Opts, paths: &Paths) -> Result<()> {
     let (visible, lead) = team_leads(&db, MANAGER).await?;
     let app = Server::start("the app server", serve(paths, &url, APP).stdout(Stdio::null()))?;
     let base = Server::start("the baseline", baseline(paths, &url, BASELINE).stdout(Stdio::null()))?;
-    wait_for(&[&format!("http://{APP}/healthz")], None, 100, Duration::from_millis(200))?;
-    wait_for(&[&format!("http://{BASELINE}/leads")], Some(&token), 100, Duration::from_millis(200))?;
+    wait_for(
+        &[&format!("http://{APP}/healthz")],
+        None,
+        100,
+        Duration::from_millis(200),
+    )?;
+    wait_for(
+        &[&format!("http://{BASELINE}/leads")],
+        Some(&token),
+        100,
+        Duration::from_millis(200),
+    )?;
 
     list::throughput(opts, &token, visible)?;
     list::memory(&app)?;
@@ -67,7 +85,10 @@ pub async fn run(opts: &Opts, paths: &Paths) -> Result<()> {
     if !opts.no_callgrind {
         callgrind::run_all(paths, &url, &token)?;
     }
-    say(&format!("live timeline: one post, {} browsers with the lead open (server-sent events, SQLite, one process)", opts.listeners));
+    say(&format!(
+        "live timeline: one post, {} browsers with the lead open (server-sent events, SQLite, one process)",
+        opts.listeners
+    ));
     live::run(&db, APP, APP, (&token, user), lead, opts.listeners).await?;
     app.stop();
     base.stop();

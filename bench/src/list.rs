@@ -15,7 +15,11 @@ pub fn throughput(opts: &Opts, token: &str, visible: i64) -> Result<()> {
         thousands(opts.leads)
     ));
     for name in ["list", "search"] {
-        let (qs, rounds) = if name == "search" { ("view=team&q=garc%C3%ADa%20hotel", 1) } else { ("view=team", opts.rounds) };
+        let (qs, rounds) = if name == "search" {
+            ("view=team&q=garc%C3%ADa%20hotel", 1)
+        } else {
+            ("view=team", opts.rounds)
+        };
         let (mut ratios, mut ratios_gz) = (Vec::new(), Vec::new());
         let (mut p99s_app, mut p99s_app_gz, mut p99s_baseline) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
@@ -34,7 +38,10 @@ pub fn throughput(opts: &Opts, token: &str, visible: i64) -> Result<()> {
                 // A short unmeasured run first, so caches and allocators are warm for both servers alike.
                 wrk(url, token, encoding, 1, false)?;
                 let w = wrk(url, token, encoding, opts.secs, true)?;
-                println!("  {who:<8} {name:<7} {:>8} req/s  p50 {:>8}  p99 {:>8}", w.rps, w.p50, w.p99);
+                println!(
+                    "  {who:<8} {name:<7} {:>8} req/s  p50 {:>8}  p99 {:>8}",
+                    w.rps, w.p50, w.p99
+                );
                 rps[i] = Some(w.rps()?);
                 let p99 = w.p99_ms()?;
                 match i {
@@ -81,8 +88,13 @@ fn spaced(xs: &[String]) -> String {
 
 /// The app server's peak memory (VmHWM).
 pub fn memory(app: &Server) -> Result<()> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", app.pid())).context("the app server's /proc status")?;
-    let hwm = status.lines().find(|l| l.starts_with("VmHWM")).map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")).unwrap_or_default();
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", app.pid())).context("the app server's /proc status")?;
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
     println!("  server peak memory (VmHWM): {hwm}");
     Ok(())
 }
@@ -101,17 +113,64 @@ pub fn files(token: &str) -> Result<()> {
     names.sort();
     names.dedup();
     for f in names {
-        let out = curl(None, &["-s", "-o", "/dev/null", "-H", "Accept-Encoding: br, gzip", "-D", "-", "-w", "\n%{size_download}", &format!("http://{APP}{f}")])?;
+        let out = curl(
+            None,
+            &[
+                "-s",
+                "-o",
+                "/dev/null",
+                "-H",
+                "Accept-Encoding: br, gzip",
+                "-D",
+                "-",
+                "-w",
+                "\n%{size_download}",
+                &format!("http://{APP}{f}"),
+            ],
+        )?;
         let size = out.lines().last().unwrap_or("").trim();
         let header = |name: &str| {
             out.lines()
-                .find_map(|l| l.split_once(": ").filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim_end_matches('\r').to_string()))
+                .find_map(|l| {
+                    l.split_once(": ")
+                        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.trim_end_matches('\r').to_string())
+                })
                 .unwrap_or_default()
         };
-        println!("  {f:<52} {size:>8} bytes  {:<4} {}", header("content-encoding"), header("cache-control"));
+        println!(
+            "  {f:<52} {size:>8} bytes  {:<4} {}",
+            header("content-encoding"),
+            header("cache-control")
+        );
     }
-    let plain = curl(Some(token), &["-s", "-o", "/dev/null", "-w", "%{size_download}", &format!("http://{APP}/leads")])?;
-    let gzip = curl(Some(token), &["-s", "-o", "/dev/null", "-w", "%{size_download}", "-H", "Accept-Encoding: gzip, deflate, br, zstd", &format!("http://{APP}/leads")])?;
-    println!("  {:<52} {plain:>8} bytes plain, {gzip} bytes as a browser asks (gzip)", "the page (/leads, 50 leads)");
+    let plain = curl(
+        Some(token),
+        &[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{size_download}",
+            &format!("http://{APP}/leads"),
+        ],
+    )?;
+    let gzip = curl(
+        Some(token),
+        &[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{size_download}",
+            "-H",
+            "Accept-Encoding: gzip, deflate, br, zstd",
+            &format!("http://{APP}/leads"),
+        ],
+    )?;
+    println!(
+        "  {:<52} {plain:>8} bytes plain, {gzip} bytes as a browser asks (gzip)",
+        "the page (/leads, 50 leads)"
+    );
     Ok(())
 }

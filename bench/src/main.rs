@@ -147,20 +147,30 @@ pub struct Paths {
 
 impl Paths {
     fn find(opts: &Opts) -> Result<Paths> {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().context("the workspace directory")?.to_path_buf();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .context("the workspace directory")?
+            .to_path_buf();
         let me = std::env::current_exe().context("this program's path")?;
         let bin = match &opts.bin {
             Some(b) => b.clone(),
             None => me.with_file_name("prospecta"),
         };
         let site_root = root.join("target/site");
-        Ok(Paths { root, bin, me, site_root })
+        Ok(Paths {
+            root,
+            bin,
+            me,
+            site_root,
+        })
     }
 }
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,sqlx::query=error".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,sqlx::query=error".into()),
+        )
         .init();
     let cli = Cli::parse();
     let result = match tokio::runtime::Runtime::new() {
@@ -174,7 +184,9 @@ fn main() {
 }
 
 async fn open(url: &str) -> Result<Db> {
-    Db::open(url).await.with_context(|| format!("cannot open the database {url}"))
+    Db::open(url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -185,9 +197,16 @@ async fn run(cli: Cli) -> Result<()> {
             all(&opts, &paths).await
         }
         Cmd::Baseline { addr, database_url } => baseline::serve(open(&database_url).await?, &addr).await,
-        Cmd::Sync { database_url, mutations } => sync::run(open(&database_url).await?, mutations).await,
+        Cmd::Sync {
+            database_url,
+            mutations,
+        } => sync::run(open(&database_url).await?, mutations).await,
         Cmd::Timeline { database_url, items } => timeline::run(open(&database_url).await?, items).await,
-        Cmd::Qualify { database_url, existing, leads } => qualify::run(open(&database_url).await?, existing, leads).await,
+        Cmd::Qualify {
+            database_url,
+            existing,
+            leads,
+        } => qualify::run(open(&database_url).await?, existing, leads).await,
     }
 }
 

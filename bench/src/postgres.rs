@@ -22,17 +22,34 @@ struct Scratch {
 impl Scratch {
     async fn create(admin_url: &str) -> Result<Scratch> {
         let name = format!("prospecta_bench_{}", std::process::id());
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b).context("a Postgres URL ends with /database")?;
-        let mut conn = sqlx::PgConnection::connect(admin_url).await.with_context(|| format!("cannot connect to {admin_url}"))?;
-        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut conn).await?;
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.with_context(|| format!("CREATE DATABASE {name}"))?;
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .context("a Postgres URL ends with /database")?;
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .with_context(|| format!("cannot connect to {admin_url}"))?;
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut conn)
+            .await?;
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .with_context(|| format!("CREATE DATABASE {name}"))?;
         conn.close().await?;
-        Ok(Scratch { admin_url: admin_url.to_string(), url: format!("{base}/{name}"), name })
+        Ok(Scratch {
+            admin_url: admin_url.to_string(),
+            url: format!("{base}/{name}"),
+            name,
+        })
     }
 
     async fn drop_db(self) -> Result<()> {
         let mut conn = sqlx::PgConnection::connect(&self.admin_url).await?;
-        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {}", self.name)).execute(&mut conn).await.with_context(|| format!("DROP DATABASE {}", self.name))?;
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {}", self.name))
+            .execute(&mut conn)
+            .await
+            .with_context(|| format!("DROP DATABASE {}", self.name))?;
         conn.close().await?;
         Ok(())
     }
@@ -46,7 +63,14 @@ fn report(r: Result<()>) {
 }
 
 pub async fn run(opts: &Opts, paths: &Paths) -> Result<()> {
-    let pg = std::env::var("PROSPECTA_BENCH_POSTGRES_URL").ok().filter(|s| !s.is_empty()).or_else(|| std::env::var("PROSPECTA_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty()));
+    let pg = std::env::var("PROSPECTA_BENCH_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            std::env::var("PROSPECTA_TEST_POSTGRES_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+        });
     let Some(pg) = pg else {
         println!("  (set PROSPECTA_BENCH_POSTGRES_URL=postgres://user:pass@host/db to measure Postgres too)");
         return Ok(());
@@ -57,17 +81,27 @@ pub async fn run(opts: &Opts, paths: &Paths) -> Result<()> {
     report(measure(paths, &db.url, &sync(opts)));
     db.drop_db().await?;
 
-    say(&format!("live timeline across two server processes on Postgres: {} streams on one, the post through the other", opts.listeners));
+    say(&format!(
+        "live timeline across two server processes on Postgres: {} streams on one, the post through the other",
+        opts.listeners
+    ));
     let db = Scratch::create(&pg).await?;
     report(live_two_servers(opts, paths, &db.url).await);
     db.drop_db().await?;
 
-    say(&format!("qualify {} leads against {} accounts and contacts, on Postgres", thousands(opts.qualify_leads), thousands(opts.qualify_existing)));
+    say(&format!(
+        "qualify {} leads against {} accounts and contacts, on Postgres",
+        thousands(opts.qualify_leads),
+        thousands(opts.qualify_existing)
+    ));
     let db = Scratch::create(&pg).await?;
     report(measure(paths, &db.url, &qualify(opts)));
     db.drop_db().await?;
 
-    say(&format!("timeline of a lead with {} items, on Postgres", thousands(opts.timeline_items)));
+    say(&format!(
+        "timeline of a lead with {} items, on Postgres",
+        thousands(opts.timeline_items)
+    ));
     let db = Scratch::create(&pg).await?;
     report(measure(paths, &db.url, &timeline(opts)));
     db.drop_db().await
@@ -82,7 +116,12 @@ async fn live_two_servers(opts: &Opts, paths: &Paths, url: &str) -> Result<()> {
     let server_a = Server::start("server A", serve(paths, url, a).stdout(Stdio::null()))?;
     let server_b = Server::start("server B", serve(paths, url, b).stdout(Stdio::null()))?;
     let result = async {
-        wait_for(&[&format!("http://{a}/healthz"), &format!("http://{b}/healthz")], None, 100, Duration::from_millis(200))?;
+        wait_for(
+            &[&format!("http://{a}/healthz"), &format!("http://{b}/healthz")],
+            None,
+            100,
+            Duration::from_millis(200),
+        )?;
         live::run(&db, b, a, (&token, user), lead, opts.listeners).await
     }
     .await;

@@ -53,12 +53,18 @@ pub async fn run(db: Db, existing: usize, leads_n: usize) -> Result<()> {
         })
         .collect();
     contacts::seed(&db, &rows, admin.id, now).await.map_err(err)?;
-    let leads_made: Vec<(Uuid, Option<Uuid>)> = (0..leads_n).map(|i| (Uuid::now_v7(), (i % 10 == 0).then(|| account_ids[(i * 37) % existing]))).collect();
+    let leads_made: Vec<(Uuid, Option<Uuid>)> = (0..leads_n)
+        .map(|i| (Uuid::now_v7(), (i % 10 == 0).then(|| account_ids[(i * 37) % existing])))
+        .collect();
     let rows: Vec<leads::NewLeadRow> = leads_made
         .iter()
         .enumerate()
         .map(|(i, (id, picked))| {
-            let company = if picked.is_some() { format!("Cafetería {} S.L.", (i * 37) % existing) } else { format!("Bar Nuevo {i}") };
+            let company = if picked.is_some() {
+                format!("Cafetería {} S.L.", (i * 37) % existing)
+            } else {
+                format!("Bar Nuevo {i}")
+            };
             leads::NewLeadRow {
                 id: *id,
                 team_id: admin.team_id,
@@ -79,23 +85,51 @@ pub async fn run(db: Db, existing: usize, leads_n: usize) -> Result<()> {
         })
         .collect();
     leads::seed(&db, Uuid::now_v7(), 1, &rows).await.map_err(err)?;
-    println!("  seeded {existing} accounts, {existing} contacts and {leads_n} leads in {:.0} s", t.elapsed().as_secs_f64());
+    println!(
+        "  seeded {existing} accounts, {existing} contacts and {leads_n} leads in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let token = "bench-qualify-session-token";
-    users::create_session(&db, &app::api::session::hash_token(token), admin.id, 3_600_000).await.map_err(err)?;
+    users::create_session(&db, &app::api::session::hash_token(token), admin.id, 3_600_000)
+        .await
+        .map_err(err)?;
     let _ = app::api::session::SERVER_DB.set(db.clone());
     let conf = get_configuration(None)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?.to_string();
     let config = app::config::Config::for_addr(listener.local_addr()?);
     let app = prospecta_server::web::router(db.clone(), conf.leptos_options, config);
-    tokio::spawn(async move { axum::serve(listener.tap_io(|tcp| { let _ = tcp.set_nodelay(true); }), app).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            }),
+            app,
+        )
+        .await
+    });
     let path = <app::api::leads::SaveLead as ServerFn>::PATH;
     let mut times = Vec::with_capacity(leads_n);
     for (lead, picked) in &leads_made {
-        let request = QualifyRequest { account: picked.map(Pick::Existing), contact: None, opportunity: None };
-        let order = QualifyOrder { request, account_id: Uuid::now_v7(), contact_id: Uuid::now_v7(), opportunity_id: Uuid::now_v7() };
-        let m = Mutation { entity: Entity::Lead, client_id: Uuid::now_v7(), seq: 1, record_id: *lead, op: Op::Qualify(order) };
+        let request = QualifyRequest {
+            account: picked.map(Pick::Existing),
+            contact: None,
+            opportunity: None,
+        };
+        let order = QualifyOrder {
+            request,
+            account_id: Uuid::now_v7(),
+            contact_id: Uuid::now_v7(),
+            opportunity_id: Uuid::now_v7(),
+        };
+        let m = Mutation {
+            entity: Entity::Lead,
+            client_id: Uuid::now_v7(),
+            seq: 1,
+            record_id: *lead,
+            op: Op::Qualify(order),
+        };
         let body = serde_json::to_string(&serde_json::json!({ "mutation": m }))?;
         let started = Instant::now();
         let answer = post_server_fn(&addr, path, token, &body).await?;
@@ -104,7 +138,9 @@ pub async fn run(db: Db, existing: usize, leads_n: usize) -> Result<()> {
             bail!("a qualify was refused: {}", answer.lines().last().unwrap_or(""));
         }
     }
-    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM opportunities").fetch_one(&db.pool).await?;
+    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM opportunities")
+        .fetch_one(&db.pool)
+        .await?;
     times.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len() as f64;
     println!(

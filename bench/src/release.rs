@@ -10,13 +10,26 @@ pub const RUSTFLAGS: &str = "--cfg erase_components";
 
 pub fn build(paths: &Paths) -> Result<()> {
     say("release build (browser files hashed, with brotli and gzip twins)");
-    run(Command::new("cargo").args(["leptos", "build", "--release", "--split", "--precompress"]).env("RUSTFLAGS", RUSTFLAGS).current_dir(&paths.root))
+    run(Command::new("cargo")
+        .args(["leptos", "build", "--release", "--split", "--precompress"])
+        .env("RUSTFLAGS", RUSTFLAGS)
+        .current_dir(&paths.root))
 }
 
 pub fn smoke(paths: &Paths) -> Result<()> {
     say("the release build works in Chromium (first start, then offline)");
     run(Command::new("npx")
-        .args(["playwright", "test", "--project", "desktop-setup", "--project", "desktop", "-g", "first start|the admin adds|offline: the app|new release", "--reporter=line"])
+        .args([
+            "playwright",
+            "test",
+            "--project",
+            "desktop-setup",
+            "--project",
+            "desktop",
+            "-g",
+            "first start|the admin adds|offline: the app|new release",
+            "--reporter=line",
+        ])
         .env("PROSPECTA_BIN", &paths.bin)
         .env("LEPTOS_SITE_ROOT", &paths.site_root)
         .current_dir(paths.root.join("end2end")))

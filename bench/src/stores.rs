@@ -21,7 +21,13 @@ pub fn timeline(opts: &Opts) -> Vec<String> {
 }
 
 pub fn qualify(opts: &Opts) -> Vec<String> {
-    vec!["qualify".into(), "--existing".into(), opts.qualify_existing.to_string(), "--leads".into(), opts.qualify_leads.to_string()]
+    vec![
+        "qualify".into(),
+        "--existing".into(),
+        opts.qualify_existing.to_string(),
+        "--leads".into(),
+        opts.qualify_leads.to_string(),
+    ]
 }
 
 pub fn sync(opts: &Opts) -> Vec<String> {
@@ -29,7 +35,10 @@ pub fn sync(opts: &Opts) -> Vec<String> {
 }
 
 pub fn sqlite(opts: &Opts, paths: &Paths) -> Result<()> {
-    say(&format!("timeline of a lead with {} items, on SQLite", thousands(opts.timeline_items)));
+    say(&format!(
+        "timeline of a lead with {} items, on SQLite",
+        thousands(opts.timeline_items)
+    ));
     let dir = TempDir::new("timeline")?;
     measure(paths, &dir.sqlite_url("timeline.db"), &timeline(opts))?;
     drop(dir);

@@ -14,7 +14,15 @@ pub async fn run(db: Db, mutations: usize) -> Result<()> {
     use std::time::Instant;
     let err = store;
     let admin = empty_workspace(&db, "sync").await?;
-    let seller = users::create_user(&db, users::NewUser { team_id: admin.team_id, ..bench_user("Sara", "sara@bench.example", Role::Seller) }).await.map_err(err)?;
+    let seller = users::create_user(
+        &db,
+        users::NewUser {
+            team_id: admin.team_id,
+            ..bench_user("Sara", "sara@bench.example", Role::Seller)
+        },
+    )
+    .await
+    .map_err(err)?;
     let actor = seller.actor();
 
     // 2,000 new leads, then 8,000 edits of them: what a long day at a trade show queues up.
@@ -30,15 +38,37 @@ pub async fn run(db: Db, mutations: usize) -> Result<()> {
         outbox.enqueue(*id, Op::Create { fields });
     }
     for i in 0..mutations - mutations / 5 {
-        let (field, value) = if i % 2 == 0 { ("city", format!("City {i}")) } else { ("description", format!("Talked about model {i}")) };
-        outbox.enqueue(ids[i % ids.len()], Op::Update { changes: vec![FieldChange { field: field.into(), value, base_version: 1 }] });
+        let (field, value) = if i % 2 == 0 {
+            ("city", format!("City {i}"))
+        } else {
+            ("description", format!("Talked about model {i}"))
+        };
+        outbox.enqueue(
+            ids[i % ids.len()],
+            Op::Update {
+                changes: vec![FieldChange {
+                    field: field.into(),
+                    value,
+                    base_version: 1,
+                }],
+            },
+        );
     }
     let total = outbox.waiting.len();
     let started = Instant::now();
     let mut batches = 0;
     while !outbox.waiting.is_empty() {
         let batch: Vec<_> = outbox.waiting.iter().take(PUSH_BATCH).cloned().collect();
-        let r = sync::push(&db, &actor, &PushRequest { client_id: outbox.client_id, mutations: batch }).await.map_err(err)?;
+        let r = sync::push(
+            &db,
+            &actor,
+            &PushRequest {
+                client_id: outbox.client_id,
+                mutations: batch,
+            },
+        )
+        .await
+        .map_err(err)?;
         outbox.waiting.retain(|m| m.seq > r.last_applied);
         batches += 1;
     }
@@ -67,7 +97,18 @@ pub async fn run(db: Db, mutations: usize) -> Result<()> {
     let started = Instant::now();
     let mut pages = 0;
     loop {
-        let page = sync::pull(&db, &actor, &PullRequest { client_id: client, cursor: replica.cursor, resume: replica.resume, ..Default::default() }).await.map_err(err)?;
+        let page = sync::pull(
+            &db,
+            &actor,
+            &PullRequest {
+                client_id: client,
+                cursor: replica.cursor,
+                resume: replica.resume,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
         pages += 1;
         // The browser stops at its storage bound; the bench takes everything.
         replica.cursor = page.cursor;
@@ -83,4 +124,3 @@ pub async fn run(db: Db, mutations: usize) -> Result<()> {
     println!("  pull  {} leads into an empty client in {pages} pages: {pull_s:.2} s, {:.0} leads/s (target: 10,000 in under 2 s)", replica.leads.len(), replica.leads.len() as f64 / pull_s);
     Ok(())
 }
-

@@ -28,7 +28,9 @@ pub async fn run(db: Db, items: usize) -> Result<()> {
             ]),
         };
         leads::seed(&db, uuid::Uuid::now_v7(), 1, &[row]).await.map_err(err)?;
-        timeline::seed_items(&db, id, admin.id, n, 1_700_000_000_000).await.map_err(err)?;
+        timeline::seed_items(&db, id, admin.id, n, 1_700_000_000_000)
+            .await
+            .map_err(err)?;
         leads_made.push((id, n));
     }
     let f = Filter::default();
@@ -65,4 +67,3 @@ pub async fn run(db: Db, items: usize) -> Result<()> {
     println!("  page through all {n} items: {items} items in {pages} pages, {total:.0} ms ({:.2} ms per page, slowest {slowest:.2} ms)", total / pages as f64);
     Ok(())
 }
-

@@ -21,7 +21,10 @@ pub fn run(cmd: &mut Command) -> Result<()> {
 
 /// Runs a command and answers its standard output (standard error goes to the terminal).
 pub fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd.stderr(Stdio::inherit()).output().with_context(|| format!("cannot start {cmd:?}"))?;
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot start {cmd:?}"))?;
     if !out.status.success() {
         bail!("{cmd:?} failed ({})", out.status);
     }
@@ -37,7 +40,10 @@ pub struct Server {
 impl Server {
     pub fn start(name: &str, cmd: &mut Command) -> Result<Server> {
         let child = cmd.spawn().with_context(|| format!("cannot start {name}: {cmd:?}"))?;
-        Ok(Server { child, name: name.to_string() })
+        Ok(Server {
+            child,
+            name: name.to_string(),
+        })
     }
 
     pub fn pid(&self) -> u32 {
@@ -105,12 +111,17 @@ pub struct Wrk {
 
 impl Wrk {
     pub fn rps(&self) -> Result<f64> {
-        self.rps.parse().with_context(|| format!("wrk's requests/sec {:?}", self.rps))
+        self.rps
+            .parse()
+            .with_context(|| format!("wrk's requests/sec {:?}", self.rps))
     }
 
     /// p99 in milliseconds, as `awk` printed it (six significant digits): wrk writes 900.00us, 22.02ms or 1.02s.
     pub fn p99_ms(&self) -> Result<String> {
-        let unit_at = self.p99.find(|c: char| c.is_ascii_alphabetic()).with_context(|| format!("wrk's p99 {:?}", self.p99))?;
+        let unit_at = self
+            .p99
+            .find(|c: char| c.is_ascii_alphabetic())
+            .with_context(|| format!("wrk's p99 {:?}", self.p99))?;
         let (v, unit) = self.p99.split_at(unit_at);
         let v: f64 = v.parse().with_context(|| format!("wrk's p99 {:?}", self.p99))?;
         let factor = match unit {
@@ -130,7 +141,11 @@ pub fn wrk(url: &str, token: &str, encoding: &str, secs: u32, latency: bool) -> 
     if latency {
         cmd.arg("--latency");
     }
-    cmd.arg("-H").arg(format!("Cookie: prospecta_session={token}")).arg("-H").arg(format!("Accept-Encoding: {encoding}")).arg(url);
+    cmd.arg("-H")
+        .arg(format!("Cookie: prospecta_session={token}"))
+        .arg("-H")
+        .arg(format!("Accept-Encoding: {encoding}"))
+        .arg(url);
     let text = output(&mut cmd)?;
     parse_wrk(&text).with_context(|| format!("wrk's output for {url}:\n{text}"))
 }
@@ -149,7 +164,11 @@ pub fn parse_wrk(text: &str) -> Result<Wrk> {
     }
     match (rps, p50, p99) {
         (Some(rps), Some(p50), Some(p99)) => Ok(Wrk { rps, p50, p99 }),
-        (Some(rps), _, _) => Ok(Wrk { rps, p50: String::new(), p99: String::new() }),
+        (Some(rps), _, _) => Ok(Wrk {
+            rps,
+            p50: String::new(),
+            p99: String::new(),
+        }),
         _ => bail!("no Requests/sec line"),
     }
 }
@@ -157,7 +176,11 @@ pub fn parse_wrk(text: &str) -> Result<Wrk> {
 /// The middle one of the numbers given (the lower middle of an even count), as written.
 pub fn median(xs: &[String]) -> String {
     let mut v: Vec<&String> = xs.iter().collect();
-    v.sort_by(|a, b| a.parse::<f64>().unwrap_or(f64::NAN).total_cmp(&b.parse::<f64>().unwrap_or(f64::NAN)));
+    v.sort_by(|a, b| {
+        a.parse::<f64>()
+            .unwrap_or(f64::NAN)
+            .total_cmp(&b.parse::<f64>().unwrap_or(f64::NAN))
+    });
     if v.is_empty() {
         return String::new();
     }
@@ -188,7 +211,11 @@ pub struct TempDir(pub std::path::PathBuf);
 
 impl TempDir {
     pub fn new(what: &str) -> Result<TempDir> {
-        let dir = std::env::temp_dir().join(format!("prospecta-bench-{what}-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()));
+        let dir = std::env::temp_dir().join(format!(
+            "prospecta-bench-{what}-{}-{}",
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        ));
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(TempDir(dir))
     }
@@ -216,17 +243,31 @@ mod tests {
     fn wrk_output_is_read() {
         let text = "Running 5s test @ http://127.0.0.1:3300/leads\n  2 threads and 32 connections\n  Latency Distribution\n     50%   10.92ms\n     75%   12.00ms\n     90%   15.00ms\n     99%    1.42s\n  15000 requests in 5.00s, 200.00MB read\nRequests/sec:   3073.83\nTransfer/sec:     40.00MB\n";
         let w = parse_wrk(text).unwrap();
-        assert_eq!((w.rps.as_str(), w.p50.as_str(), w.p99.as_str()), ("3073.83", "10.92ms", "1.42s"));
+        assert_eq!(
+            (w.rps.as_str(), w.p50.as_str(), w.p99.as_str()),
+            ("3073.83", "10.92ms", "1.42s")
+        );
         assert_eq!(w.p99_ms().unwrap(), "1420");
-        let w = Wrk { rps: "1".into(), p50: String::new(), p99: "900.00us".into() };
+        let w = Wrk {
+            rps: "1".into(),
+            p50: String::new(),
+            p99: "900.00us".into(),
+        };
         assert_eq!(w.p99_ms().unwrap(), "0.9");
-        let w = Wrk { rps: "1".into(), p50: String::new(), p99: "28.49ms".into() };
+        let w = Wrk {
+            rps: "1".into(),
+            p50: String::new(),
+            p99: "28.49ms".into(),
+        };
         assert_eq!(w.p99_ms().unwrap(), "28.49");
     }
 
     #[test]
     fn medians_and_numbers() {
-        let xs: Vec<String> = ["0.50", "0.52", "0.58", "0.41", "0.48"].iter().map(|s| s.to_string()).collect();
+        let xs: Vec<String> = ["0.50", "0.52", "0.58", "0.41", "0.48"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(median(&xs), "0.50");
         let xs: Vec<String> = ["3", "1", "2", "4"].iter().map(|s| s.to_string()).collect();
         assert_eq!(median(&xs), "2");

@@ -69,7 +69,8 @@ impl EarlyInput {
         use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
         let doc = leptos::prelude::document();
         for name in EVENTS {
-            let _ = doc.remove_event_listener_with_callback_and_bool(name, self.listener.as_ref().unchecked_ref(), true);
+            let _ =
+                doc.remove_event_listener_with_callback_and_bool(name, self.listener.as_ref().unchecked_ref(), true);
         }
         for (id, value) in self.typed.take() {
             let Some(el) = doc.get_element_by_id(&id) else { continue };
@@ -95,7 +96,8 @@ impl EarlyInput {
                 let _ = el.remove_attribute("data-held");
             }
             if let Some(form) = form.dyn_ref::<web_sys::HtmlFormElement>() {
-                let _ = form.request_submit_with_submitter(by.as_ref().and_then(|b| b.dyn_ref::<web_sys::HtmlElement>()));
+                let _ =
+                    form.request_submit_with_submitter(by.as_ref().and_then(|b| b.dyn_ref::<web_sys::HtmlElement>()));
             }
         }
     }
@@ -106,7 +108,10 @@ fn field_value(target: &web_sys::EventTarget) -> Option<(String, String)> {
     use wasm_bindgen::JsCast;
     use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
     let (id, value) = if let Some(i) = target.dyn_ref::<HtmlInputElement>() {
-        if matches!(i.type_().as_str(), "checkbox" | "radio" | "hidden" | "file" | "submit" | "button") {
+        if matches!(
+            i.type_().as_str(),
+            "checkbox" | "radio" | "hidden" | "file" | "submit" | "button"
+        ) {
             return None;
         }
         (i.id(), i.value())
@@ -124,14 +129,18 @@ fn field_value(target: &web_sys::EventTarget) -> Option<(String, String)> {
 fn changed_fields() -> Vec<(String, String)> {
     use wasm_bindgen::JsCast;
     use web_sys::{HtmlInputElement, HtmlTextAreaElement};
-    let Ok(nodes) = leptos::prelude::document().query_selector_all("input[id], textarea[id]") else { return Vec::new() };
+    let Ok(nodes) = leptos::prelude::document().query_selector_all("input[id], textarea[id]") else {
+        return Vec::new();
+    };
     (0..nodes.length())
         .filter_map(|i| nodes.item(i))
-        .filter(|n| match (n.dyn_ref::<HtmlInputElement>(), n.dyn_ref::<HtmlTextAreaElement>()) {
-            (Some(i), _) => i.value() != i.default_value(),
-            (_, Some(t)) => t.default_value().is_ok_and(|d| d != t.value()),
-            _ => false,
-        })
+        .filter(
+            |n| match (n.dyn_ref::<HtmlInputElement>(), n.dyn_ref::<HtmlTextAreaElement>()) {
+                (Some(i), _) => i.value() != i.default_value(),
+                (_, Some(t)) => t.default_value().is_ok_and(|d| d != t.value()),
+                _ => false,
+            },
+        )
         .filter_map(|n| field_value(&n))
         .collect()
 }

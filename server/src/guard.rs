@@ -20,7 +20,11 @@ pub const DEFAULT_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-un
 pub async fn guard(State(config): State<Arc<Config>>, mut req: Request, next: Next) -> Response {
     let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if write && !same_origin(&config, req.headers()) {
-        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         tracing::warn!(origin, path = req.uri().path(), "refused a write from another origin");
         let mut res = (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
         add_headers(false, false, &mut res, "");
@@ -68,24 +72,41 @@ fn same_origin(config: &Config, h: &HeaderMap) -> bool {
     let text = |name| h.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     text("sec-fetch-site") == Some("same-origin")
         || text(header::ORIGIN.as_str()).is_some_and(|o| config.allows_origin(o))
-        || (text(header::AUTHORIZATION.as_str()).is_some_and(|v| v.starts_with("Bearer ")) && !h.contains_key(header::COOKIE))
+        || (text(header::AUTHORIZATION.as_str()).is_some_and(|v| v.starts_with("Bearer "))
+            && !h.contains_key(header::COOKIE))
 }
 
 fn add_headers(https: bool, private_path: bool, res: &mut Response, page_nonce: &str) {
     let h = res.headers_mut();
-    let html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let policy = if html && !page_nonce.is_empty() { HeaderValue::from_str(&app::content_security_policy(page_nonce)).ok() } else { None };
-        h.insert(header::CONTENT_SECURITY_POLICY, policy.unwrap_or(HeaderValue::from_static(DEFAULT_POLICY)));
+        let policy = if html && !page_nonce.is_empty() {
+            HeaderValue::from_str(&app::content_security_policy(page_nonce)).ok()
+        } else {
+            None
+        };
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            policy.unwrap_or(HeaderValue::from_static(DEFAULT_POLICY)),
+        );
     }
     add_common_headers(h);
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if https {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     // Anything else that does not say otherwise (icons, the manifest) is checked with the server on each use.
     if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(if private_path || html { "no-store" } else { "no-cache" }));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if private_path || html { "no-store" } else { "no-cache" }),
+        );
     }
 }
 

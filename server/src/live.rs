@@ -59,7 +59,10 @@ impl Streams {
             return None;
         }
         *n += 1;
-        Some(StreamSlot { streams: self.clone(), key: key.to_string() })
+        Some(StreamSlot {
+            streams: self.clone(),
+            key: key.to_string(),
+        })
     }
 
     /// Streams open in this process (tests and diagnostics).
@@ -100,9 +103,13 @@ struct Follow {
 impl Follow {
     /// Whether the stream may go on: its session alive (a check, not a use) and its lead readable.
     async fn still_allowed(&self) -> bool {
-        let Ok(user) = lookup_token(&self.state.db, &self.state.config, &self.token_hash, false).await else { return false };
+        let Ok(user) = lookup_token(&self.state.db, &self.state.config, &self.token_hash, false).await else {
+            return false;
+        };
         match self.lead {
-            Some(lead) => timeline::check_readable(&self.state.db, &user.actor(), lead).await.is_ok(),
+            Some(lead) => timeline::check_readable(&self.state.db, &user.actor(), lead)
+                .await
+                .is_ok(),
             None => true,
         }
     }
@@ -113,7 +120,9 @@ impl Follow {
 /// behind; "ended" (then the stream closes) once its session ends or its lead can no longer be read. One
 /// stream per page: browsers allow few connections per server.
 pub async fn stream(State(s): State<AppState>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
-    let Some(token) = token_in(&headers, &s.config) else { return refuse(AppError::SignInRequired) };
+    let Some(token) = token_in(&headers, &s.config) else {
+        return refuse(AppError::SignInRequired);
+    };
     let token_hash = hash_token(&token);
     let user = match lookup_token(&s.db, &s.config, &token_hash, true).await {
         Ok(u) => u,
@@ -130,13 +139,27 @@ pub async fn stream(State(s): State<AppState>, RawQuery(q): RawQuery, headers: H
         }
     }
     let Some(slot) = s.streams.take(&token_hash, s.config.streams_per_session) else {
-        let mut res = (StatusCode::TOO_MANY_REQUESTS, "Too many pages of this session are following live news; close some and reload.").into_response();
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        let mut res = (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many pages of this session are following live news; close some and reload.",
+        )
+            .into_response();
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         return res;
     };
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.reset();
-    let follow = Follow { rx: s.db.live.subscribe(s.db.kind), state: s.clone(), token_hash, me: user.id, lead, recheck, ended: false, _slot: slot };
+    let follow = Follow {
+        rx: s.db.live.subscribe(s.db.kind),
+        state: s.clone(),
+        token_hash,
+        me: user.id,
+        lead,
+        recheck,
+        ended: false,
+        _slot: slot,
+    };
     let events = futures::stream::unfold(follow, |mut f| async move {
         if f.ended {
             return None;
@@ -161,7 +184,10 @@ pub async fn stream(State(s): State<AppState>, RawQuery(q): RawQuery, headers: H
             };
             if check && !f.still_allowed().await {
                 f.ended = true;
-                return Some((Ok(Event::default().event("ended").data("signed out or no longer allowed")), f));
+                return Some((
+                    Ok(Event::default().event("ended").data("signed out or no longer allowed")),
+                    f,
+                ));
             }
         }
     });
@@ -178,26 +204,48 @@ pub async fn upload(State(s): State<AppState>, RawQuery(q): RawQuery, req: Reque
         Ok(u) => u,
         Err(e) => return refuse(e),
     };
-    let Some(lead) = query_value(q.as_deref(), "lead").and_then(|l| Uuid::parse_str(l.trim()).ok()) else { return refuse(AppError::NotFound) };
+    let Some(lead) = query_value(q.as_deref(), "lead").and_then(|l| Uuid::parse_str(l.trim()).ok()) else {
+        return refuse(AppError::NotFound);
+    };
     let actor = user.actor();
     if let Err(e) = timeline::check_readable(&s.db, &actor, lead).await {
         return refuse(e);
     }
     let max = app::domain::timeline::MAX_ATTACHMENT_BYTES;
-    let announced = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > max as u64) {
-        return refuse(AppError::BadRequest(format!("Files can be at most {} MB.", max / (1024 * 1024))));
+        return refuse(AppError::BadRequest(format!(
+            "Files can be at most {} MB.",
+            max / (1024 * 1024)
+        )));
     }
-    if let Err(e) = timeline::check_quota(&s.db, &actor, announced.unwrap_or(0) as i64, s.config.attachment_quota).await {
+    if let Err(e) = timeline::check_quota(&s.db, &actor, announced.unwrap_or(0) as i64, s.config.attachment_quota).await
+    {
         return refuse(e);
     }
     let body = match axum::body::to_bytes(Body::new(body), max).await {
         Ok(b) => b,
-        Err(_) => return refuse(AppError::BadRequest(format!("Files can be at most {} MB.", max / (1024 * 1024)))),
+        Err(_) => {
+            return refuse(AppError::BadRequest(format!(
+                "Files can be at most {} MB.",
+                max / (1024 * 1024)
+            )))
+        }
     };
-    let raw_name = headers.get("x-file-name").and_then(|v| v.to_str().ok()).unwrap_or("file");
-    let name = percent_encoding::percent_decode_str(raw_name).decode_utf8_lossy().into_owned();
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
+    let raw_name = headers
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("file");
+    let name = percent_encoding::percent_decode_str(raw_name)
+        .decode_utf8_lossy()
+        .into_owned();
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream");
     match timeline::add_attachment(&s.db, &actor, lead, &name, ctype, &body, s.config.attachment_quota).await {
         Ok(id) => axum::Json(serde_json::json!({ "id": id })).into_response(),
         Err(e) => refuse(e),
@@ -205,16 +253,29 @@ pub async fn upload(State(s): State<AppState>, RawQuery(q): RawQuery, req: Reque
 }
 
 /// `GET /attachments/<id>`: the file, as a download.
-pub async fn download(State(s): State<AppState>, id: Result<Path<String>, axum::extract::rejection::PathRejection>, headers: HeaderMap) -> Response {
+pub async fn download(
+    State(s): State<AppState>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+) -> Response {
     let user = match user_from_headers(&s.db, &s.config, &headers).await {
         Ok(u) => u,
         Err(e) => return refuse(e),
     };
-    let Some(id) = id.ok().and_then(|Path(id)| Uuid::parse_str(id.trim()).ok()) else { return refuse(AppError::NotFound) };
+    let Some(id) = id.ok().and_then(|Path(id)| Uuid::parse_str(id.trim()).ok()) else {
+        return refuse(AppError::NotFound);
+    };
     match timeline::attachment(&s.db, &user.actor(), id).await {
         Ok((name, ctype, data)) => {
             // Always a download, never rendered by the browser in our origin (and never sniffed into a page).
-            ([(header::CONTENT_TYPE, "application/octet-stream".to_string()), (header::CONTENT_DISPOSITION, content_disposition(&name)), (header::HeaderName::from_static("x-original-type"), ctype)], data)
+            (
+                [
+                    (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                    (header::CONTENT_DISPOSITION, content_disposition(&name)),
+                    (header::HeaderName::from_static("x-original-type"), ctype),
+                ],
+                data,
+            )
                 .into_response()
         }
         Err(e) => refuse(e),
@@ -226,9 +287,33 @@ pub async fn download(State(s): State<AppState>, id: Result<Path<String>, axum::
 pub fn content_disposition(name: &str) -> String {
     use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
     // RFC 5987 attr-char: letters, digits and !#$&+-.^_`|~ stay as they are.
-    const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'!').remove(b'#').remove(b'$').remove(b'&').remove(b'+').remove(b'-').remove(b'.').remove(b'^').remove(b'_').remove(b'`').remove(b'|').remove(b'~');
-    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", utf8_percent_encode(name, ENCODE))
+    const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'!')
+        .remove(b'#')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'+')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'^')
+        .remove(b'_')
+        .remove(b'`')
+        .remove(b'|')
+        .remove(b'~');
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(name, ENCODE)
+    )
 }
 
 #[cfg(test)]
@@ -237,8 +322,14 @@ mod tests {
 
     #[test]
     fn file_names_are_sent_safely_and_exactly() {
-        assert_eq!(content_disposition("notas café.pdf"), "attachment; filename=\"notas caf_.pdf\"; filename*=UTF-8''notas%20caf%C3%A9.pdf");
-        assert_eq!(content_disposition("a\"b\\c;.txt"), "attachment; filename=\"a_b_c;.txt\"; filename*=UTF-8''a%22b%5Cc%3B.txt");
+        assert_eq!(
+            content_disposition("notas café.pdf"),
+            "attachment; filename=\"notas caf_.pdf\"; filename*=UTF-8''notas%20caf%C3%A9.pdf"
+        );
+        assert_eq!(
+            content_disposition("a\"b\\c;.txt"),
+            "attachment; filename=\"a_b_c;.txt\"; filename*=UTF-8''a%22b%5Cc%3B.txt"
+        );
     }
 
     #[test]

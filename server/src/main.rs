@@ -1,9 +1,9 @@
 //! The Prospecta server binary: `serve` (default), `migrate`, `user add`, `demo`.
 
-use prospecta_server::{demo, web};
 use app::domain::access::Role;
 use app::store::{users, Db, DEFAULT_URL};
 use clap::{Parser, Subcommand};
+use prospecta_server::{demo, web};
 use std::io::Read;
 
 // glibc's allocator spent a tenth of the list benchmark in malloc/free across worker threads.
@@ -59,7 +59,9 @@ enum UserCmd {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     let cli = Cli::parse();
     if let Err(e) = run(cli).await {
@@ -69,17 +71,32 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let db = Db::open(&cli.database_url).await.map_err(|e| format!("cannot open the database {}: {e}", cli.database_url))?;
+    let db = Db::open(&cli.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", cli.database_url))?;
     match cli.cmd.unwrap_or(Cmd::Serve) {
         Cmd::Serve => web::serve(db).await,
         Cmd::Migrate => {
-            println!("schema version {}", db.schema_version().await.map_err(|e| e.to_string())?);
+            println!(
+                "schema version {}",
+                db.schema_version().await.map_err(|e| e.to_string())?
+            );
             Ok(())
         }
-        Cmd::User { cmd: UserCmd::Add { name, email, role, team } } => {
+        Cmd::User {
+            cmd:
+                UserCmd::Add {
+                    name,
+                    email,
+                    role,
+                    team,
+                },
+        } => {
             let role = Role::parse(&role).ok_or("role must be seller, manager or admin")?;
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).map_err(|e| e.to_string())?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| e.to_string())?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
             app::api::auth::check_person(&name, &email, &password).map_err(|e| e.describe())?;
             if users::workspace_name(&db).await.map_err(|e| e.describe())?.is_none() {
@@ -90,10 +107,26 @@ async fn run(cli: Cli) -> Result<(), String> {
                 None => users::create_team(&db, &team).await.map_err(|e| e.describe())?,
             };
             let hash = app::api::session::hash_password(&password).map_err(|e| e.describe())?;
-            let u = users::create_user(&db, users::NewUser { name: &name, email: &email, role, team_id: team.id, password_hash: &hash, time_zone: "Europe/Madrid" })
-                .await
-                .map_err(|e| e.describe())?;
-            println!("added {} <{}> as {} in team {}", u.name, u.email, u.role.as_str(), u.team_name);
+            let u = users::create_user(
+                &db,
+                users::NewUser {
+                    name: &name,
+                    email: &email,
+                    role,
+                    team_id: team.id,
+                    password_hash: &hash,
+                    time_zone: "Europe/Madrid",
+                },
+            )
+            .await
+            .map_err(|e| e.describe())?;
+            println!(
+                "added {} <{}> as {} in team {}",
+                u.name,
+                u.email,
+                u.role.as_str(),
+                u.team_name
+            );
             Ok(())
         }
         Cmd::Demo { leads } => demo::load(&db, leads).await,

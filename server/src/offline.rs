@@ -33,14 +33,24 @@ pub struct BrowserFiles {
 impl BrowserFiles {
     pub fn new(pkg_dir: &str, output_name: &str, hashes: Option<&str>) -> BrowserFiles {
         let hash = |kind: &str| {
-            hashes?.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == kind).map(|(_, h)| h.trim().to_string()))
+            hashes?.lines().find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.trim() == kind)
+                    .map(|(_, h)| h.trim().to_string())
+            })
         };
         let hashed = ["js", "wasm", "css"].iter().all(|k| hash(k).is_some());
         let name = |kind: &str| match hash(kind).filter(|_| hashed) {
             Some(h) => format!("/{pkg_dir}/{output_name}.{h}.{kind}"),
             None => format!("/{pkg_dir}/{output_name}.{kind}"),
         };
-        BrowserFiles { hashed, js: name("js"), wasm: name("wasm"), css: name("css"), split_loader: None }
+        BrowserFiles {
+            hashed,
+            js: name("js"),
+            wasm: name("wasm"),
+            css: name("css"),
+            split_loader: None,
+        }
     }
 }
 
@@ -49,25 +59,43 @@ impl BrowserFiles {
 pub fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let parts: Vec<&str> = name.split('.').collect();
-    parts.len() >= 3 && parts[1..parts.len() - 1].iter().any(|p| p.len() == 22 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    parts.len() >= 3
+        && parts[1..parts.len() - 1]
+            .iter()
+            .any(|p| p.len() == 22 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
 }
 
 impl Release {
     /// The release the server was built with: its package folder, and the hash list beside the binary.
     pub fn for_site(options: &leptos::prelude::LeptosOptions) -> Release {
-        let hashes = std::env::current_exe().ok().and_then(|exe| std::fs::read_to_string(exe.with_file_name(&*options.hash_file)).ok());
-        Release::read(&options.site_root, &options.site_pkg_dir, &options.output_name, hashes.as_deref())
+        let hashes = std::env::current_exe()
+            .ok()
+            .and_then(|exe| std::fs::read_to_string(exe.with_file_name(&*options.hash_file)).ok());
+        Release::read(
+            &options.site_root,
+            &options.site_pkg_dir,
+            &options.output_name,
+            hashes.as_deref(),
+        )
     }
 
     pub fn read(site_root: &str, pkg_dir: &str, output_name: &str, hashes: Option<&str>) -> Release {
         let dir = std::path::Path::new(site_root).join(pkg_dir);
         let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .map(|entries| entries.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_file())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         // Type declarations (`.d.ts`, hashed as `.d.<hash>.ts`) are not for browsers; precompressed twins
         // are the same file.
         // The split manifest is read by the server only.
-        names.retain(|n| !n.ends_with(".ts") && !n.starts_with("__wasm_split_manifest") && !n.ends_with(".br") && !n.ends_with(".gz"));
+        names.retain(|n| {
+            !n.ends_with(".ts") && !n.starts_with("__wasm_split_manifest") && !n.ends_with(".br") && !n.ends_with(".gz")
+        });
         names.sort();
         let mut h = DefaultHasher::new();
         env!("CARGO_PKG_VERSION").hash(&mut h);
@@ -77,21 +105,37 @@ impl Release {
         }
         let mut files = BrowserFiles::new(pkg_dir, output_name, hashes);
         // A build hashed by a tool that wrote no list (or files since replaced) is served by its plain names.
-        if files.hashed && ![&files.js, &files.wasm, &files.css].iter().all(|f| names.iter().any(|n| f.ends_with(&format!("/{n}")))) {
+        if files.hashed
+            && ![&files.js, &files.wasm, &files.css]
+                .iter()
+                .all(|f| names.iter().any(|n| f.ends_with(&format!("/{n}"))))
+        {
             files = BrowserFiles::new(pkg_dir, output_name, None);
         }
         let addresses = names.iter().map(|n| format!("/{pkg_dir}/{n}"));
-        let (core, later): (Vec<String>, Vec<String>) =
-            addresses.partition(|a| [&files.js, &files.wasm, &files.css].contains(&a) || a.starts_with(&format!("/{pkg_dir}/__wasm_split")));
-        files.split_loader = core.iter().find(|a| a.starts_with(&format!("/{pkg_dir}/__wasm_split.")) && a.ends_with(".js")).cloned();
-        Release { version: format!("{:016x}", h.finish()), core, later, names: files }
+        let (core, later): (Vec<String>, Vec<String>) = addresses.partition(|a| {
+            [&files.js, &files.wasm, &files.css].contains(&a) || a.starts_with(&format!("/{pkg_dir}/__wasm_split"))
+        });
+        files.split_loader = core
+            .iter()
+            .find(|a| a.starts_with(&format!("/{pkg_dir}/__wasm_split.")) && a.ends_with(".js"))
+            .cloned();
+        Release {
+            version: format!("{:016x}", h.finish()),
+            core,
+            later,
+            names: files,
+        }
     }
 }
 
 pub fn service_worker(release: &Release) -> Response {
     let list = |files: &[String]| serde_json::to_string(files).unwrap_or_else(|_| "[]".into());
     (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
         SW_TEMPLATE
             .replace("__VERSION__", &release.version)
             .replace("[\"__CORE__\"]", &list(&release.core))
@@ -106,9 +150,20 @@ pub fn service_worker(release: &Release) -> Response {
 /// the service worker keeps the answer whole, headers included, so the two still match offline.
 pub fn app_shell(files: &BrowserFiles) -> Response {
     let nonce = crate::guard::nonce();
-    let page = APP_SHELL.replace("__NONCE__", &nonce).replace("__JS__", &files.js).replace("__WASM__", &files.wasm).replace("__CSS__", &files.css);
+    let page = APP_SHELL
+        .replace("__NONCE__", &nonce)
+        .replace("__JS__", &files.js)
+        .replace("__WASM__", &files.wasm)
+        .replace("__CSS__", &files.css);
     let policy = app::content_security_policy(&nonce);
-    ([(header::CACHE_CONTROL, "no-cache".to_string()), (header::CONTENT_SECURITY_POLICY, policy)], Html(page)).into_response()
+    (
+        [
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+            (header::CONTENT_SECURITY_POLICY, policy),
+        ],
+        Html(page),
+    )
+        .into_response()
 }
 
 const APP_SHELL: &str = r##"<!DOCTYPE html>
@@ -145,14 +200,25 @@ mod tests {
         std::fs::write(dir.join("pkg/prospecta.d.ts"), b"types").unwrap();
         let root = dir.to_string_lossy().to_string();
         let r1 = Release::read(&root, "pkg", "prospecta", None);
-        assert_eq!(r1.core, vec!["/pkg/prospecta.css", "/pkg/prospecta.js", "/pkg/prospecta.wasm"]);
+        assert_eq!(
+            r1.core,
+            vec!["/pkg/prospecta.css", "/pkg/prospecta.js", "/pkg/prospecta.wasm"]
+        );
         assert_eq!(r1.later, vec!["/pkg/chunk_7.wasm"]);
         assert!(!r1.names.hashed);
-        assert_eq!(r1.version, Release::read(&root, "pkg", "prospecta", None).version, "same files, same version");
+        assert_eq!(
+            r1.version,
+            Release::read(&root, "pkg", "prospecta", None).version,
+            "same files, same version"
+        );
         let sw = service_worker(&r1);
         assert!(sw.status().is_success());
         std::fs::write(dir.join("pkg/chunk_7.wasm"), b"lazy page, changed").unwrap();
-        assert_ne!(r1.version, Release::read(&root, "pkg", "prospecta", None).version, "a changed chunk replaces the cached shell");
+        assert_ne!(
+            r1.version,
+            Release::read(&root, "pkg", "prospecta", None).version,
+            "a changed chunk replaces the cached shell"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -160,8 +226,19 @@ mod tests {
     fn hashed_names_come_from_the_build_list_and_only_when_the_files_are_there() {
         let dir = std::env::temp_dir().join(format!("prospecta-hashed-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
-        let (js, wasm, css, split) = ("AAAAAAAAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBB", "CCCCCCCCCCCCCCCCCCCCCC", "DDDDDDDDDDDDDDDDDDDDDD");
-        for f in [format!("prospecta.{js}.js"), format!("prospecta.{wasm}.wasm"), format!("prospecta.{css}.css"), format!("__wasm_split.{split}.js"), "chunk_1.EEEEEEEEEEEEEEEEEEEEEE.wasm".into()] {
+        let (js, wasm, css, split) = (
+            "AAAAAAAAAAAAAAAAAAAAAA",
+            "BBBBBBBBBBBBBBBBBBBBBB",
+            "CCCCCCCCCCCCCCCCCCCCCC",
+            "DDDDDDDDDDDDDDDDDDDDDD",
+        );
+        for f in [
+            format!("prospecta.{js}.js"),
+            format!("prospecta.{wasm}.wasm"),
+            format!("prospecta.{css}.css"),
+            format!("__wasm_split.{split}.js"),
+            "chunk_1.EEEEEEEEEEEEEEEEEEEEEE.wasm".into(),
+        ] {
             std::fs::write(dir.join("pkg").join(f), b"x").unwrap();
         }
         let list = format!("js: {js}\nwasm: {wasm}\ncss: {css}\nsplit: {split}\n");
@@ -173,9 +250,16 @@ mod tests {
         assert_eq!(r.names.split_loader, Some(format!("/pkg/__wasm_split.{split}.js")));
         assert_eq!(r.later, vec!["/pkg/chunk_1.EEEEEEEEEEEEEEEEEEEEEE.wasm"]);
         assert!(r.core.iter().chain(&r.later).all(|f| is_hashed(f)), "{:?}", r.core);
-        let stale = Release::read(&root, "pkg", "prospecta", Some("js: ZZZZZZZZZZZZZZZZZZZZZZ\nwasm: 1\ncss: 2"));
+        let stale = Release::read(
+            &root,
+            "pkg",
+            "prospecta",
+            Some("js: ZZZZZZZZZZZZZZZZZZZZZZ\nwasm: 1\ncss: 2"),
+        );
         assert!(!stale.names.hashed, "a list that names missing files is not believed");
-        assert!(!is_hashed("/pkg/prospecta.js") && !is_hashed("/pkg/snippets/x/inline0.js") && !is_hashed("/favicon.svg"));
+        assert!(
+            !is_hashed("/pkg/prospecta.js") && !is_hashed("/pkg/snippets/x/inline0.js") && !is_hashed("/favicon.svg")
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

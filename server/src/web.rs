@@ -36,10 +36,18 @@ pub fn router(db: Db, mut leptos: LeptosOptions, config: Config) -> Router {
     let release = std::sync::Arc::new(crate::offline::Release::for_site(&leptos));
     // Leptos' hydration scripts then name the hashed main script and wasm (read from the same list).
     leptos.hash_files = release.names.hashed;
-    let page_files = PageFiles { css: release.names.css.clone(), split_loader: release.names.split_loader.clone() };
+    let page_files = PageFiles {
+        css: release.names.css.clone(),
+        split_loader: release.names.split_loader.clone(),
+    };
     let routes = generate_route_list(App);
     let config = std::sync::Arc::new(config);
-    let state = AppState { leptos: leptos.clone(), db: db.clone(), config: config.clone(), streams: Default::default() };
+    let state = AppState {
+        leptos: leptos.clone(),
+        db: db.clone(),
+        config: config.clone(),
+        streams: Default::default(),
+    };
     let ctx = {
         let db = db.clone();
         move || {
@@ -47,36 +55,60 @@ pub fn router(db: Db, mut leptos: LeptosOptions, config: Config) -> Router {
             provide_context(config.clone());
             provide_context(app::api::session::SessionCache::default());
             // The page's scripts carry the nonce the security headers name (see `guard::guard`).
-            if let Some(n) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<app::config::PageNonce>().cloned()) {
+            if let Some(n) = use_context::<http::request::Parts>()
+                .and_then(|p| p.extensions.get::<app::config::PageNonce>().cloned())
+            {
                 provide_context(leptos::nonce::Nonce::from_value(n.0));
             }
         }
     };
     let fn_ctx = ctx.clone();
     let err_ctx = ctx.clone();
-    let package = ServeDir::new(&*leptos.site_root).precompressed_br().precompressed_gzip();
+    let package = ServeDir::new(&*leptos.site_root)
+        .precompressed_br()
+        .precompressed_gzip();
     let err_files = page_files.clone();
     let sw_release = release.clone();
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/sw.js", get(move || std::future::ready(crate::offline::service_worker(&sw_release))))
-        .route("/app-shell", get(move || std::future::ready(crate::offline::app_shell(&release.names))))
+        .route(
+            "/sw.js",
+            get(move || std::future::ready(crate::offline::service_worker(&sw_release))),
+        )
+        .route(
+            "/app-shell",
+            get(move || std::future::ready(crate::offline::app_shell(&release.names))),
+        )
         .route("/api/live", get(crate::live::stream))
         .route(
             "/api/attachments",
-            axum::routing::post(crate::live::upload).layer(axum::extract::DefaultBodyLimit::max(app::domain::timeline::MAX_ATTACHMENT_BYTES + 64 * 1024)),
+            axum::routing::post(crate::live::upload).layer(axum::extract::DefaultBodyLimit::max(
+                app::domain::timeline::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
         )
         .route("/attachments/{id}", get(crate::live::download))
-        .route("/api/{*fn_name}", axum::routing::post(move |req: Request| call_server_fn(fn_ctx.clone(), req)))
+        .route(
+            "/api/{*fn_name}",
+            axum::routing::post(move |req: Request| call_server_fn(fn_ctx.clone(), req)),
+        )
         .leptos_routes_with_context(&state, routes, ctx, {
             let leptos = leptos.clone();
             move || shell(leptos.clone(), page_files.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(err_ctx, move |o| shell(o, err_files.clone())))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            err_ctx,
+            move |o| shell(o, err_files.clone()),
+        ))
         .layer(compression())
         // After the compression layer: these files are compressed once, by the release build.
-        .route(&format!("/{}/{{*file}}", leptos.site_pkg_dir), get(move |req: Request| package_file(package.clone(), req)))
-        .layer(middleware::from_fn_with_state(state.config.clone(), crate::guard::guard))
+        .route(
+            &format!("/{}/{{*file}}", leptos.site_pkg_dir),
+            get(move |req: Request| package_file(package.clone(), req)),
+        )
+        .layer(middleware::from_fn_with_state(
+            state.config.clone(),
+            crate::guard::guard,
+        ))
         .with_state(state)
 }
 
@@ -89,11 +121,19 @@ pub fn router(db: Db, mut leptos: LeptosOptions, config: Config) -> Router {
 /// nor images and files that are compressed already.
 fn compression() -> CompressionLayer<impl Predicate> {
     let text = |_: StatusCode, _: http::Version, h: &HeaderMap, _: &http::Extensions| {
-        h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
-            (t.starts_with("text/") && !t.starts_with("text/event-stream")) || t.contains("json") || t.contains("javascript") || t.contains("xml")
-        })
+        h.get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| {
+                (t.starts_with("text/") && !t.starts_with("text/event-stream"))
+                    || t.contains("json")
+                    || t.contains("javascript")
+                    || t.contains("xml")
+            })
     };
-    CompressionLayer::new().no_br().quality(CompressionLevel::Fastest).compress_when(DefaultPredicate::new().and(text))
+    CompressionLayer::new()
+        .no_br()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(DefaultPredicate::new().and(text))
 }
 
 /// A file of the browser package, as written by the build: its brotli or gzip twin when the browser
@@ -108,7 +148,14 @@ async fn package_file(mut files: ServeDir, req: Request) -> Response {
     };
     if res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED {
         let h = res.headers_mut();
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(if immutable { "public, max-age=31536000, immutable" } else { "no-cache" }));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if immutable {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            }),
+        );
         h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         if immutable {
             // Never asked for again, so nothing to compare with; and most of the 250 files are a few hundred
@@ -126,7 +173,9 @@ async fn call_server_fn(ctx: impl Fn() + Clone + Send + 'static, req: Request) -
     if leptos::server_fn::axum::get_server_fn_service(req.uri().path(), req.method().clone()).is_none() {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     }
-    leptos_axum::handle_server_fns_with_context(ctx, req).await.into_response()
+    leptos_axum::handle_server_fns_with_context(ctx, req)
+        .await
+        .into_response()
 }
 
 pub async fn serve(db: Db) -> Result<(), String> {
@@ -141,13 +190,18 @@ pub async fn serve(db: Db) -> Result<(), String> {
     let _ = app::api::session::SERVER_CONFIG.set(std::sync::Arc::new(config.clone()));
     tokio::spawn(janitor(db.clone()));
     let app = router(db, leptos, config);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     // Without TCP_NODELAY every streamed response waits on the peer's delayed-ACK timer (~40 ms).
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!("Prospecta listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn shutdown() {
@@ -177,14 +231,21 @@ async fn healthz(State(s): State<AppState>, headers: HeaderMap) -> Response {
         Ok(v) => v,
         Err(e) => {
             tracing::error!("health check: {e}");
-            return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "database unavailable" }))).into_response();
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "status": "database unavailable" })),
+            )
+                .into_response();
         }
     };
     let admin = || async {
-        app::api::session::user_from_headers(&s.db, &s.config, &headers).await.is_ok_and(|u| app::domain::access::can_manage_users(&u.actor()))
+        app::api::session::user_from_headers(&s.db, &s.config, &headers)
+            .await
+            .is_ok_and(|u| app::domain::access::can_manage_users(&u.actor()))
     };
     if s.config.health_details || admin().await {
-        axum::Json(serde_json::json!({ "status": "ok", "database": s.db.kind.as_str(), "schema_version": version })).into_response()
+        axum::Json(serde_json::json!({ "status": "ok", "database": s.db.kind.as_str(), "schema_version": version }))
+            .into_response()
     } else {
         axum::Json(serde_json::json!({ "status": "ok" })).into_response()
     }

@@ -60,9 +60,16 @@ async fn package_files_come_precompressed_and_hashed_ones_are_kept_a_year(w: Wor
         assert_eq!(a.status, StatusCode::OK, "{accepts:?}");
         assert_eq!(header_of(&a, header::CONTENT_ENCODING), encoding, "{accepts:?}");
         assert_eq!(a.body, body, "{accepts:?}");
-        assert_eq!(header_of(&a, header::CONTENT_TYPE), Some("application/wasm"), "{accepts:?}");
+        assert_eq!(
+            header_of(&a, header::CONTENT_TYPE),
+            Some("application/wasm"),
+            "{accepts:?}"
+        );
         assert_eq!(header_of(&a, header::CACHE_CONTROL), year, "{accepts:?}");
-        assert!(header_of(&a, header::VARY).is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")), "{accepts:?}");
+        assert!(
+            header_of(&a, header::VARY).is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+            "{accepts:?}"
+        );
     }
     // A name without a hash (a development build's) is checked with the server on each use.
     let plain = send(&app, get("/pkg/prospecta.js", Some("br"), None)).await;
@@ -75,7 +82,11 @@ async fn package_files_come_precompressed_and_hashed_ones_are_kept_a_year(w: Wor
     for path in ["/manifest.webmanifest", "/sw.js"] {
         let a = send(&app, get(path, Some("br"), None)).await;
         assert_eq!(a.status, StatusCode::OK, "{path}");
-        assert_eq!(header_of(&a, header::CACHE_CONTROL), Some("no-cache"), "{path}: a new release is seen at once");
+        assert_eq!(
+            header_of(&a, header::CACHE_CONTROL),
+            Some("no-cache"),
+            "{path}: a new release is seen at once"
+        );
     }
 }
 
@@ -91,9 +102,17 @@ async fn pages_and_server_function_answers_are_compressed_and_never_cached(w: Wo
     assert_eq!(raw.headers()[header::CONTENT_ENCODING], "gzip");
     assert_eq!(raw.headers()[header::CACHE_CONTROL], "no-store");
     let html = gunzip(&raw.into_body().collect().await.unwrap().to_bytes());
-    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("Ana"), "{}", &html[..html.len().min(300)]);
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("Ana"),
+        "{}",
+        &html[..html.len().min(300)]
+    );
     let plain = send(&app, get("/sign-in", None, None)).await;
-    assert_eq!(header_of(&plain, header::CONTENT_ENCODING), None, "a client that accepts no encoding gets plain text");
+    assert_eq!(
+        header_of(&plain, header::CONTENT_ENCODING),
+        None,
+        "a client that accepts no encoding gets plain text"
+    );
     assert!(plain.body.contains("<!DOCTYPE html>"));
     let req = Request::post(app::api::auth::CurrentUser::PATH)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -105,7 +124,8 @@ async fn pages_and_server_function_answers_are_compressed_and_never_cached(w: Wo
     let res = app.clone().oneshot(req).await.unwrap();
     assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
-    let me: serde_json::Value = serde_json::from_str(&gunzip(&res.into_body().collect().await.unwrap().to_bytes())).unwrap();
+    let me: serde_json::Value =
+        serde_json::from_str(&gunzip(&res.into_body().collect().await.unwrap().to_bytes())).unwrap();
     assert_eq!(me["name"], "Ana", "{me}");
 }
 
@@ -113,10 +133,20 @@ async fn the_live_stream_is_never_compressed_and_flows_event_by_event(w: World) 
     let app = site(&w);
     let ana = session_of(&w, &w.ana).await;
     let lead = common::create(&w, &w.ana, &[]).await;
-    let res = app.clone().oneshot(get(&format!("/api/live?lead={lead}"), BROWSER, Some(&ana))).await.unwrap();
+    let res = app
+        .clone()
+        .oneshot(get(&format!("/api/live?lead={lead}"), BROWSER, Some(&ana)))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
-    assert!(!res.headers().contains_key(header::CONTENT_ENCODING), "a compressor would hold events back until its buffer fills");
+    assert!(res.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    assert!(
+        !res.headers().contains_key(header::CONTENT_ENCODING),
+        "a compressor would hold events back until its buffer fills"
+    );
     let mut body = res.into_body().into_data_stream();
     // On Postgres the news travels through LISTEN, whose connection starts with the first stream.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -126,10 +156,20 @@ async fn the_live_stream_is_never_compressed_and_flows_event_by_event(w: World) 
             client_id: Uuid::now_v7(),
             seq: 1,
             record_id: Uuid::now_v7(),
-            op: Op::Create { fields: fields(&[("lead_id", &lead.to_string()), ("kind", "note"), ("body", &format!("note {n}"))]) },
+            op: Op::Create {
+                fields: fields(&[
+                    ("lead_id", &lead.to_string()),
+                    ("kind", "note"),
+                    ("body", &format!("note {n}")),
+                ]),
+            },
         };
         write::save(&w.db, &w.ana, &note).await.unwrap();
         // Each event is read before the next one is even written.
-        assert_eq!(next_event(&mut body, Duration::from_secs(5)).await.as_deref(), Some("timeline"), "event {n}");
+        assert_eq!(
+            next_event(&mut body, Duration::from_secs(5)).await.as_deref(),
+            Some("timeline"),
+            "event {n}"
+        );
     }
 }

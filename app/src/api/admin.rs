@@ -8,12 +8,20 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::domain::access, crate::store::{leads, processes, users}};
+use {
+    super::session::*,
+    crate::domain::access,
+    crate::store::{leads, processes, users},
+};
 
 #[cfg(feature = "ssr")]
 async fn require_admin() -> Result<users::User, AppError> {
     let u = require_user().await?;
-    if access::can_manage_users(&u.actor()) { Ok(u) } else { Err(AppError::Forbidden) }
+    if access::can_manage_users(&u.actor()) {
+        Ok(u)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Every user (each with whether they are active), the teams, and the admin's own id.
@@ -41,7 +49,8 @@ pub async fn reset_password(user: String, password: String) -> Result<(), AppErr
     let db = db()?;
     let id = uuid::Uuid::parse_str(user.trim()).map_err(|_| AppError::NotFound)?;
     let target = users::get(&db, id).await?.ok_or(AppError::NotFound)?;
-    crate::domain::password::check_new(&password, &target.email).map_err(|m| AppError::Invalid(vec![FieldError::new("password", m)]))?;
+    crate::domain::password::check_new(&password, &target.email)
+        .map_err(|m| AppError::Invalid(vec![FieldError::new("password", m)]))?;
     let hash = with_hash_permit(move || hash_password(&password)).await??;
     users::set_password_hash(&db, id, &hash).await?;
     users::end_sessions(&db, id, None).await
@@ -51,21 +60,43 @@ pub async fn reset_password(user: String, password: String) -> Result<(), AppErr
 pub async fn add_team(name: String) -> Result<(), AppError> {
     require_admin().await?;
     if name.trim().is_empty() || name.chars().count() > 80 {
-        return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("name", "Enter a team name of at most 80 characters.")]));
+        return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new(
+            "name",
+            "Enter a team name of at most 80 characters.",
+        )]));
     }
     users::create_team(&db()?, &name).await?;
     Ok(())
 }
 
 #[server]
-pub async fn add_user(name: String, email: String, role: String, team: String, password: String) -> Result<(), AppError> {
+pub async fn add_user(
+    name: String,
+    email: String,
+    role: String,
+    team: String,
+    password: String,
+) -> Result<(), AppError> {
     use crate::domain::validate::FieldError;
     let admin = require_admin().await?;
     super::auth::check_person(&name, &email, &password)?;
-    let role = access::Role::parse(&role).ok_or_else(|| AppError::Invalid(vec![FieldError::new("role", "Choose a role.")]))?;
-    let team_id = uuid::Uuid::parse_str(&team).map_err(|_| AppError::Invalid(vec![FieldError::new("team", "Choose a team.")]))?;
+    let role =
+        access::Role::parse(&role).ok_or_else(|| AppError::Invalid(vec![FieldError::new("role", "Choose a role.")]))?;
+    let team_id =
+        uuid::Uuid::parse_str(&team).map_err(|_| AppError::Invalid(vec![FieldError::new("team", "Choose a team.")]))?;
     let hash = with_hash_permit(move || hash_password(&password)).await??;
-    users::create_user(&db()?, users::NewUser { name: name.trim(), email: &email, role, team_id, password_hash: &hash, time_zone: &admin.time_zone }).await?;
+    users::create_user(
+        &db()?,
+        users::NewUser {
+            name: name.trim(),
+            email: &email,
+            role,
+            team_id,
+            password_hash: &hash,
+            time_zone: &admin.time_zone,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -96,7 +127,12 @@ pub async fn set_qualify_setting(mode: String) -> Result<(), AppError> {
     let admin = require_admin().await?;
     let mode = match mode.as_str() {
         "automatic" | "choose" => QualifyMode::parse(&mode),
-        _ => return Err(AppError::Invalid(vec![FieldError::new("qualify_mode", "Choose how Qualify works.")])),
+        _ => {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "qualify_mode",
+                "Choose how Qualify works.",
+            )]))
+        }
     };
     leads::set_qualify_mode(&db()?, &admin.actor(), mode).await
 }

@@ -16,14 +16,27 @@ pub fn check_person(name: &str, email: &str, password: &str) -> Result<(), AppEr
         errs.push(FieldError::new("name", "Enter a name of at most 100 characters."));
     }
     if email.len() > MAX_EMAIL_LEN {
-        errs.push(FieldError::new("email", "Use an email address of at most 254 characters."));
-    } else if let Err(m) = normalize(spec("email").expect("email field"), email).and_then(|v| if v.is_empty() { Err("Required.".into()) } else { Ok(v) }) {
+        errs.push(FieldError::new(
+            "email",
+            "Use an email address of at most 254 characters.",
+        ));
+    } else if let Err(m) = normalize(spec("email").expect("email field"), email).and_then(|v| {
+        if v.is_empty() {
+            Err("Required.".into())
+        } else {
+            Ok(v)
+        }
+    }) {
         errs.push(FieldError::new("email", m));
     }
     if let Err(m) = crate::domain::password::check_new(password, email) {
         errs.push(FieldError::new("password", m));
     }
-    if errs.is_empty() { Ok(()) } else { Err(AppError::Invalid(errs)) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errs))
+    }
 }
 
 #[server]
@@ -32,23 +45,45 @@ pub async fn setup_needed() -> Result<bool, AppError> {
 }
 
 #[server]
-pub async fn create_workspace(workspace: String, name: String, email: String, password: String, time_zone: String) -> Result<(), AppError> {
+pub async fn create_workspace(
+    workspace: String,
+    name: String,
+    email: String,
+    password: String,
+    time_zone: String,
+) -> Result<(), AppError> {
     let mut errs = match check_person(&name, &email, &password) {
         Err(AppError::Invalid(e)) => e,
         _ => Vec::new(),
     };
     if workspace.trim().is_empty() || workspace.chars().count() > 100 {
-        errs.push(FieldError::new("workspace", "Enter the company name (at most 100 characters)."));
+        errs.push(FieldError::new(
+            "workspace",
+            "Enter the company name (at most 100 characters).",
+        ));
     }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
     if !setup_needed().await? {
-        return Err(AppError::BadRequest("This workspace has already been set up. Please sign in.".into()));
+        return Err(AppError::BadRequest(
+            "This workspace has already been set up. Please sign in.".into(),
+        ));
     }
-    let tz = if time_zone.parse::<chrono_tz::Tz>().is_ok() { time_zone } else { "UTC".to_string() };
+    let tz = if time_zone.parse::<chrono_tz::Tz>().is_ok() {
+        time_zone
+    } else {
+        "UTC".to_string()
+    };
     let hash = with_hash_permit(move || hash_password(&password)).await??;
-    let admin = users::NewUser { name: name.trim(), email: &email, role: crate::domain::access::Role::Admin, team_id: uuid::Uuid::nil(), password_hash: &hash, time_zone: &tz };
+    let admin = users::NewUser {
+        name: name.trim(),
+        email: &email,
+        role: crate::domain::access::Role::Admin,
+        team_id: uuid::Uuid::nil(),
+        password_hash: &hash,
+        time_zone: &tz,
+    };
     let user = users::create_workspace(&db()?, workspace.trim(), admin).await?;
     start_session(&user).await?;
     leptos_axum::redirect("/leads");
@@ -122,7 +157,10 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
     let user = require_user().await?;
     let db = db()?;
     if !plausible(&user.email, &current) {
-        return Err(AppError::Invalid(vec![FieldError::new("current", "This is not your current password.")]));
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "current",
+            "This is not your current password.",
+        )]));
     }
     let mut errs = Vec::new();
     if let Err(m) = crate::domain::password::check_new(&new, &user.email) {
@@ -141,7 +179,10 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
     let stored = users::password_hash(&db, user.id).await?;
     let new_hash = with_hash_permit(move || verify_password(&current, &stored).then(|| hash_password(&new))).await?;
     let Some(new_hash) = new_hash else {
-        return Err(AppError::Invalid(vec![FieldError::new("current", "This is not your current password.")]));
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "current",
+            "This is not your current password.",
+        )]));
     };
     users::sign_in_succeeded(&db, &key, None).await?;
     users::set_password_hash(&db, user.id, &new_hash?).await?;
@@ -152,7 +193,18 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
 /// Who is signed in, if anyone.
 #[server]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
-    let Some(u) = optional_user().await? else { return Ok(None) };
+    let Some(u) = optional_user().await? else {
+        return Ok(None);
+    };
     let workspace = users::workspace_name(&db()?).await?.unwrap_or_default();
-    Ok(Some(Me { id: u.id, name: u.name, email: u.email, role: u.role, team_id: u.team_id, team_name: u.team_name, time_zone: u.time_zone, workspace }))
+    Ok(Some(Me {
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        role: u.role,
+        team_id: u.team_id,
+        team_name: u.team_name,
+        time_zone: u.time_zone,
+        workspace,
+    }))
 }

@@ -7,7 +7,12 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::domain::mutation::Entity, crate::store::{accounts, contacts, opportunities, records, write}, uuid::Uuid};
+use {
+    super::session::*,
+    crate::domain::mutation::Entity,
+    crate::store::{accounts, contacts, opportunities, records, write},
+    uuid::Uuid,
+};
 
 #[server]
 pub async fn list_accounts(q: String) -> Result<Vec<AccountView>, AppError> {
@@ -26,17 +31,31 @@ pub async fn list_contacts(q: String) -> Result<Vec<ContactView>, AppError> {
 pub async fn load_customer(kind: String, id: String) -> Result<CustomerPage, AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
-    let entity = if kind == "account" { Entity::Account } else { Entity::Contact };
+    let entity = if kind == "account" {
+        Entity::Account
+    } else {
+        Entity::Contact
+    };
     let db = db()?;
     let actor = user.actor();
     let (values, can_edit) = records::values(&db, &actor, entity, id).await?;
     let versions = records::versions(&db, entity, id).await?;
     let (contacts, opportunities) = if entity == Entity::Account {
-        (contacts::list(&db, &actor, "", Some(id)).await?, opportunities::for_account(&db, &actor, id).await?)
+        (
+            contacts::list(&db, &actor, "", Some(id)).await?,
+            opportunities::for_account(&db, &actor, id).await?,
+        )
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(CustomerPage { id, values, versions, can_edit, contacts, opportunities })
+    Ok(CustomerPage {
+        id,
+        values,
+        versions,
+        can_edit,
+        contacts,
+        opportunities,
+    })
 }
 
 #[server(input = Json)]

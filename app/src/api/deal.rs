@@ -1,22 +1,31 @@
 //! Stakeholders and competitors of a deal, and the shared competitor list. Changes are mutations,
 //! decided by `store::deal` (online here, or replayed from the outbox by the sync push).
 
-use crate::domain::mutation::Mutation;
 #[cfg(feature = "ssr")]
 use crate::domain::mutation::Entity;
+use crate::domain::mutation::Mutation;
 use crate::error::AppError;
 use crate::model::{CompetitorView, ContactView, DealPeople, Saved};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::store::{contacts, deal, write}, uuid::Uuid};
+use {
+    super::session::*,
+    crate::store::{contacts, deal, write},
+    uuid::Uuid,
+};
 
 #[server(input = Json)]
 pub async fn save_deal_item(mutation: Mutation) -> Result<Saved, AppError> {
     let user = require_user().await?;
-    if !matches!(mutation.entity, Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor) {
-        return Err(AppError::BadRequest("Not a change to a deal's people or competitors.".into()));
+    if !matches!(
+        mutation.entity,
+        Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor
+    ) {
+        return Err(AppError::BadRequest(
+            "Not a change to a deal's people or competitors.".into(),
+        ));
     }
     write::save(&db()?, &user.actor(), &mutation).await
 }
@@ -40,7 +49,10 @@ pub async fn list_competitors() -> Result<Vec<CompetitorView>, AppError> {
 #[server]
 pub async fn competitor_list() -> Result<(Vec<CompetitorView>, bool), AppError> {
     let user = require_user().await?;
-    Ok((deal::competitors(&db()?).await?, crate::domain::access::can_manage_competitors(&user.actor())))
+    Ok((
+        deal::competitors(&db()?).await?,
+        crate::domain::access::can_manage_competitors(&user.actor()),
+    ))
 }
 
 /// Contacts whose name or email starts with what was typed (for picking a stakeholder).

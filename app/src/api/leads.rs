@@ -50,10 +50,17 @@ pub async fn get_lead(id: String) -> Result<LeadDetail, AppError> {
 #[server]
 pub async fn create_lead(id: String, fields: BTreeMap<String, String>) -> Result<(), AppError> {
     let user = require_user().await?;
-    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::BadRequest("The form is out of date; reload the page.".into()))?;
+    let id = Uuid::parse_str(id.trim())
+        .map_err(|_| AppError::BadRequest("The form is out of date; reload the page.".into()))?;
     let fields: BTreeMap<String, String> = fields.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
     // The lead id doubles as the client id: one form, one mutation.
-    let m = Mutation { entity: Default::default(), client_id: id, seq: 1, record_id: id, op: Op::Create { fields } };
+    let m = Mutation {
+        entity: Default::default(),
+        client_id: id,
+        seq: 1,
+        record_id: id,
+        op: Op::Create { fields },
+    };
     write::save(&db()?, &user.actor(), &m).await?;
     leptos_axum::redirect(&format!("/leads/{id}"));
     Ok(())
@@ -85,7 +92,13 @@ pub async fn save_lead(mutation: Mutation) -> Result<Saved, AppError> {
 pub async fn delete_lead(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
-    let m = Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Delete };
+    let m = Mutation {
+        entity: Default::default(),
+        client_id: Uuid::now_v7(),
+        seq: 1,
+        record_id: id,
+        op: Op::Delete,
+    };
     write::save(&db()?, &user.actor(), &m).await?;
     leptos_axum::redirect("/leads");
     Ok(())
@@ -109,6 +122,10 @@ async fn owners_for(db: &crate::store::Db, user: &users::User) -> Result<Vec<Use
             Role::Manager => u.team_id == user.team_id,
             Role::Seller => u.id == user.id,
         })
-        .map(|u| UserOption { id: u.id, name: u.name.clone(), team_name: u.team_name.clone() })
+        .map(|u| UserOption {
+            id: u.id,
+            name: u.name.clone(),
+            team_name: u.team_name.clone(),
+        })
         .collect())
 }

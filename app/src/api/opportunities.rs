@@ -1,15 +1,20 @@
 //! Processes, qualify's preview and opportunities. Deciding a lead itself is a mutation sent through
 //! `leads::save_lead`, like any other change to it.
 
+use crate::domain::mutation::Mutation;
 use crate::domain::process::Process;
 use crate::error::AppError;
-use crate::domain::mutation::Mutation;
 use crate::model::{OpportunityRow, OpportunityView, QualifyPreview, Saved};
-use leptos::server_fn::codec::Json;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::domain::mutation::Entity, crate::store::{leads, opportunities, processes, write}, uuid::Uuid};
+use {
+    super::session::*,
+    crate::domain::mutation::Entity,
+    crate::store::{leads, opportunities, processes, write},
+    uuid::Uuid,
+};
 
 /// Every process definition (retired ones too: records may still be in them).
 #[server]

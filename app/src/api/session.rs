@@ -21,7 +21,9 @@ pub static SERVER_DB: std::sync::OnceLock<Db> = std::sync::OnceLock::new();
 pub static SERVER_CONFIG: std::sync::OnceLock<std::sync::Arc<Config>> = std::sync::OnceLock::new();
 
 pub fn db() -> AppResult<Db> {
-    use_context::<Db>().or_else(|| SERVER_DB.get().cloned()).ok_or_else(|| AppError::internal("no database in context"))
+    use_context::<Db>()
+        .or_else(|| SERVER_DB.get().cloned())
+        .ok_or_else(|| AppError::internal("no database in context"))
 }
 
 /// The server's settings (defaults when none were given, as in a unit test).
@@ -42,25 +44,40 @@ fn session_token() -> Option<String> {
 /// Whether this request came over HTTPS: the server says so, or a trusted proxy does.
 pub fn is_https(headers: &http::HeaderMap, config: &Config) -> bool {
     config.https
-        || (config.trust_proxy && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("https")))
+        || (config.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("https")))
 }
 
 fn cookie_name(headers: &http::HeaderMap, config: &Config) -> &'static str {
-    if is_https(headers, config) { SECURE_COOKIE_NAME } else { COOKIE_NAME }
+    if is_https(headers, config) {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
 }
 
 /// The session token a request carries, under the one cookie name this connection uses.
 pub fn token_in(headers: &http::HeaderMap, config: &Config) -> Option<String> {
     let name = cookie_name(headers, config);
-    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_string())
-    })
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name && !v.is_empty()).then(|| v.to_string())
+        })
 }
 
 /// The signed-in user for a plain axum handler (live stream, file up- and downloads).
 pub async fn user_from_headers(db: &Db, config: &Config, headers: &http::HeaderMap) -> AppResult<users::User> {
-    let Some(token) = token_in(headers, config) else { return Err(AppError::SignInRequired) };
+    let Some(token) = token_in(headers, config) else {
+        return Err(AppError::SignInRequired);
+    };
     lookup_token(db, config, &hash_token(&token), true).await
 }
 
@@ -87,7 +104,9 @@ pub fn hash_token(token: &str) -> String {
 pub struct SessionCache(std::sync::Arc<tokio::sync::OnceCell<users::SessionLookup>>);
 
 async fn lookup() -> AppResult<users::SessionLookup> {
-    let Some(token) = session_token() else { return Ok(users::SessionLookup::Unknown) };
+    let Some(token) = session_token() else {
+        return Ok(users::SessionLookup::Unknown);
+    };
     let db = db()?;
     let idle = config().session_idle_ms;
     let find = || async { users::session_user(&db, &hash_token(&token), idle, true).await };
@@ -121,7 +140,10 @@ fn set_cookie(value: &str, max_age_s: i64) {
     } else {
         format!("{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}")
     };
-    if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+    if let (Some(res), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&cookie),
+    ) {
         res.append_header(SET_COOKIE, v);
     }
 }
@@ -160,19 +182,39 @@ pub async fn end_session() -> AppResult<()> {
 /// have written itself). None when unknown (a request made inside the process).
 pub fn client_addr() -> Option<std::net::IpAddr> {
     let parts = request_parts()?;
-    let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     if !config().trust_proxy {
         return peer;
     }
-    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    forwarded.rsplit(',').next().and_then(|a| a.trim().parse().ok()).or(peer)
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    forwarded
+        .rsplit(',')
+        .next()
+        .and_then(|a| a.trim().parse().ok())
+        .or(peer)
 }
 
 /// Answers an error with an HTTP status (and `Retry-After`) for clients that read statuses. A plain form
 /// post (no JavaScript) keeps its redirect back to the form, which shows the error.
 pub fn answer_with_status(status: http::StatusCode, retry_after_s: Option<i64>) {
-    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else { return };
-    let plain_form = request_parts().is_some_and(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html")));
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let plain_form = request_parts().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
     if plain_form {
         return;
     }
@@ -206,12 +248,19 @@ pub async fn with_hash_permit<T: Send + 'static>(work: impl FnOnce() -> T + Send
 pub fn hash_password(password: &str) -> AppResult<String> {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
     let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(AppError::internal)
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A UTC time in the user's zone, e.g. "29 Nov 2026 14:05".
@@ -227,8 +276,12 @@ pub fn zone(tz: &str) -> chrono_tz::Tz {
 /// `shown` for a zone already parsed.
 pub fn shown_in(ms: i64, tz: chrono_tz::Tz) -> String {
     use chrono::{Datelike, TimeZone, Timelike};
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let Some(t) = chrono::Utc.timestamp_millis_opt(ms).single() else { return String::new() };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let Some(t) = chrono::Utc.timestamp_millis_opt(ms).single() else {
+        return String::new();
+    };
     let t = t.with_timezone(&tz);
     // Digits are pushed by hand: a list page shows two times per row, and `format!` cost five times more.
     let mut s = String::with_capacity(18);
@@ -257,7 +310,10 @@ pub fn shown_in(ms: i64, tz: chrono_tz::Tz) -> String {
 mod tests {
     #[test]
     fn a_session_token_is_stored_as_its_sha256_in_hex() {
-        assert_eq!(super::hash_token("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            super::hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

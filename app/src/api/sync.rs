@@ -14,7 +14,9 @@ use {super::session::*, crate::domain::sync::PUSH_BATCH, crate::store::sync};
 pub async fn sync_push(request: PushRequest) -> Result<PushResult, AppError> {
     let user = require_user().await?;
     if request.mutations.len() > PUSH_BATCH {
-        return Err(AppError::BadRequest(format!("Send at most {PUSH_BATCH} changes at a time.")));
+        return Err(AppError::BadRequest(format!(
+            "Send at most {PUSH_BATCH} changes at a time."
+        )));
     }
     sync::push(&db()?, &user.actor(), &request).await
 }

@@ -9,7 +9,13 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use {super::session::*, crate::domain::mutation::Entity, crate::model::TimelineItem, crate::store::{timeline, write}, uuid::Uuid};
+use {
+    super::session::*,
+    crate::domain::mutation::Entity,
+    crate::model::TimelineItem,
+    crate::store::{timeline, write},
+    uuid::Uuid,
+};
 
 #[cfg(feature = "ssr")]
 fn lead_id(id: &str) -> Result<Uuid, AppError> {
@@ -32,7 +38,11 @@ fn show_times(items: &mut [TimelineItem], tz: chrono_tz::Tz) {
 /// One page of a lead's timeline. Without a filter, the one this person last chose is used (and sent
 /// back with the page); with one, it is kept for next time.
 #[server(input = Json)]
-pub async fn load_timeline(lead: String, filter: Option<Filter>, after: Option<Cursor>) -> Result<(TimelinePage, Filter), AppError> {
+pub async fn load_timeline(
+    lead: String,
+    filter: Option<Filter>,
+    after: Option<Cursor>,
+) -> Result<(TimelinePage, Filter), AppError> {
     let user = require_user().await?;
     let db = db()?;
     let filter = match filter.map(|f| f.sanitized()) {
@@ -64,7 +74,14 @@ pub async fn save_item(mutation: Mutation) -> Result<Saved, AppError> {
 pub async fn lead_people(lead: String) -> Result<Vec<UserOption>, AppError> {
     let user = require_user().await?;
     let people = timeline::people_for(&db()?, &user.actor(), lead_id(&lead)?).await?;
-    Ok(people.into_iter().map(|(id, name)| UserOption { id, name, team_name: String::new() }).collect())
+    Ok(people
+        .into_iter()
+        .map(|(id, name)| UserOption {
+            id,
+            name,
+            team_name: String::new(),
+        })
+        .collect())
 }
 
 #[server]
@@ -88,6 +105,10 @@ pub async fn unread_notifications() -> Result<i64, AppError> {
 #[server]
 pub async fn mark_notifications_read(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    let id = if id.trim().is_empty() { None } else { Some(Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?) };
+    let id = if id.trim().is_empty() {
+        None
+    } else {
+        Some(Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?)
+    };
     timeline::mark_read(&db()?, user.id, id).await
 }

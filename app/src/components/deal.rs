@@ -41,8 +41,16 @@ impl Deal {
     /// Sends one change; reloads after it applied, says so when it waits on this device.
     fn send(self, entity: Entity, record: Uuid, op: Op) {
         leptos::task::spawn_local(async move {
-            let m = Mutation { entity, client_id: Uuid::now_v7(), seq: 1, record_id: record, op };
-            let r = offline::save_or_queue(self.o, m, save_deal_item).await.map(|s| s != Saved::Queued);
+            let m = Mutation {
+                entity,
+                client_id: Uuid::now_v7(),
+                seq: 1,
+                record_id: record,
+                op,
+            };
+            let r = offline::save_or_queue(self.o, m, save_deal_item)
+                .await
+                .map(|s| s != Saved::Queued);
             if self.people.is_disposed() {
                 return;
             }
@@ -51,7 +59,9 @@ impl Deal {
                     self.message.set(None);
                     self.reload().await;
                 }
-                Ok(false) => self.message.set(Some("Saved on this device; it will sync when the network is back.".into())),
+                Ok(false) => self.message.set(Some(
+                    "Saved on this device; it will sync when the network is back.".into(),
+                )),
                 Err(e) => self.message.set(Some(e.describe())),
             }
         });
@@ -59,7 +69,11 @@ impl Deal {
 }
 
 fn fields(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
-    pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 #[component]
@@ -72,7 +86,15 @@ pub fn DealPeoplePanel(
     #[prop(into)]
     can_manage: Signal<bool>,
 ) -> impl IntoView {
-    let d = Deal { kind, record, o: use_offline(), people: RwSignal::new(None), rivals: RwSignal::new(Vec::new()), message: RwSignal::new(None), offline: RwSignal::new(false) };
+    let d = Deal {
+        kind,
+        record,
+        o: use_offline(),
+        people: RwSignal::new(None),
+        rivals: RwSignal::new(Vec::new()),
+        message: RwSignal::new(None),
+        offline: RwSignal::new(false),
+    };
     Effect::new(move |_| leptos::task::spawn_local(d.reload()));
     view! {
         <section class="deal" aria-labelledby="stakeholders-h">
@@ -156,7 +178,12 @@ fn AddStakeholder(d: Deal) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let found = RwSignal::new(Vec::<ContactView>::new());
     let picked = RwSignal::new(None::<ContactView>);
-    let (first, last, email, title) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (first, last, email, title) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let role = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let search = move |q: String| {
@@ -168,7 +195,11 @@ fn AddStakeholder(d: Deal) -> impl IntoView {
         });
     };
     let add = move |_| {
-        let mut f = fields(&[("lead_id", d.record.to_string()), ("role", role.get_untracked()), ("note", note.get_untracked())]);
+        let mut f = fields(&[
+            ("lead_id", d.record.to_string()),
+            ("role", role.get_untracked()),
+            ("note", note.get_untracked()),
+        ]);
         match picked.get_untracked() {
             Some(c) => {
                 f.insert("contact_id".into(), c.id.to_string());
@@ -235,14 +266,21 @@ fn AddCompetitor(d: Deal, can_manage: Signal<bool>) -> impl IntoView {
     let new_name = RwSignal::new(String::new());
     let new_site = RwSignal::new(String::new());
     let add = move |_| {
-        let f = fields(&[("lead_id", d.record.to_string()), ("competitor_id", chosen.get_untracked()), ("note", note.get_untracked())]);
+        let f = fields(&[
+            ("lead_id", d.record.to_string()),
+            ("competitor_id", chosen.get_untracked()),
+            ("note", note.get_untracked()),
+        ]);
         d.send(Entity::DealCompetitor, Uuid::now_v7(), Op::Create { fields: f });
         chosen.set(String::new());
         note.set(String::new());
     };
     let create = move |_| {
         let id = Uuid::now_v7();
-        let f = fields(&[("name", new_name.get_untracked()), ("website", new_site.get_untracked())]);
+        let f = fields(&[
+            ("name", new_name.get_untracked()),
+            ("website", new_site.get_untracked()),
+        ]);
         d.send(Entity::Competitor, id, Op::Create { fields: f });
         // Ready to link once the list reloads.
         chosen.set(id.to_string());

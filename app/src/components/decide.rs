@@ -15,8 +15,16 @@ use uuid::Uuid;
 
 /// Sends one decision; Ok(true) when the server applied it, Ok(false) when it waits on this device.
 async fn send(o: offline::Offline, lead: Uuid, op: Op) -> Result<bool, AppError> {
-    let m = Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: lead, op };
-    offline::save_or_queue(o, m, save_lead).await.map(|s| s != Saved::Queued)
+    let m = Mutation {
+        entity: Default::default(),
+        client_id: Uuid::now_v7(),
+        seq: 1,
+        record_id: lead,
+        op,
+    };
+    offline::save_or_queue(o, m, save_lead)
+        .await
+        .map(|s| s != Saved::Queued)
 }
 
 /// "new", "skip" or an id: the answer of one radio group.
@@ -43,13 +51,39 @@ pub fn QualifyPanel(lead: Uuid, on_close: Callback<()>, on_done: Callback<()>) -
         leptos::task::spawn_local(async move {
             let p = match preview_qualify(lead.to_string()).await {
                 // Offline: nothing to compare against here; the server checks again when it syncs.
-                Err(e) if is_network(&e) => Ok(QualifyPreview { mode: QualifyMode::Automatic, accounts: vec![], contacts: vec![] }),
+                Err(e) if is_network(&e) => Ok(QualifyPreview {
+                    mode: QualifyMode::Automatic,
+                    accounts: vec![],
+                    contacts: vec![],
+                }),
                 other => other,
             };
             if let Ok(p) = &p {
                 let choosing = p.mode == QualifyMode::SellerChooses;
-                account.try_set(if p.accounts.is_empty() { if choosing { "skip" } else { "new" } } else { "" }.to_string());
-                contact.try_set(if p.contacts.is_empty() { if choosing { "skip" } else { "new" } } else { "" }.to_string());
+                account.try_set(
+                    if p.accounts.is_empty() {
+                        if choosing {
+                            "skip"
+                        } else {
+                            "new"
+                        }
+                    } else {
+                        ""
+                    }
+                    .to_string(),
+                );
+                contact.try_set(
+                    if p.contacts.is_empty() {
+                        if choosing {
+                            "skip"
+                        } else {
+                            "new"
+                        }
+                    } else {
+                        ""
+                    }
+                    .to_string(),
+                );
                 opportunity.try_set(!choosing);
             }
             preview.try_set(Some(p));
@@ -58,7 +92,11 @@ pub fn QualifyPanel(lead: Uuid, on_close: Callback<()>, on_done: Callback<()>) -
     load();
     let submit = move |_| {
         let order = QualifyOrder {
-            request: QualifyRequest { account: pick_of(&account.get_untracked()), contact: pick_of(&contact.get_untracked()), opportunity: Some(opportunity.get_untracked()) },
+            request: QualifyRequest {
+                account: pick_of(&account.get_untracked()),
+                contact: pick_of(&contact.get_untracked()),
+                opportunity: Some(opportunity.get_untracked()),
+            },
             account_id: Uuid::now_v7(),
             contact_id: Uuid::now_v7(),
             opportunity_id: Uuid::now_v7(),
@@ -88,7 +126,12 @@ pub fn QualifyPanel(lead: Uuid, on_close: Callback<()>, on_done: Callback<()>) -
             }
         });
     };
-    let group = |name: &'static str, legend: &'static str, new_label: &'static str, choice: RwSignal<String>, options: Vec<(String, String)>, choosing: bool| {
+    let group = |name: &'static str,
+                 legend: &'static str,
+                 new_label: &'static str,
+                 choice: RwSignal<String>,
+                 options: Vec<(String, String)>,
+                 choosing: bool| {
         view! {
             <fieldset class="choices">
                 <legend>{legend}</legend>
@@ -145,7 +188,10 @@ pub fn DisqualifyPanel(lead: Uuid, on_close: Callback<()>, on_done: Callback<()>
     let note = RwSignal::new(String::new());
     let result = RwSignal::new(None::<Result<bool, AppError>>);
     let submit = move |_| {
-        let op = Op::Disqualify { reason: reason.get_untracked(), note: note.get_untracked() };
+        let op = Op::Disqualify {
+            reason: reason.get_untracked(),
+            note: note.get_untracked(),
+        };
         leptos::task::spawn_local(async move {
             let r = send(o, lead, op).await;
             if matches!(r, Ok(true)) {

@@ -16,7 +16,8 @@ pub fn FieldInput(
     #[prop(optional)] disabled: bool,
     #[prop(optional)] owners: Vec<UserOption>,
     /// Keeps ids unique when a field shows twice on a page (the form and the stage panel).
-    #[prop(optional)] id_prefix: &'static str,
+    #[prop(optional)]
+    id_prefix: &'static str,
 ) -> impl IntoView {
     let id = format!("{id_prefix}f-{}", spec.key);
     let err_id = format!("{id}-err");
@@ -34,15 +35,24 @@ pub fn FieldInput(
         }
         .into_any(),
         Kind::Choice(options) => {
-            let opts = options.iter().map(|o| (o.to_string(), o.to_string())).collect::<Vec<_>>();
+            let opts = options
+                .iter()
+                .map(|o| (o.to_string(), o.to_string()))
+                .collect::<Vec<_>>();
             select(id.clone(), name, opts, value, disabled, input, invalid, described).into_any()
         }
         Kind::Bool => {
-            let opts = vec![("true".to_string(), "Yes".to_string()), ("false".to_string(), "No".to_string())];
+            let opts = vec![
+                ("true".to_string(), "Yes".to_string()),
+                ("false".to_string(), "No".to_string()),
+            ];
             select(id.clone(), name, opts, value, disabled, input, invalid, described).into_any()
         }
         Kind::User => {
-            let opts = owners.iter().map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.team_name))).collect();
+            let opts = owners
+                .iter()
+                .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.team_name)))
+                .collect();
             select(id.clone(), name, opts, value, disabled, input, invalid, described).into_any()
         }
         kind => {

@@ -4,7 +4,12 @@ use leptos::prelude::*;
 
 /// A label, its control and the control's message.
 #[component]
-pub fn Labelled(id: &'static str, label: &'static str, #[prop(into)] err: Signal<Option<String>>, children: Children) -> impl IntoView {
+pub fn Labelled(
+    id: &'static str,
+    label: &'static str,
+    #[prop(into)] err: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
     view! {
         <div class="field" class:has-error=move || err.get().is_some()>
             <label for=id>{label}</label>

@@ -143,7 +143,8 @@ pub fn push_link(html: &mut String, href: &str, label: &str, current: bool) {
 
 /// Whether `path` is `base` or a page below it.
 fn is_below(path: &str, base: &str) -> bool {
-    path.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    path.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Online or offline, and how many changes wait to be synced; links to the sync page.
@@ -218,11 +219,17 @@ mod tests {
     #[test]
     fn the_main_links_mark_the_current_page_and_show_users_to_admins_only() {
         let html = nav_html("/leads/0190", false);
-        assert!(html.starts_with("<a href=\"/leads\" aria-current=\"page\">Leads</a><a href=\"/leads/new\">New lead</a>"), "{html}");
+        assert!(
+            html.starts_with("<a href=\"/leads\" aria-current=\"page\">Leads</a><a href=\"/leads/new\">New lead</a>"),
+            "{html}"
+        );
         assert_eq!(html.matches("aria-current").count(), 1);
         assert!(!html.contains("/admin"));
         let html = nav_html("/admin", true);
-        assert!(html.ends_with("<a href=\"/admin\" aria-current=\"page\">Users</a>"), "{html}");
+        assert!(
+            html.ends_with("<a href=\"/admin\" aria-current=\"page\">Users</a>"),
+            "{html}"
+        );
         assert_eq!(html.matches("aria-current").count(), 1);
     }
 

@@ -15,7 +15,10 @@ pub struct Live {
 
 /// Opens the stream for the signed-in frame; `on_notify` runs for each new notification.
 pub fn provide(on_notify: impl Fn() + Clone + Send + Sync + 'static) -> Live {
-    let live = Live { lead: RwSignal::new(None), timeline_news: RwSignal::new(0) };
+    let live = Live {
+        lead: RwSignal::new(None),
+        timeline_news: RwSignal::new(0),
+    };
     provide_context(live);
     // Reopened when the lead on screen changes; the browser reconnects by itself after a network break.
     Effect::new(move |_| {

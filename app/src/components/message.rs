@@ -18,7 +18,8 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
 #[component]
 pub fn SaveOutcome(result: RwSignal<Option<Result<crate::model::Saved, AppError>>>) -> impl IntoView {
     use crate::model::Saved;
-    move || match result.get() {
+    move || {
+        match result.get() {
         Some(Ok(Saved::Queued)) => Some(view! { <p class="ok-box" role="status">"Saved on this device. It will sync when the network is back."</p> }.into_any()),
         Some(Ok(_)) => Some(view! { <p class="ok-box" role="status">"Saved."</p> }.into_any()),
         Some(Err(AppError::Conflict(list))) => Some(view! {
@@ -29,5 +30,6 @@ pub fn SaveOutcome(result: RwSignal<Option<Result<crate::model::Saved, AppError>
         Some(Err(AppError::Invalid(_))) => Some(view! { <p class="error-box" role="alert">"Please correct the highlighted fields."</p> }.into_any()),
         Some(Err(e)) => Some(view! { <ErrorMessage error=e/> }.into_any()),
         None => None,
+    }
     }
 }

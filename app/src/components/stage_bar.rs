@@ -13,7 +13,10 @@ fn now_ms() -> i64 {
     #[cfg(feature = "hydrate")]
     return leptos::web_sys::js_sys::Date::now() as i64;
     #[cfg(not(feature = "hydrate"))]
-    return std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    return std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
 }
 
 /// "3 days", "5 h", "12 min": how long a stage has been active.
@@ -58,11 +61,21 @@ pub fn StageBar(
     // Memos, so that typing in a field re-renders neither the stages nor the open panel (focus stays).
     let active_key = Memo::new(move |_| get("stage"));
     let checks_text = Memo::new(move |_| get("process_checks"));
-    let flow_keys = Memo::new(move |_| process.get().map(|p| values.with(|v| p.flow(v).into_iter().map(|s| s.key.clone()).collect::<Vec<_>>())).unwrap_or_default());
+    let flow_keys = Memo::new(move |_| {
+        process
+            .get()
+            .map(|p| values.with(|v| p.flow(v).into_iter().map(|s| s.key.clone()).collect::<Vec<_>>()))
+            .unwrap_or_default()
+    });
     let selected = RwSignal::new(None::<String>);
     let shown_stage = move || selected.get().unwrap_or_else(|| active_key.get());
     let problem = RwSignal::new(None::<String>);
-    let state = move || ProcessState { process: get("process_id"), stage: get("stage"), history: vec![(get("stage"), since.get())], checks: checks_from_text(&get("process_checks")) };
+    let state = move || ProcessState {
+        process: get("process_id"),
+        stage: get("stage"),
+        history: vec![(get("stage"), since.get())],
+        checks: checks_from_text(&get("process_checks")),
+    };
     let next = move |_| {
         let Some(p) = process.get_untracked() else { return };
         let values = values.get_untracked();
@@ -95,7 +108,9 @@ pub fn StageBar(
     let switch_to = RwSignal::new(String::new());
     let switch = move |_| {
         let key = switch_to.get_untracked();
-        let Some(p) = processes.with_value(|ps| ps.iter().find(|p| p.key == key).cloned()) else { return };
+        let Some(p) = processes.with_value(|ps| ps.iter().find(|p| p.key == key).cloned()) else {
+            return;
+        };
         let s = p.switch_to(&state(), record, &values.get_untracked(), now_ms());
         problem.set(None);
         selected.set(None);

@@ -27,7 +27,9 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -111,16 +113,29 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, team: Uuid) -> Actor {
-        Actor { user_id: Uuid::now_v7(), team_id: team, role }
+        Actor {
+            user_id: Uuid::now_v7(),
+            team_id: team,
+            role,
+        }
     }
 
     #[test]
     fn sellers_read_their_team_and_edit_their_own() {
         let (t1, t2) = (Uuid::now_v7(), Uuid::now_v7());
         let s = actor(Role::Seller, t1);
-        let own = LeadRef { owner_id: s.user_id, team_id: t1 };
-        let colleague = LeadRef { owner_id: Uuid::now_v7(), team_id: t1 };
-        let other_team = LeadRef { owner_id: Uuid::now_v7(), team_id: t2 };
+        let own = LeadRef {
+            owner_id: s.user_id,
+            team_id: t1,
+        };
+        let colleague = LeadRef {
+            owner_id: Uuid::now_v7(),
+            team_id: t1,
+        };
+        let other_team = LeadRef {
+            owner_id: Uuid::now_v7(),
+            team_id: t2,
+        };
         assert!(can_read(&s, own) && can_edit(&s, own));
         assert!(can_read(&s, colleague) && !can_edit(&s, colleague));
         assert!(!can_read(&s, other_team) && !can_edit(&s, other_team));
@@ -133,8 +148,14 @@ mod tests {
     fn managers_run_their_team() {
         let (t1, t2) = (Uuid::now_v7(), Uuid::now_v7());
         let m = actor(Role::Manager, t1);
-        let colleague = LeadRef { owner_id: Uuid::now_v7(), team_id: t1 };
-        let other_team = LeadRef { owner_id: Uuid::now_v7(), team_id: t2 };
+        let colleague = LeadRef {
+            owner_id: Uuid::now_v7(),
+            team_id: t1,
+        };
+        let other_team = LeadRef {
+            owner_id: Uuid::now_v7(),
+            team_id: t2,
+        };
         assert!(can_edit(&m, colleague) && can_reassign(&m, colleague, t1));
         assert!(!can_reassign(&m, colleague, t2));
         assert!(!can_read(&m, other_team) && !can_edit(&m, other_team));
@@ -144,7 +165,10 @@ mod tests {
     #[test]
     fn admins_do_everything() {
         let a = actor(Role::Admin, Uuid::now_v7());
-        let lead = LeadRef { owner_id: Uuid::now_v7(), team_id: Uuid::now_v7() };
+        let lead = LeadRef {
+            owner_id: Uuid::now_v7(),
+            team_id: Uuid::now_v7(),
+        };
         assert!(can_read(&a, lead) && can_edit(&a, lead) && can_reassign(&a, lead, Uuid::now_v7()));
         assert!(can_delete(&a) && can_manage_users(&a));
         assert_eq!(read_scope(&a), ReadScope::All);

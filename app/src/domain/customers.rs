@@ -5,7 +5,14 @@ use super::validate::{normalize, FieldError};
 use std::collections::BTreeMap;
 
 const fn f(key: &'static str, label: &'static str, kind: Kind, max_len: usize, required: bool) -> FieldSpec {
-    FieldSpec { key, label, kind, max_len, required, group: Group::Company }
+    FieldSpec {
+        key,
+        label,
+        kind,
+        max_len,
+        required,
+        group: Group::Company,
+    }
 }
 
 pub const ACCOUNT_FIELDS: &[FieldSpec] = &[
@@ -27,7 +34,11 @@ pub const CONTACT_FIELDS: &[FieldSpec] = &[
 
 /// Checks the given values against a field table: unknown keys refused, each value made canonical.
 /// With `new`, required fields must be present.
-pub fn normalize_with(specs: &'static [FieldSpec], raw: &BTreeMap<String, String>, new: bool) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+pub fn normalize_with(
+    specs: &'static [FieldSpec],
+    raw: &BTreeMap<String, String>,
+    new: bool,
+) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
     for (k, v) in raw {
@@ -40,13 +51,20 @@ pub fn normalize_with(specs: &'static [FieldSpec], raw: &BTreeMap<String, String
         }
     }
     if new {
-        for s in specs.iter().filter(|s| s.required && out.get(s.key).is_none_or(|v| v.is_empty())) {
+        for s in specs
+            .iter()
+            .filter(|s| s.required && out.get(s.key).is_none_or(|v| v.is_empty()))
+        {
             if !errors.iter().any(|e| e.field == s.key) {
                 errors.push(FieldError::new(s.key, "Required."));
             }
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -55,10 +73,25 @@ mod tests {
 
     #[test]
     fn new_records_need_their_required_fields_and_nothing_unknown() {
-        let raw: BTreeMap<String, String> = [("name".to_string(), " Café Central ".to_string()), ("website".to_string(), "cafecentral.es".to_string())].into();
-        assert_eq!(normalize_with(ACCOUNT_FIELDS, &raw, true).unwrap()["name"], "Café Central");
-        let raw: BTreeMap<String, String> = [("email".to_string(), "nope".to_string()), ("shoe".to_string(), "9".to_string())].into();
-        let keys: Vec<String> = normalize_with(CONTACT_FIELDS, &raw, true).unwrap_err().into_iter().map(|e| e.field).collect();
+        let raw: BTreeMap<String, String> = [
+            ("name".to_string(), " Café Central ".to_string()),
+            ("website".to_string(), "cafecentral.es".to_string()),
+        ]
+        .into();
+        assert_eq!(
+            normalize_with(ACCOUNT_FIELDS, &raw, true).unwrap()["name"],
+            "Café Central"
+        );
+        let raw: BTreeMap<String, String> = [
+            ("email".to_string(), "nope".to_string()),
+            ("shoe".to_string(), "9".to_string()),
+        ]
+        .into();
+        let keys: Vec<String> = normalize_with(CONTACT_FIELDS, &raw, true)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(keys, ["email", "shoe", "last_name"]);
         // An edit may leave out required fields it does not change.
         let raw: BTreeMap<String, String> = [("job_title".to_string(), "Owner".to_string())].into();

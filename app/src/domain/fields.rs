@@ -10,7 +10,9 @@ pub enum Kind {
     Phone,
     Url,
     /// A whole number within 0..=max.
-    Int { max: i64 },
+    Int {
+        max: i64,
+    },
     /// An amount of money, stored in cents.
     Money,
     Bool,
@@ -38,7 +40,13 @@ pub enum Group {
 
 impl Group {
     /// The groups the lead form shows.
-    pub const ALL: [Group; 5] = [Group::Lead, Group::Person, Group::Company, Group::Address, Group::Qualification];
+    pub const ALL: [Group; 5] = [
+        Group::Lead,
+        Group::Person,
+        Group::Company,
+        Group::Address,
+        Group::Qualification,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             Group::Lead => "Lead",
@@ -65,8 +73,16 @@ pub struct FieldSpec {
 }
 
 pub const SOURCES: &[&str] = &[
-    "Advertisement", "Employee Referral", "External Referral", "Partner", "Public Relations", "Seminar",
-    "Trade Show", "Web", "Word of Mouth", "Other",
+    "Advertisement",
+    "Employee Referral",
+    "External Referral",
+    "Partner",
+    "Public Relations",
+    "Seminar",
+    "Trade Show",
+    "Web",
+    "Word of Mouth",
+    "Other",
 ];
 pub const RATINGS: &[&str] = &["Hot", "Warm", "Cold"];
 pub const TIMEFRAMES: &[&str] = &["Immediate", "This Quarter", "Next Quarter", "This Year", "Unknown"];
@@ -75,10 +91,24 @@ pub const PURCHASE_PROCESSES: &[&str] = &["Individual", "Committee", "Unknown"];
 pub const OPEN_STATUS_REASONS: &[&str] = &["New", "Contacted"];
 
 const fn f(key: &'static str, label: &'static str, kind: Kind, max_len: usize, group: Group) -> FieldSpec {
-    FieldSpec { key, label, kind, max_len, required: false, group }
+    FieldSpec {
+        key,
+        label,
+        kind,
+        max_len,
+        required: false,
+        group,
+    }
 }
 const fn req(key: &'static str, label: &'static str, kind: Kind, max_len: usize, group: Group) -> FieldSpec {
-    FieldSpec { key, label, kind, max_len, required: true, group }
+    FieldSpec {
+        key,
+        label,
+        kind,
+        max_len,
+        required: true,
+        group,
+    }
 }
 
 use Group::*;
@@ -108,8 +138,20 @@ pub const FIELDS: &[FieldSpec] = &[
     f("postal_code", "Postal code", Text, 20, Address),
     f("country", "Country", Text, 100, Address),
     f("budget_amount", "Budget amount", Money, 20, Qualification),
-    f("purchase_timeframe", "Purchase timeframe", Choice(TIMEFRAMES), 20, Qualification),
-    f("purchase_process", "Purchase process", Choice(PURCHASE_PROCESSES), 20, Qualification),
+    f(
+        "purchase_timeframe",
+        "Purchase timeframe",
+        Choice(TIMEFRAMES),
+        20,
+        Qualification,
+    ),
+    f(
+        "purchase_process",
+        "Purchase process",
+        Choice(PURCHASE_PROCESSES),
+        20,
+        Qualification,
+    ),
     f("decision_maker", "Decision maker identified", Bool, 5, Qualification),
     f("description", "Description", LongText, 4000, Qualification),
     f("process_id", "Process", Text, 60, Process),

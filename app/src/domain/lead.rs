@@ -18,7 +18,9 @@ impl LeadState {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [LeadState::Open, LeadState::Qualified, LeadState::Disqualified].into_iter().find(|x| x.as_str() == s)
+        [LeadState::Open, LeadState::Qualified, LeadState::Disqualified]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -51,7 +53,10 @@ mod tests {
     fn names_and_search_text() {
         assert_eq!(full_name(" Ana ", "García"), "Ana García");
         assert_eq!(full_name("", "García"), "García");
-        assert_eq!(search_text("Ana", "García", "Cafés SL", "a@c.es", "Espresso"), "ana garcía cafés sl a@c.es espresso");
+        assert_eq!(
+            search_text("Ana", "García", "Cafés SL", "a@c.es", "Espresso"),
+            "ana garcía cafés sl a@c.es espresso"
+        );
         assert_eq!(LeadState::parse("qualified"), Some(LeadState::Qualified));
     }
 }

@@ -41,17 +41,28 @@ pub struct Mutation {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
-    Create { fields: BTreeMap<String, String> },
-    Update { changes: Vec<FieldChange> },
+    Create {
+        fields: BTreeMap<String, String>,
+    },
+    Update {
+        changes: Vec<FieldChange>,
+    },
     Delete,
     /// Closes an open lead as qualified, creating (or linking) account, contact and opportunity.
     Qualify(super::qualify::QualifyOrder),
     /// Closes an open lead with one of `qualify::DISQUALIFY_REASONS` and an optional note.
-    Disqualify { reason: String, note: String },
+    Disqualify {
+        reason: String,
+        note: String,
+    },
     /// Opens a closed lead again (New), keeping everything it had.
     Reactivate,
     /// Closes an open opportunity as won, or lost with a reason and maybe the competitor who won.
-    Close { won: bool, reason: String, winner: Option<Uuid> },
+    Close {
+        won: bool,
+        reason: String,
+        winner: Option<Uuid>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,7 +114,10 @@ pub struct Merge {
 pub fn merge(current: &BTreeMap<String, FieldState>, changes: &[FieldChange], policy: ConflictPolicy) -> Merge {
     let mut out = Merge::default();
     for ch in changes {
-        let (now_value, now_version) = current.get(&ch.field).map(|s| (s.value.as_str(), s.version)).unwrap_or(("", 0));
+        let (now_value, now_version) = current
+            .get(&ch.field)
+            .map(|s| (s.value.as_str(), s.version))
+            .unwrap_or(("", 0));
         if now_value == ch.value {
             continue;
         }
@@ -138,12 +152,24 @@ mod tests {
         pairs
             .iter()
             .map(|(k, v, ver)| {
-                (k.to_string(), FieldState { value: v.to_string(), version: *ver, changed_by: None, changed_at: None })
+                (
+                    k.to_string(),
+                    FieldState {
+                        value: v.to_string(),
+                        version: *ver,
+                        changed_by: None,
+                        changed_at: None,
+                    },
+                )
             })
             .collect()
     }
     fn ch(field: &str, value: &str, base: i64) -> FieldChange {
-        FieldChange { field: field.into(), value: value.into(), base_version: base }
+        FieldChange {
+            field: field.into(),
+            value: value.into(),
+            base_version: base,
+        }
     }
 
     #[test]
@@ -158,10 +184,17 @@ mod tests {
     #[test]
     fn same_field_changed_meanwhile_is_a_conflict_and_nothing_applies() {
         let cur = state(&[("topic", "Espresso bar", 2), ("city", "Madrid", 1)]);
-        let m = merge(&cur, &[ch("topic", "Vending", 1), ch("city", "Sevilla", 1)], ConflictPolicy::Reject);
+        let m = merge(
+            &cur,
+            &[ch("topic", "Vending", 1), ch("city", "Sevilla", 1)],
+            ConflictPolicy::Reject,
+        );
         assert!(m.apply.is_empty());
         assert_eq!(m.conflicts.len(), 1);
-        assert_eq!((m.conflicts[0].theirs.as_str(), m.conflicts[0].yours.as_str()), ("Espresso bar", "Vending"));
+        assert_eq!(
+            (m.conflicts[0].theirs.as_str(), m.conflicts[0].yours.as_str()),
+            ("Espresso bar", "Vending")
+        );
     }
 
     #[test]

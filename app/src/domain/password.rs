@@ -37,20 +37,35 @@ mod tests {
     #[test]
     fn short_common_and_own_email_passwords_are_refused() {
         assert!(check_new("short", "a@b.example").is_err());
-        assert!(check_new("123456789", "a@b.example").unwrap_err().contains("10 characters"));
-        assert!(check_new("1234567890", "a@b.example").unwrap_err().contains("most common"));
-        assert!(check_new("QwertyUIOP", "a@b.example").unwrap_err().contains("most common"), "case does not matter");
+        assert!(check_new("123456789", "a@b.example")
+            .unwrap_err()
+            .contains("10 characters"));
+        assert!(check_new("1234567890", "a@b.example")
+            .unwrap_err()
+            .contains("most common"));
+        assert!(
+            check_new("QwertyUIOP", "a@b.example")
+                .unwrap_err()
+                .contains("most common"),
+            "case does not matter"
+        );
         assert!(check_new("password123", "a@b.example").is_err());
         assert!(check_new("ana@b.example", "Ana@B.example").is_err());
         assert!(check_new(&"x".repeat(1025), "a@b.example").is_err());
         assert_eq!(check_new("correct horse 1", "a@b.example"), Ok(()));
-        assert_eq!(check_new("ñandú café 2026", "a@b.example"), Ok(()), "any characters, counted as characters");
+        assert_eq!(
+            check_new("ñandú café 2026", "a@b.example"),
+            Ok(()),
+            "any characters, counted as characters"
+        );
     }
 
     #[test]
     fn the_list_is_lower_case_and_long_enough_to_matter() {
         let entries: Vec<&str> = COMMON.lines().filter(|l| !l.starts_with('#')).collect();
         assert!(entries.len() > 1000, "{}", entries.len());
-        assert!(entries.iter().all(|e| e.chars().count() >= MIN_CHARS && *e == e.to_lowercase()));
+        assert!(entries
+            .iter()
+            .all(|e| e.chars().count() >= MIN_CHARS && *e == e.to_lowercase()));
     }
 }

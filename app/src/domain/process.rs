@@ -128,7 +128,10 @@ impl std::fmt::Display for MoveError {
             MoveError::Missing(l) => write!(f, "Fill in first: {}.", l.join(", ")),
             MoveError::AtLastStage => write!(f, "This is the last stage."),
             MoveError::AtFirstStage => write!(f, "This is the first stage."),
-            MoveError::NeedsOpportunity => write!(f, "The next stage belongs to the opportunity: qualify the lead to continue."),
+            MoveError::NeedsOpportunity => write!(
+                f,
+                "The next stage belongs to the opportunity: qualify the lead to continue."
+            ),
             MoveError::UnknownStage => write!(f, "That stage is not part of this process."),
             MoveError::Retired => write!(f, "This process was retired; choose another one."),
         }
@@ -149,7 +152,12 @@ pub struct ProcessState {
 impl ProcessState {
     pub fn start(p: &Process, values: &BTreeMap<String, String>, now: i64) -> ProcessState {
         let first = p.flow(values).first().map(|s| s.key.clone()).unwrap_or_default();
-        ProcessState { process: p.key.clone(), stage: first.clone(), history: vec![(first, now)], checks: BTreeMap::new() }
+        ProcessState {
+            process: p.key.clone(),
+            stage: first.clone(),
+            history: vec![(first, now)],
+            checks: BTreeMap::new(),
+        }
     }
 
     /// Time spent in the current stage so far.
@@ -161,7 +169,10 @@ impl ProcessState {
 impl Process {
     /// The stages in order as they apply to this record now (branches whose condition fails are left out).
     pub fn flow(&self, values: &BTreeMap<String, String>) -> Vec<&Stage> {
-        self.stages.iter().filter(|s| s.when.as_ref().is_none_or(|c| c.holds(values))).collect()
+        self.stages
+            .iter()
+            .filter(|s| s.when.as_ref().is_none_or(|c| c.holds(values)))
+            .collect()
     }
 
     pub fn stage(&self, key: &str) -> Option<&Stage> {
@@ -177,17 +188,37 @@ impl Process {
     }
 
     /// The labels of required steps of a stage that are still empty.
-    pub fn missing(&self, stage: &str, values: &BTreeMap<String, String>, checks: &BTreeMap<String, String>) -> Vec<String> {
+    pub fn missing(
+        &self,
+        stage: &str,
+        values: &BTreeMap<String, String>,
+        checks: &BTreeMap<String, String>,
+    ) -> Vec<String> {
         self.stage(stage)
-            .map(|s| s.steps.iter().filter(|st| st.required && !Self::filled(st, values, checks)).map(|st| st.label.clone()).collect())
+            .map(|s| {
+                s.steps
+                    .iter()
+                    .filter(|st| st.required && !Self::filled(st, values, checks))
+                    .map(|st| st.label.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// "Next stage": refused with the missing required steps; the lead's process cannot leave the lead's
     /// stages (that is what qualifying does).
-    pub fn next(&self, state: &ProcessState, record: Record, values: &BTreeMap<String, String>, now: i64) -> Result<ProcessState, MoveError> {
+    pub fn next(
+        &self,
+        state: &ProcessState,
+        record: Record,
+        values: &BTreeMap<String, String>,
+        now: i64,
+    ) -> Result<ProcessState, MoveError> {
         let flow = self.flow(values);
-        let i = flow.iter().position(|s| s.key == state.stage).ok_or(MoveError::UnknownStage)?;
+        let i = flow
+            .iter()
+            .position(|s| s.key == state.stage)
+            .ok_or(MoveError::UnknownStage)?;
         let missing = self.missing(&state.stage, values, &state.checks);
         if !missing.is_empty() {
             return Err(MoveError::Missing(missing));
@@ -200,9 +231,18 @@ impl Process {
     }
 
     /// Back one stage: always allowed (nothing captured is lost).
-    pub fn back(&self, state: &ProcessState, record: Record, values: &BTreeMap<String, String>, now: i64) -> Result<ProcessState, MoveError> {
+    pub fn back(
+        &self,
+        state: &ProcessState,
+        record: Record,
+        values: &BTreeMap<String, String>,
+        now: i64,
+    ) -> Result<ProcessState, MoveError> {
         let flow = self.flow(values);
-        let i = flow.iter().position(|s| s.key == state.stage).ok_or(MoveError::UnknownStage)?;
+        let i = flow
+            .iter()
+            .position(|s| s.key == state.stage)
+            .ok_or(MoveError::UnknownStage)?;
         if i == 0 {
             return Err(MoveError::AtFirstStage);
         }
@@ -215,7 +255,13 @@ impl Process {
 
     /// Switches a record to this process, keeping every check and field: the same stage when this process
     /// has it (and it applies), otherwise this process's first stage for the record.
-    pub fn switch_to(&self, state: &ProcessState, record: Record, values: &BTreeMap<String, String>, now: i64) -> ProcessState {
+    pub fn switch_to(
+        &self,
+        state: &ProcessState,
+        record: Record,
+        values: &BTreeMap<String, String>,
+        now: i64,
+    ) -> ProcessState {
         let flow = self.flow(values);
         let stage = flow
             .iter()
@@ -223,7 +269,10 @@ impl Process {
             .or_else(|| flow.iter().find(|s| s.record == record))
             .map(|s| s.key.clone())
             .unwrap_or_default();
-        let mut s = ProcessState { process: self.key.clone(), ..state.clone() };
+        let mut s = ProcessState {
+            process: self.key.clone(),
+            ..state.clone()
+        };
         if s.stage != stage {
             s = s.moved_to(&stage, now);
         }
@@ -237,19 +286,41 @@ impl Process {
     /// - the stage must be in the flow as the values stand now, and belong to this kind of record;
     /// - switching process lands where `switch_to` does (same stage, or the record's first);
     /// - going forward needs the required steps of every stage passed; going back is always allowed.
-    pub fn check_move(&self, from: Option<(&Process, &str)>, stage: &str, record: Record, values: &BTreeMap<String, String>, checks: &BTreeMap<String, String>) -> Result<(), MoveError> {
+    pub fn check_move(
+        &self,
+        from: Option<(&Process, &str)>,
+        stage: &str,
+        record: Record,
+        values: &BTreeMap<String, String>,
+        checks: &BTreeMap<String, String>,
+    ) -> Result<(), MoveError> {
         if self.retired && from.is_none_or(|(p, _)| p.key != self.key) {
             return Err(MoveError::Retired);
         }
         let flow = self.flow(values);
-        let j = flow.iter().position(|s| s.key == stage).ok_or(MoveError::UnknownStage)?;
+        let j = flow
+            .iter()
+            .position(|s| s.key == stage)
+            .ok_or(MoveError::UnknownStage)?;
         if flow[j].record != record {
-            return Err(if record == Record::Lead { MoveError::NeedsOpportunity } else { MoveError::UnknownStage });
+            return Err(if record == Record::Lead {
+                MoveError::NeedsOpportunity
+            } else {
+                MoveError::UnknownStage
+            });
         }
         let Some((p, old)) = from else { return Ok(()) };
         if p.key != self.key {
-            let state = ProcessState { process: p.key.clone(), stage: old.to_string(), ..Default::default() };
-            return if self.switch_to(&state, record, values, 0).stage == stage { Ok(()) } else { Err(MoveError::UnknownStage) };
+            let state = ProcessState {
+                process: p.key.clone(),
+                stage: old.to_string(),
+                ..Default::default()
+            };
+            return if self.switch_to(&state, record, values, 0).stage == stage {
+                Ok(())
+            } else {
+                Err(MoveError::UnknownStage)
+            };
         }
         let start = match flow.iter().position(|s| s.key == old) {
             Some(i) if i >= j => return Ok(()),
@@ -275,7 +346,12 @@ impl Process {
     /// pointing at known fields, the lead's stages first.
     pub fn validate(&self, known_field: impl Fn(&str) -> bool) -> Result<(), Vec<String>> {
         let mut errors = Vec::new();
-        let simple = |k: &str| !k.is_empty() && k.len() <= 60 && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let simple = |k: &str| {
+            !k.is_empty()
+                && k.len() <= 60
+                && k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
         if self.name.trim().is_empty() {
             errors.push("Give the process a name.".to_string());
         }
@@ -288,10 +364,19 @@ impl Process {
         if self.stages.first().is_some_and(|s| s.record != Record::Lead) {
             errors.push("The first stage must belong to the lead.".to_string());
         }
-        if self.stages.windows(2).any(|w| w[0].record == Record::Opportunity && w[1].record == Record::Lead) {
+        if self
+            .stages
+            .windows(2)
+            .any(|w| w[0].record == Record::Opportunity && w[1].record == Record::Lead)
+        {
             errors.push("The lead's stages come before the opportunity's.".to_string());
         }
-        if self.name.chars().count() > 100 || self.stages.iter().any(|s| s.name.chars().count() > 100 || s.steps.iter().any(|st| st.label.chars().count() > 100)) {
+        if self.name.chars().count() > 100
+            || self
+                .stages
+                .iter()
+                .any(|s| s.name.chars().count() > 100 || s.steps.iter().any(|st| st.label.chars().count() > 100))
+        {
             errors.push("Names and labels may have at most 100 characters.".to_string());
         }
         if self.stages.len() > 20 || self.stages.iter().any(|s| s.steps.len() > 40) {
@@ -335,11 +420,20 @@ impl Process {
 
 /// Ticked checks as the record keeps them: sorted keys, comma-separated.
 pub fn checks_from_text(text: &str) -> BTreeMap<String, String> {
-    text.split(',').map(str::trim).filter(|k| !k.is_empty()).map(|k| (k.to_string(), "true".to_string())).collect()
+    text.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| (k.to_string(), "true".to_string()))
+        .collect()
 }
 
 pub fn checks_to_text(checks: &BTreeMap<String, String>) -> String {
-    checks.iter().filter(|(_, v)| *v == "true").map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(",")
+    checks
+        .iter()
+        .filter(|(_, v)| *v == "true")
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl ProcessState {
@@ -352,15 +446,31 @@ impl ProcessState {
 }
 
 fn field(key: &str, label: &str, field: &str, required: bool) -> Step {
-    Step { key: key.into(), label: label.into(), kind: StepKind::Field(field.into()), required }
+    Step {
+        key: key.into(),
+        label: label.into(),
+        kind: StepKind::Field(field.into()),
+        required,
+    }
 }
 
 fn check(key: &str, label: &str, required: bool) -> Step {
-    Step { key: key.into(), label: label.into(), kind: StepKind::Check, required }
+    Step {
+        key: key.into(),
+        label: label.into(),
+        kind: StepKind::Check,
+        required,
+    }
 }
 
 fn stage(key: &str, name: &str, record: Record, steps: Vec<Step>) -> Stage {
-    Stage { key: key.into(), name: name.into(), record, steps, when: None }
+    Stage {
+        key: key.into(),
+        name: name.into(),
+        record,
+        steps,
+        when: None,
+    }
 }
 
 /// The opportunity's own fields that steps may point at (the rest are the lead's, carried over).
@@ -369,8 +479,14 @@ pub const OPPORTUNITY_STEP_FIELDS: &[&str] = &["customer_need", "proposed_soluti
 /// Fields a step may point at, with their labels: the lead's own fields, then the opportunity's.
 /// The process state itself (process, stage, checks) and closing notes are not steps.
 pub fn step_fields() -> Vec<(&'static str, &'static str)> {
-    let lead = crate::domain::fields::Group::ALL.into_iter().flat_map(crate::domain::fields::in_group).map(|f| (f.key, f.label));
-    let opp = OPPORTUNITY_STEP_FIELDS.iter().filter_map(|k| crate::domain::opportunity::spec(k)).map(|f| (f.key, f.label));
+    let lead = crate::domain::fields::Group::ALL
+        .into_iter()
+        .flat_map(crate::domain::fields::in_group)
+        .map(|f| (f.key, f.label));
+    let opp = OPPORTUNITY_STEP_FIELDS
+        .iter()
+        .filter_map(|k| crate::domain::opportunity::spec(k))
+        .map(|f| (f.key, f.label));
     lead.chain(opp).collect()
 }
 
@@ -417,13 +533,18 @@ impl Process {
             key: key_from(name, "process", taken),
             name: name.trim().to_string(),
             retired: false,
-            stages: vec![stage("qualify", "Qualify", Record::Lead, vec![]), stage("propose", "Propose", Record::Opportunity, vec![])],
+            stages: vec![
+                stage("qualify", "Qualify", Record::Lead, vec![]),
+                stage("propose", "Propose", Record::Opportunity, vec![]),
+            ],
         }
     }
 
     /// Every stage and step key in use, so a new one gets a key of its own.
     pub fn key_taken(&self, key: &str) -> bool {
-        self.stages.iter().any(|s| s.key == key || s.steps.iter().any(|st| st.key == key))
+        self.stages
+            .iter()
+            .any(|s| s.key == key || s.steps.iter().any(|st| st.key == key))
     }
 }
 
@@ -432,8 +553,17 @@ pub const EXECUTIVE_REVIEW_ABOVE: &str = "50000";
 
 /// The shipped "Lead to opportunity sales process": Qualify → Develop → (Executive review) → Propose → Close.
 pub fn lead_to_opportunity() -> Process {
-    let mut review = stage("executive_review", "Executive review", Record::Opportunity, vec![check("review_approved", "Executive approval", true)]);
-    review.when = Some(Condition::Compare { field: "budget_amount".into(), cmp: Cmp::Gt, value: EXECUTIVE_REVIEW_ABOVE.into() });
+    let mut review = stage(
+        "executive_review",
+        "Executive review",
+        Record::Opportunity,
+        vec![check("review_approved", "Executive approval", true)],
+    );
+    review.when = Some(Condition::Compare {
+        field: "budget_amount".into(),
+        cmp: Cmp::Gt,
+        value: EXECUTIVE_REVIEW_ABOVE.into(),
+    });
     Process {
         key: "lead_to_opportunity".into(),
         name: "Lead to opportunity sales process".into(),
@@ -509,8 +639,18 @@ pub fn trade_show() -> Process {
                     field("summary", "Capture summary", "description", true),
                 ],
             ),
-            stage("propose", "Propose", Record::Opportunity, vec![check("present_proposal", "Present proposal", true)]),
-            stage("close", "Close", Record::Opportunity, vec![field("decision_date", "Confirm decision date", "decision_date", true)]),
+            stage(
+                "propose",
+                "Propose",
+                Record::Opportunity,
+                vec![check("present_proposal", "Present proposal", true)],
+            ),
+            stage(
+                "close",
+                "Close",
+                Record::Opportunity,
+                vec![field("decision_date", "Confirm decision date", "decision_date", true)],
+            ),
         ],
     }
 }
@@ -519,7 +659,9 @@ pub fn trade_show() -> Process {
 /// the first one in the admin's order that is not retired.
 pub fn for_new_lead<'a>(source: &str, all: &'a [Process]) -> Option<&'a Process> {
     let preferred = default_for(source).key;
-    all.iter().find(|p| p.key == preferred && !p.retired).or_else(|| all.iter().find(|p| !p.retired))
+    all.iter()
+        .find(|p| p.key == preferred && !p.retired)
+        .or_else(|| all.iter().find(|p| !p.retired))
 }
 
 /// Which shipped process a new lead starts in: trade-show leads get the short one.
@@ -546,9 +688,19 @@ mod tests {
     #[test]
     fn stages_come_in_order_and_a_large_budget_adds_a_review() {
         let p = lead_to_opportunity();
-        assert_eq!(keys(&p, &vals(&[("budget_amount", "12000.00")])), ["qualify", "develop", "propose", "close"]);
-        assert_eq!(keys(&p, &vals(&[("budget_amount", "75000.00")])), ["qualify", "develop", "executive_review", "propose", "close"]);
-        assert_eq!(keys(&p, &vals(&[])), ["qualify", "develop", "propose", "close"], "no budget, no branch");
+        assert_eq!(
+            keys(&p, &vals(&[("budget_amount", "12000.00")])),
+            ["qualify", "develop", "propose", "close"]
+        );
+        assert_eq!(
+            keys(&p, &vals(&[("budget_amount", "75000.00")])),
+            ["qualify", "develop", "executive_review", "propose", "close"]
+        );
+        assert_eq!(
+            keys(&p, &vals(&[])),
+            ["qualify", "develop", "propose", "close"],
+            "no budget, no branch"
+        );
         // Numbers compare as numbers, not text ("9" > "50000" as text).
         assert_eq!(keys(&p, &vals(&[("budget_amount", "9")])).len(), 4);
     }
@@ -556,15 +708,31 @@ mod tests {
     #[test]
     fn conditions_combine_and_compare_text_without_case() {
         let c = Condition::All(vec![
-            Condition::Compare { field: "source".into(), cmp: Cmp::Eq, value: "trade show".into() },
+            Condition::Compare {
+                field: "source".into(),
+                cmp: Cmp::Eq,
+                value: "trade show".into(),
+            },
             Condition::Any(vec![
-                Condition::Compare { field: "rating".into(), cmp: Cmp::Eq, value: "Hot".into() },
-                Condition::Compare { field: "email".into(), cmp: Cmp::IsEmpty, value: String::new() },
+                Condition::Compare {
+                    field: "rating".into(),
+                    cmp: Cmp::Eq,
+                    value: "Hot".into(),
+                },
+                Condition::Compare {
+                    field: "email".into(),
+                    cmp: Cmp::IsEmpty,
+                    value: String::new(),
+                },
             ]),
         ]);
         assert!(c.holds(&vals(&[("source", "Trade Show"), ("rating", "hot")])));
         assert!(c.holds(&vals(&[("source", "Trade Show"), ("rating", "Cold")])));
-        assert!(!c.holds(&vals(&[("source", "Trade Show"), ("rating", "Cold"), ("email", "a@b.es")])));
+        assert!(!c.holds(&vals(&[
+            ("source", "Trade Show"),
+            ("rating", "Cold"),
+            ("email", "a@b.es")
+        ])));
         assert!(!c.holds(&vals(&[("source", "Web")])));
     }
 
@@ -574,13 +742,28 @@ mod tests {
         let mut v = vals(&[("budget_amount", "12000.00")]);
         let s = ProcessState::start(&p, &v, 1_000);
         assert_eq!(s.stage, "qualify");
-        assert_eq!(p.next(&s, Record::Lead, &v, 2_000), Err(MoveError::Missing(vec!["Purchase timeframe".into(), "Identify decision maker".into()])));
+        assert_eq!(
+            p.next(&s, Record::Lead, &v, 2_000),
+            Err(MoveError::Missing(vec![
+                "Purchase timeframe".into(),
+                "Identify decision maker".into()
+            ]))
+        );
         v.insert("purchase_timeframe".into(), "This Quarter".into());
         v.insert("decision_maker".into(), "true".into());
-        assert_eq!(p.next(&s, Record::Lead, &v, 2_000), Err(MoveError::NeedsOpportunity), "qualifying moves the lead on");
+        assert_eq!(
+            p.next(&s, Record::Lead, &v, 2_000),
+            Err(MoveError::NeedsOpportunity),
+            "qualifying moves the lead on"
+        );
         // On the opportunity: Develop needs its fields, then Propose needs its checks.
-        let on_opp = ProcessState { stage: "develop".into(), ..s.clone() };
-        assert!(matches!(p.next(&on_opp, Record::Opportunity, &v, 3_000), Err(MoveError::Missing(m)) if m == ["Customer need", "Proposed solution"]));
+        let on_opp = ProcessState {
+            stage: "develop".into(),
+            ..s.clone()
+        };
+        assert!(
+            matches!(p.next(&on_opp, Record::Opportunity, &v, 3_000), Err(MoveError::Missing(m)) if m == ["Customer need", "Proposed solution"])
+        );
         v.insert("customer_need".into(), "Three cafés".into());
         v.insert("proposed_solution".into(), "Leasing".into());
         let propose = p.next(&on_opp, Record::Opportunity, &v, 3_000).unwrap();
@@ -596,11 +779,30 @@ mod tests {
     fn a_stage_can_be_moved_back_but_not_past_the_start() {
         let p = lead_to_opportunity();
         let v = vals(&[("budget_amount", "90000")]);
-        let s = ProcessState { process: p.key.clone(), stage: "propose".into(), history: vec![("propose".into(), 0)], checks: BTreeMap::new() };
-        assert_eq!(p.back(&s, Record::Opportunity, &v, 10).unwrap().stage, "executive_review", "the branch applies going back too");
-        let d = ProcessState { stage: "develop".into(), ..s.clone() };
-        assert_eq!(p.back(&d, Record::Opportunity, &v, 10), Err(MoveError::AtFirstStage), "the opportunity cannot go back into the lead");
-        let q = ProcessState { stage: "qualify".into(), ..s };
+        let s = ProcessState {
+            process: p.key.clone(),
+            stage: "propose".into(),
+            history: vec![("propose".into(), 0)],
+            checks: BTreeMap::new(),
+        };
+        assert_eq!(
+            p.back(&s, Record::Opportunity, &v, 10).unwrap().stage,
+            "executive_review",
+            "the branch applies going back too"
+        );
+        let d = ProcessState {
+            stage: "develop".into(),
+            ..s.clone()
+        };
+        assert_eq!(
+            p.back(&d, Record::Opportunity, &v, 10),
+            Err(MoveError::AtFirstStage),
+            "the opportunity cannot go back into the lead"
+        );
+        let q = ProcessState {
+            stage: "qualify".into(),
+            ..s
+        };
         assert_eq!(p.back(&q, Record::Lead, &v, 10), Err(MoveError::AtFirstStage));
     }
 
@@ -612,15 +814,24 @@ mod tests {
         let mut s = ProcessState::start(&long, &v, 0);
         s.checks.insert("existing_account".into(), "true".into());
         let switched = short.switch_to(&s, Record::Lead, &v, 5);
-        assert_eq!((switched.process.as_str(), switched.stage.as_str()), ("trade_show", "qualify"));
+        assert_eq!(
+            (switched.process.as_str(), switched.stage.as_str()),
+            ("trade_show", "qualify")
+        );
         assert_eq!(switched.checks, s.checks, "checks survive the switch");
         assert_eq!(switched.history.len(), 1, "same stage: no new history entry");
         // Back to the long one later: nothing was lost.
         let again = long.switch_to(&switched, Record::Lead, &v, 9);
         assert_eq!(again.checks["existing_account"], "true");
         // A stage the other process lacks falls back to its first stage for the record.
-        let in_develop = ProcessState { stage: "develop".into(), ..s };
-        assert_eq!(short.switch_to(&in_develop, Record::Opportunity, &v, 9).stage, "propose");
+        let in_develop = ProcessState {
+            stage: "develop".into(),
+            ..s
+        };
+        assert_eq!(
+            short.switch_to(&in_develop, Record::Opportunity, &v, 9).stage,
+            "propose"
+        );
         assert_eq!(default_for("Trade Show").key, "trade_show");
         assert_eq!(default_for("Web").key, "lead_to_opportunity");
     }
@@ -631,36 +842,74 @@ mod tests {
         let short = trade_show();
         let none = BTreeMap::new();
         let v = vals(&[("budget_amount", "90000")]);
-        assert_eq!(p.check_move(Some((&p, "qualify")), "develop", Record::Lead, &v, &none), Err(MoveError::NeedsOpportunity));
-        assert_eq!(p.check_move(Some((&p, "qualify")), "nowhere", Record::Lead, &v, &none), Err(MoveError::UnknownStage));
+        assert_eq!(
+            p.check_move(Some((&p, "qualify")), "develop", Record::Lead, &v, &none),
+            Err(MoveError::NeedsOpportunity)
+        );
+        assert_eq!(
+            p.check_move(Some((&p, "qualify")), "nowhere", Record::Lead, &v, &none),
+            Err(MoveError::UnknownStage)
+        );
         // Forward past Develop without its steps is refused with them listed; back is fine.
         assert_eq!(
             p.check_move(Some((&p, "develop")), "propose", Record::Opportunity, &v, &none),
-            Err(MoveError::Missing(vec!["Customer need".into(), "Proposed solution".into()]))
+            Err(MoveError::Missing(vec![
+                "Customer need".into(),
+                "Proposed solution".into()
+            ]))
         );
-        let full = vals(&[("budget_amount", "90000"), ("customer_need", "x"), ("proposed_solution", "y")]);
+        let full = vals(&[
+            ("budget_amount", "90000"),
+            ("customer_need", "x"),
+            ("proposed_solution", "y"),
+        ]);
         assert_eq!(
             p.check_move(Some((&p, "develop")), "propose", Record::Opportunity, &full, &none),
             Err(MoveError::Missing(vec!["Executive approval".into()])),
             "skipping the review stage is refused"
         );
         let approved = checks_from_text("review_approved");
-        assert_eq!(p.check_move(Some((&p, "develop")), "propose", Record::Opportunity, &full, &approved), Ok(()));
-        assert_eq!(p.check_move(Some((&p, "close")), "develop", Record::Opportunity, &v, &none), Ok(()));
+        assert_eq!(
+            p.check_move(Some((&p, "develop")), "propose", Record::Opportunity, &full, &approved),
+            Ok(())
+        );
+        assert_eq!(
+            p.check_move(Some((&p, "close")), "develop", Record::Opportunity, &v, &none),
+            Ok(())
+        );
         // Switching lands on the same stage; elsewhere is refused.
-        assert_eq!(short.check_move(Some((&p, "qualify")), "qualify", Record::Lead, &v, &none), Ok(()));
-        assert_eq!(short.check_move(Some((&p, "develop")), "close", Record::Opportunity, &v, &none), Err(MoveError::UnknownStage));
+        assert_eq!(
+            short.check_move(Some((&p, "qualify")), "qualify", Record::Lead, &v, &none),
+            Ok(())
+        );
+        assert_eq!(
+            short.check_move(Some((&p, "develop")), "close", Record::Opportunity, &v, &none),
+            Err(MoveError::UnknownStage)
+        );
         let mut retired = trade_show();
         retired.retired = true;
-        assert_eq!(retired.check_move(Some((&p, "qualify")), "qualify", Record::Lead, &v, &none), Err(MoveError::Retired));
-        assert_eq!(retired.check_move(Some((&retired, "qualify")), "qualify", Record::Lead, &v, &none), Ok(()), "records already in it go on");
-        assert_eq!(p.first_stage_for(Record::Opportunity, &v).map(|s| s.key.as_str()), Some("develop"));
+        assert_eq!(
+            retired.check_move(Some((&p, "qualify")), "qualify", Record::Lead, &v, &none),
+            Err(MoveError::Retired)
+        );
+        assert_eq!(
+            retired.check_move(Some((&retired, "qualify")), "qualify", Record::Lead, &v, &none),
+            Ok(()),
+            "records already in it go on"
+        );
+        assert_eq!(
+            p.first_stage_for(Record::Opportunity, &v).map(|s| s.key.as_str()),
+            Some("develop")
+        );
         assert_eq!(checks_to_text(&checks_from_text(" b,a,,a ")), "a,b");
     }
 
     #[test]
     fn definitions_are_validated_before_they_are_saved() {
-        let known = |f: &str| crate::domain::fields::spec(f).is_some() || ["customer_need", "proposed_solution", "decision_date"].contains(&f);
+        let known = |f: &str| {
+            crate::domain::fields::spec(f).is_some()
+                || ["customer_need", "proposed_solution", "decision_date"].contains(&f)
+        };
         assert_eq!(lead_to_opportunity().validate(known), Ok(()));
         assert_eq!(trade_show().validate(known), Ok(()));
         let mut bad = trade_show();
@@ -669,7 +918,10 @@ mod tests {
         bad.stages[1].steps[0].kind = StepKind::Field("shoe_size".into());
         let errors = bad.validate(known).unwrap_err();
         assert!(errors.iter().any(|e| e.contains("name")), "{errors:?}");
-        assert!(errors.iter().any(|e| e.contains("first stage must belong to the lead")), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains("first stage must belong to the lead")),
+            "{errors:?}"
+        );
         assert!(errors.iter().any(|e| e.contains("shoe_size")), "{errors:?}");
     }
 
@@ -678,7 +930,10 @@ mod tests {
         assert_eq!(key_from("Executive review", "stage", |_| false), "executive_review");
         assert_eq!(key_from("  Revisión técnica! ", "stage", |_| false), "revision_tecnica");
         assert_eq!(key_from("¿?", "stage", |_| false), "stage");
-        assert_eq!(key_from("Qualify", "stage", |k| k == "qualify" || k == "qualify_2"), "qualify_3");
+        assert_eq!(
+            key_from("Qualify", "stage", |k| k == "qualify" || k == "qualify_2"),
+            "qualify_3"
+        );
         let p = Process::blank("Partner deals", |k| k == "partner_deals");
         assert_eq!(p.key, "partner_deals_2");
         assert!(p.validate(is_step_field).is_ok(), "a blank process is valid as it is");
@@ -693,11 +948,24 @@ mod tests {
         assert!(is_step_field("budget_amount") && is_step_field("decision_date"));
         assert!(!is_step_field("stage") && !is_step_field("process_checks") && !is_step_field("closed_note"));
         let mut p = lead_to_opportunity();
-        p.stages[2].when = Some(Condition::All(vec![Condition::Compare { field: "shoe_size".into(), cmp: Cmp::Gt, value: "40".into() }]));
-        assert!(p.validate(is_step_field).unwrap_err().iter().any(|e| e.contains("unknown field")));
+        p.stages[2].when = Some(Condition::All(vec![Condition::Compare {
+            field: "shoe_size".into(),
+            cmp: Cmp::Gt,
+            value: "40".into(),
+        }]));
+        assert!(p
+            .validate(is_step_field)
+            .unwrap_err()
+            .iter()
+            .any(|e| e.contains("unknown field")));
         let mut p = trade_show();
-        p.stages.extend((0..20).map(|i| stage(&format!("s{i}"), "More", Record::Opportunity, vec![])));
-        assert!(p.validate(is_step_field).unwrap_err().iter().any(|e| e.contains("at most 20 stages")));
+        p.stages
+            .extend((0..20).map(|i| stage(&format!("s{i}"), "More", Record::Opportunity, vec![])));
+        assert!(p
+            .validate(is_step_field)
+            .unwrap_err()
+            .iter()
+            .any(|e| e.contains("at most 20 stages")));
     }
 
     #[test]

@@ -47,7 +47,11 @@ impl QualifyMode {
         }
     }
     pub fn parse(s: &str) -> QualifyMode {
-        if s == "choose" { QualifyMode::SellerChooses } else { QualifyMode::Automatic }
+        if s == "choose" {
+            QualifyMode::SellerChooses
+        } else {
+            QualifyMode::Automatic
+        }
     }
 }
 
@@ -83,7 +87,13 @@ impl std::fmt::Display for QualifyError {
 }
 
 /// Decides what qualifying does. `accounts` and `contacts` are the possible duplicates found.
-pub fn plan(state: LeadState, mode: QualifyMode, req: &QualifyRequest, accounts: &[Uuid], contacts: &[Uuid]) -> Result<Plan, QualifyError> {
+pub fn plan(
+    state: LeadState,
+    mode: QualifyMode,
+    req: &QualifyRequest,
+    accounts: &[Uuid],
+    contacts: &[Uuid],
+) -> Result<Plan, QualifyError> {
     if state != LeadState::Open {
         return Err(QualifyError::NotOpen);
     }
@@ -99,11 +109,19 @@ pub fn plan(state: LeadState, mode: QualifyMode, req: &QualifyRequest, accounts:
     let (account, contact) = match mode {
         QualifyMode::Automatic => (decide(req.account, accounts), decide(req.contact, contacts)),
         // Choosing mode: nothing is created unless asked for.
-        QualifyMode::SellerChooses => (decide(Some(req.account.unwrap_or(Pick::Skip)), accounts), decide(Some(req.contact.unwrap_or(Pick::Skip)), contacts)),
+        QualifyMode::SellerChooses => (
+            decide(Some(req.account.unwrap_or(Pick::Skip)), accounts),
+            decide(Some(req.contact.unwrap_or(Pick::Skip)), contacts),
+        ),
     };
-    let (Ok(account), Ok(contact)) = (account, contact) else { return Err(QualifyError::UnknownPick) };
+    let (Ok(account), Ok(contact)) = (account, contact) else {
+        return Err(QualifyError::UnknownPick);
+    };
     let (Some(account), Some(contact)) = (account, contact) else {
-        return Err(QualifyError::Choose { accounts: accounts.to_vec(), contacts: contacts.to_vec() });
+        return Err(QualifyError::Choose {
+            accounts: accounts.to_vec(),
+            contacts: contacts.to_vec(),
+        });
     };
     let opportunity = match mode {
         QualifyMode::Automatic => req.opportunity.unwrap_or(true),
@@ -112,7 +130,11 @@ pub fn plan(state: LeadState, mode: QualifyMode, req: &QualifyRequest, accounts:
     if opportunity && account == Pick::Skip && contact == Pick::Skip {
         return Err(QualifyError::OpportunityNeedsCustomer);
     }
-    Ok(Plan { account, contact, opportunity })
+    Ok(Plan {
+        account,
+        contact,
+        opportunity,
+    })
 }
 
 /// Why a lead is disqualified.
@@ -151,39 +173,95 @@ mod tests {
     use super::*;
 
     fn req(account: Option<Pick>, contact: Option<Pick>, opportunity: Option<bool>) -> QualifyRequest {
-        QualifyRequest { account, contact, opportunity }
+        QualifyRequest {
+            account,
+            contact,
+            opportunity,
+        }
     }
 
     #[test]
     fn automatic_mode_creates_all_three_unless_duplicates_need_a_choice() {
         let none = req(None, None, None);
-        assert_eq!(plan(LeadState::Open, QualifyMode::Automatic, &none, &[], &[]), Ok(Plan { account: Pick::New, contact: Pick::New, opportunity: true }));
+        assert_eq!(
+            plan(LeadState::Open, QualifyMode::Automatic, &none, &[], &[]),
+            Ok(Plan {
+                account: Pick::New,
+                contact: Pick::New,
+                opportunity: true
+            })
+        );
         let dup = Uuid::now_v7();
-        assert_eq!(plan(LeadState::Open, QualifyMode::Automatic, &none, &[dup], &[]), Err(QualifyError::Choose { accounts: vec![dup], contacts: vec![] }));
+        assert_eq!(
+            plan(LeadState::Open, QualifyMode::Automatic, &none, &[dup], &[]),
+            Err(QualifyError::Choose {
+                accounts: vec![dup],
+                contacts: vec![]
+            })
+        );
         let picked = req(Some(Pick::Existing(dup)), None, None);
-        assert_eq!(plan(LeadState::Open, QualifyMode::Automatic, &picked, &[dup], &[]).unwrap().account, Pick::Existing(dup));
+        assert_eq!(
+            plan(LeadState::Open, QualifyMode::Automatic, &picked, &[dup], &[])
+                .unwrap()
+                .account,
+            Pick::Existing(dup)
+        );
         let anyway = req(Some(Pick::New), None, None);
-        assert_eq!(plan(LeadState::Open, QualifyMode::Automatic, &anyway, &[dup], &[]).unwrap().account, Pick::New, "create anyway");
+        assert_eq!(
+            plan(LeadState::Open, QualifyMode::Automatic, &anyway, &[dup], &[])
+                .unwrap()
+                .account,
+            Pick::New,
+            "create anyway"
+        );
         let forged = req(Some(Pick::Existing(Uuid::now_v7())), None, None);
-        assert_eq!(plan(LeadState::Open, QualifyMode::Automatic, &forged, &[dup], &[]), Err(QualifyError::UnknownPick));
+        assert_eq!(
+            plan(LeadState::Open, QualifyMode::Automatic, &forged, &[dup], &[]),
+            Err(QualifyError::UnknownPick)
+        );
     }
 
     #[test]
     fn choosing_mode_creates_only_what_the_seller_asks() {
         let only_account = req(Some(Pick::New), None, None);
-        assert_eq!(plan(LeadState::Open, QualifyMode::SellerChooses, &only_account, &[], &[]), Ok(Plan { account: Pick::New, contact: Pick::Skip, opportunity: false }));
+        assert_eq!(
+            plan(LeadState::Open, QualifyMode::SellerChooses, &only_account, &[], &[]),
+            Ok(Plan {
+                account: Pick::New,
+                contact: Pick::Skip,
+                opportunity: false
+            })
+        );
         let opp_alone = req(None, None, Some(true));
-        assert_eq!(plan(LeadState::Open, QualifyMode::SellerChooses, &opp_alone, &[], &[]), Err(QualifyError::OpportunityNeedsCustomer));
+        assert_eq!(
+            plan(LeadState::Open, QualifyMode::SellerChooses, &opp_alone, &[], &[]),
+            Err(QualifyError::OpportunityNeedsCustomer)
+        );
         let nothing = req(None, None, None);
-        assert!(!plan(LeadState::Open, QualifyMode::SellerChooses, &nothing, &[], &[]).unwrap().opportunity, "qualified without an opportunity");
-        assert_eq!(plan(LeadState::Qualified, QualifyMode::Automatic, &nothing, &[], &[]), Err(QualifyError::NotOpen));
+        assert!(
+            !plan(LeadState::Open, QualifyMode::SellerChooses, &nothing, &[], &[])
+                .unwrap()
+                .opportunity,
+            "qualified without an opportunity"
+        );
+        assert_eq!(
+            plan(LeadState::Qualified, QualifyMode::Automatic, &nothing, &[], &[]),
+            Err(QualifyError::NotOpen)
+        );
     }
 
     #[test]
     fn disqualify_needs_a_reason_and_no_open_opportunity_and_reactivate_reopens() {
-        assert_eq!(check_disqualify(LeadState::Open, "cannot contact", false), Ok("Cannot Contact"));
-        assert!(check_disqualify(LeadState::Open, "bored", false).unwrap_err().contains("Choose a reason"));
-        assert!(check_disqualify(LeadState::Open, "Lost", true).unwrap_err().contains("open opportunity"));
+        assert_eq!(
+            check_disqualify(LeadState::Open, "cannot contact", false),
+            Ok("Cannot Contact")
+        );
+        assert!(check_disqualify(LeadState::Open, "bored", false)
+            .unwrap_err()
+            .contains("Choose a reason"));
+        assert!(check_disqualify(LeadState::Open, "Lost", true)
+            .unwrap_err()
+            .contains("open opportunity"));
         assert!(check_disqualify(LeadState::Disqualified, "Lost", false).is_err());
         assert!(check_reactivate(LeadState::Disqualified).is_ok());
         assert!(check_reactivate(LeadState::Open).is_err());

@@ -9,7 +9,15 @@ pub const PAGE_SIZE: i64 = 25;
 pub const COUNT_CAP: i64 = 1_000;
 pub const MAX_SEARCH_LEN: usize = 100;
 /// The status reasons a list filters by.
-const STATUSES: &[&str] = &["New", "Contacted", "Qualified", "Lost", "Cannot Contact", "No Longer Interested", "Canceled"];
+const STATUSES: &[&str] = &[
+    "New",
+    "Contacted",
+    "Qualified",
+    "Lost",
+    "Cannot Contact",
+    "No Longer Interested",
+    "Canceled",
+];
 /// The deepest page a list goes to (10,000 leads in): paging walks the index up to the page, so every
 /// request walks at most this far, and a page asked for far past the end cannot make the database walk a
 /// whole team of a hundred thousand to find it empty. Further on, a search or a filter finds faster.
@@ -62,8 +70,18 @@ pub enum SortKey {
 
 impl SortKey {
     pub const ALL: [SortKey; 13] = [
-        SortKey::Name, SortKey::Company, SortKey::Topic, SortKey::Status, SortKey::Source, SortKey::Rating,
-        SortKey::Owner, SortKey::Email, SortKey::City, SortKey::Budget, SortKey::Created, SortKey::Updated,
+        SortKey::Name,
+        SortKey::Company,
+        SortKey::Topic,
+        SortKey::Status,
+        SortKey::Source,
+        SortKey::Rating,
+        SortKey::Owner,
+        SortKey::Email,
+        SortKey::City,
+        SortKey::Budget,
+        SortKey::Created,
+        SortKey::Updated,
         SortKey::LastActivity,
     ];
     pub fn slug(self) -> &'static str {
@@ -139,23 +157,39 @@ impl LeadQuery {
     /// Reads a query from URL parameters via `get`.
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
         let pick = |name: &str, options: &[&str]| {
-            get(name).and_then(|v| options.iter().find(|o| o.eq_ignore_ascii_case(v.trim())).map(|o| o.to_string()))
+            get(name).and_then(|v| {
+                options
+                    .iter()
+                    .find(|o| o.eq_ignore_ascii_case(v.trim()))
+                    .map(|o| o.to_string())
+            })
         };
         let sort = get("sort").and_then(|s| SortKey::ALL.into_iter().find(|k| k.slug() == s));
         LeadQuery {
-            view: get("view").and_then(|v| View::ALL.into_iter().find(|x| x.slug() == v)).unwrap_or_default(),
-            q: get("q").map(|q| q.trim().chars().take(MAX_SEARCH_LEN).collect()).unwrap_or_default(),
+            view: get("view")
+                .and_then(|v| View::ALL.into_iter().find(|x| x.slug() == v))
+                .unwrap_or_default(),
+            q: get("q")
+                .map(|q| q.trim().chars().take(MAX_SEARCH_LEN).collect())
+                .unwrap_or_default(),
             status: pick("status", STATUSES).unwrap_or_default(),
             source: pick("source", super::fields::SOURCES).unwrap_or_default(),
             rating: pick("rating", super::fields::RATINGS).unwrap_or_default(),
-            owner: get("owner").and_then(|o| uuid::Uuid::parse_str(&o).ok()).map(|u| u.to_string()).unwrap_or_default(),
+            owner: get("owner")
+                .and_then(|o| uuid::Uuid::parse_str(&o).ok())
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
             desc: match get("dir").as_deref() {
                 Some("asc") => false,
                 Some("desc") => true,
                 _ => sort.is_none(),
             },
             sort: sort.unwrap_or_default(),
-            page: get("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).map(|p| p.min(MAX_PAGE)).unwrap_or(1),
+            page: get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .filter(|p| *p >= 1)
+                .map(|p| p.min(MAX_PAGE))
+                .unwrap_or(1),
         }
     }
 
@@ -166,14 +200,26 @@ impl LeadQuery {
         if self.q.len() > MAX_SEARCH_LEN || self.q.trim().len() != self.q.len() {
             self.q = self.q.trim().chars().take(MAX_SEARCH_LEN).collect();
         }
-        let canonical = |v: &str, options: &[&str]| options.iter().find(|o| o.eq_ignore_ascii_case(v.trim())).map(|o| o.to_string()).unwrap_or_default();
-        for (value, options) in [(&mut self.status, STATUSES), (&mut self.source, super::fields::SOURCES), (&mut self.rating, super::fields::RATINGS)] {
+        let canonical = |v: &str, options: &[&str]| {
+            options
+                .iter()
+                .find(|o| o.eq_ignore_ascii_case(v.trim()))
+                .map(|o| o.to_string())
+                .unwrap_or_default()
+        };
+        for (value, options) in [
+            (&mut self.status, STATUSES),
+            (&mut self.source, super::fields::SOURCES),
+            (&mut self.rating, super::fields::RATINGS),
+        ] {
             if !value.is_empty() {
                 *value = canonical(value, options);
             }
         }
         if !self.owner.is_empty() {
-            self.owner = uuid::Uuid::parse_str(&self.owner).map(|u| u.to_string()).unwrap_or_default();
+            self.owner = uuid::Uuid::parse_str(&self.owner)
+                .map(|u| u.to_string())
+                .unwrap_or_default();
         }
         self.page = self.page.clamp(1, MAX_PAGE);
         self
@@ -192,7 +238,13 @@ impl LeadQuery {
             encode_into(v, &mut out);
         };
         add("view", self.view.slug());
-        for (k, v) in [("q", &self.q), ("status", &self.status), ("source", &self.source), ("rating", &self.rating), ("owner", &self.owner)] {
+        for (k, v) in [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("source", &self.source),
+            ("rating", &self.rating),
+            ("owner", &self.owner),
+        ] {
             if !v.is_empty() {
                 add(k, v);
             }
@@ -209,12 +261,27 @@ impl LeadQuery {
 
     /// The same query sorted by `key`: a second click on the current column flips the direction.
     pub fn sorted_by(&self, key: SortKey) -> Self {
-        let desc = if self.sort == key { !self.desc } else { matches!(key, SortKey::Created | SortKey::Updated | SortKey::Budget | SortKey::LastActivity) };
-        LeadQuery { sort: key, desc, page: 1, ..self.clone() }
+        let desc = if self.sort == key {
+            !self.desc
+        } else {
+            matches!(
+                key,
+                SortKey::Created | SortKey::Updated | SortKey::Budget | SortKey::LastActivity
+            )
+        };
+        LeadQuery {
+            sort: key,
+            desc,
+            page: 1,
+            ..self.clone()
+        }
     }
 
     pub fn at_page(&self, page: i64) -> Self {
-        LeadQuery { page: page.clamp(1, MAX_PAGE), ..self.clone() }
+        LeadQuery {
+            page: page.clamp(1, MAX_PAGE),
+            ..self.clone()
+        }
     }
 
     /// The page, counting from 1 (a default query, page 0, is the first page), at most `MAX_PAGE`.
@@ -266,9 +333,20 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_url() {
-        let q = LeadQuery { view: View::Team, q: "café & co".into(), source: "Trade Show".into(), sort: SortKey::Company, desc: false, page: 3, ..Default::default() };
+        let q = LeadQuery {
+            view: View::Team,
+            q: "café & co".into(),
+            source: "Trade Show".into(),
+            sort: SortKey::Company,
+            desc: false,
+            page: 3,
+            ..Default::default()
+        };
         let s = q.to_query_string();
-        assert_eq!(s, "view=team&q=caf%C3%A9%20%26%20co&source=Trade%20Show&sort=company&dir=asc&page=3");
+        assert_eq!(
+            s,
+            "view=team&q=caf%C3%A9%20%26%20co&source=Trade%20Show&sort=company&dir=asc&page=3"
+        );
         let decoded: Vec<(String, String)> = s
             .split('&')
             .map(|p| {
@@ -282,7 +360,10 @@ mod tests {
 
     #[test]
     fn a_default_query_is_the_first_page() {
-        let q = LeadQuery { page: 0, ..LeadQuery::default() };
+        let q = LeadQuery {
+            page: 0,
+            ..LeadQuery::default()
+        };
         assert_eq!((q.page(), q.offset()), (1, 0));
         assert_eq!(LeadQuery::default().to_query_string(), "view=mine");
         assert_eq!(q.at_page(3).offset(), 50);
@@ -293,7 +374,11 @@ mod tests {
         let q = LeadQuery::default();
         assert_eq!(q.count_limit(), COUNT_CAP);
         assert_eq!(q.at_page(300).count_limit(), 300 * PAGE_SIZE);
-        assert_eq!(q.at_page(4000).count_limit(), MAX_PAGE * PAGE_SIZE, "never past the deepest page");
+        assert_eq!(
+            q.at_page(4000).count_limit(),
+            MAX_PAGE * PAGE_SIZE,
+            "never past the deepest page"
+        );
     }
 
     #[test]
@@ -311,18 +396,43 @@ mod tests {
         };
         let q = wild.sanitized();
         assert_eq!(q.q.chars().count(), MAX_SEARCH_LEN);
-        assert_eq!((q.status.as_str(), q.source.as_str(), q.owner.as_str()), ("", "Web", ""));
-        assert_eq!((q.view, q.sort, q.desc, q.page), (View::Team, SortKey::City, false, MAX_PAGE));
+        assert_eq!(
+            (q.status.as_str(), q.source.as_str(), q.owner.as_str()),
+            ("", "Web", "")
+        );
+        assert_eq!(
+            (q.view, q.sort, q.desc, q.page),
+            (View::Team, SortKey::City, false, MAX_PAGE)
+        );
         assert_eq!(q.offset(), (MAX_PAGE - 1) * PAGE_SIZE, "no overflow");
-        let negative = LeadQuery { page: i64::MIN, ..Default::default() };
+        let negative = LeadQuery {
+            page: i64::MIN,
+            ..Default::default()
+        };
         assert_eq!((negative.offset(), negative.sanitized().page), (0, 1));
-        let fine = LeadQuery { q: "café central".into(), status: "lost".into(), owner: uuid::Uuid::nil().to_string(), ..Default::default() };
-        assert_eq!(fine.clone().sanitized(), LeadQuery { status: "Lost".into(), ..fine }, "a query within its limits stays as it is");
+        let fine = LeadQuery {
+            q: "café central".into(),
+            status: "lost".into(),
+            owner: uuid::Uuid::nil().to_string(),
+            ..Default::default()
+        };
+        assert_eq!(
+            fine.clone().sanitized(),
+            LeadQuery {
+                status: "Lost".into(),
+                ..fine
+            },
+            "a query within its limits stays as it is"
+        );
     }
 
     #[test]
     fn sorting_flips_on_second_click_and_resets_page() {
-        let q = LeadQuery { page: 4, ..Default::default() }.sorted_by(SortKey::Name);
+        let q = LeadQuery {
+            page: 4,
+            ..Default::default()
+        }
+        .sorted_by(SortKey::Name);
         assert_eq!((q.sort, q.desc, q.page), (SortKey::Name, false, 1));
         assert!(q.sorted_by(SortKey::Name).desc);
     }

@@ -18,9 +18,17 @@ pub struct Limit {
 }
 
 /// One person's password: five tries, then 5 s, 10 s, ... up to 5 minutes.
-pub const PER_EMAIL: Limit = Limit { free_tries: 5, window_ms: 15 * 60 * 1000, max_wait_s: 300 };
+pub const PER_EMAIL: Limit = Limit {
+    free_tries: 5,
+    window_ms: 15 * 60 * 1000,
+    max_wait_s: 300,
+};
 /// One client address: room for a trade-show stand of sellers behind one address mistyping now and then.
-pub const PER_ADDRESS: Limit = Limit { free_tries: 30, window_ms: 15 * 60 * 1000, max_wait_s: 300 };
+pub const PER_ADDRESS: Limit = Limit {
+    free_tries: 30,
+    window_ms: 15 * 60 * 1000,
+    max_wait_s: 300,
+};
 
 /// The longest window of any limit: throttle rows older than this are forgotten and may be purged.
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -28,7 +36,11 @@ pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 impl Limit {
     /// The failure count that still counts at `now` (0 once the window has passed).
     pub fn live_failures(self, failures: i64, last_failure_at: i64, now: i64) -> i64 {
-        if now - last_failure_at > self.window_ms { 0 } else { failures }
+        if now - last_failure_at > self.window_ms {
+            0
+        } else {
+            failures
+        }
     }
 
     /// Seconds the key must wait before the next try, if any.
@@ -97,8 +109,14 @@ mod tests {
         assert_eq!(email_key("  Ana@Example.COM "), "email:ana@example.com");
         assert_eq!(address_key("203.0.113.7".parse().unwrap()), "addr:203.0.113.7");
         assert_eq!(address_key("::ffff:203.0.113.7".parse().unwrap()), "addr:203.0.113.7");
-        assert_eq!(address_key("2001:db8:1:2:aaaa::1".parse().unwrap()), address_key("2001:db8:1:2:bbbb::9".parse().unwrap()));
-        assert_eq!(address_key("2001:db8:1:2::1".parse().unwrap()), "addr:2001:db8:1:2::/64");
+        assert_eq!(
+            address_key("2001:db8:1:2:aaaa::1".parse().unwrap()),
+            address_key("2001:db8:1:2:bbbb::9".parse().unwrap())
+        );
+        assert_eq!(
+            address_key("2001:db8:1:2::1".parse().unwrap()),
+            "addr:2001:db8:1:2::/64"
+        );
     }
 
     #[test]

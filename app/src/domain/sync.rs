@@ -32,7 +32,9 @@ pub enum Outcome {
     /// Applied before (a retried push); nothing changed now.
     Duplicate,
     /// Refused for good (not allowed, invalid, the lead is gone): never retried.
-    Rejected { reason: String },
+    Rejected {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +110,12 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(client_id: Uuid) -> Self {
-        Outbox { client_id, next_seq: 1, waiting: Vec::new(), rejected: Vec::new() }
+        Outbox {
+            client_id,
+            next_seq: 1,
+            waiting: Vec::new(),
+            rejected: Vec::new(),
+        }
     }
 
     /// Queues a change and returns it; the caller stores the outbox before showing the change.
@@ -117,7 +124,13 @@ impl Outbox {
     }
 
     pub fn enqueue_for(&mut self, entity: Entity, record_id: Uuid, op: Op) -> Mutation {
-        let m = Mutation { entity, client_id: self.client_id, seq: self.next_seq, record_id, op };
+        let m = Mutation {
+            entity,
+            client_id: self.client_id,
+            seq: self.next_seq,
+            record_id,
+            op,
+        };
         self.next_seq += 1;
         self.waiting.push(m.clone());
         m
@@ -144,7 +157,12 @@ impl Outbox {
     /// After a pull: the mutations the server has finished leave the outbox, refused ones (even when the
     /// push answer was lost) move to `rejected`.
     pub fn settle(&mut self, last_applied: i64, rejected: &[(i64, String)]) {
-        self.record_outcomes(&rejected.iter().map(|(n, r)| (*n, Outcome::Rejected { reason: r.clone() })).collect::<Vec<_>>());
+        self.record_outcomes(
+            &rejected
+                .iter()
+                .map(|(n, r)| (*n, Outcome::Rejected { reason: r.clone() }))
+                .collect::<Vec<_>>(),
+        );
         self.waiting.retain(|m| m.seq > last_applied);
     }
 
@@ -166,7 +184,13 @@ pub struct Replica {
 
 impl Replica {
     pub fn request(&self, outbox: &Outbox) -> PullRequest {
-        PullRequest { client_id: outbox.client_id, cursor: self.cursor, resume: self.resume, extra: self.recent.clone(), first_waiting: outbox.first_waiting() }
+        PullRequest {
+            client_id: outbox.client_id,
+            cursor: self.cursor,
+            resume: self.resume,
+            extra: self.recent.clone(),
+            first_waiting: outbox.first_waiting(),
+        }
     }
 
     /// Takes in one pulled page; then `outbox.settle` keeps the view whole. A page that answers an older
@@ -205,13 +229,30 @@ impl Replica {
         let mut out: BTreeMap<Uuid, LocalLead> = self
             .leads
             .values()
-            .map(|l| (l.id, LocalLead { id: l.id, values: l.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect(), state: l.state.clone(), waiting: BTreeSet::new(), updated_at: l.updated_at }))
+            .map(|l| {
+                (
+                    l.id,
+                    LocalLead {
+                        id: l.id,
+                        values: l.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect(),
+                        state: l.state.clone(),
+                        waiting: BTreeSet::new(),
+                        updated_at: l.updated_at,
+                    },
+                )
+            })
             .collect();
         // Timeline items are shown by the timeline, not replayed onto leads.
         for m in outbox.waiting.iter().filter(|m| m.entity == Entity::Lead) {
             match &m.op {
                 Op::Create { fields } => {
-                    out.entry(m.record_id).or_insert_with(|| LocalLead { id: m.record_id, values: fields.clone(), state: "open".into(), waiting: fields.keys().cloned().collect(), updated_at: 0 });
+                    out.entry(m.record_id).or_insert_with(|| LocalLead {
+                        id: m.record_id,
+                        values: fields.clone(),
+                        state: "open".into(),
+                        waiting: fields.keys().cloned().collect(),
+                        updated_at: 0,
+                    });
                 }
                 Op::Update { changes } => {
                     if let Some(l) = out.get_mut(&m.record_id) {
@@ -252,7 +293,11 @@ impl Replica {
         let changes: Vec<FieldChange> = values
             .iter()
             .filter(|(k, v)| now.values.get(*k).map(String::as_str).unwrap_or("") != v.as_str())
-            .map(|(k, v)| FieldChange { field: k.clone(), value: v.clone(), base_version: base.map(|b| b.version_of(k)).unwrap_or(0) })
+            .map(|(k, v)| FieldChange {
+                field: k.clone(),
+                value: v.clone(),
+                base_version: base.map(|b| b.version_of(k)).unwrap_or(0),
+            })
             .collect();
         (!changes.is_empty()).then_some(Op::Update { changes })
     }
@@ -276,7 +321,9 @@ impl LocalLead {
 
     /// Search within the copy: every word must appear in name, company, email or topic.
     pub fn matches(&self, q: &str) -> bool {
-        let hay = ["first_name", "last_name", "company_name", "email", "topic"].map(|k| self.value(k).to_lowercase()).join(" ");
+        let hay = ["first_name", "last_name", "company_name", "email", "topic"]
+            .map(|k| self.value(k).to_lowercase())
+            .join(" ");
         q.to_lowercase().split_whitespace().all(|w| hay.contains(w))
     }
 }
@@ -286,11 +333,26 @@ mod tests {
     use super::*;
 
     fn copy(id: Uuid, version: i64, fields: &[(&str, &str, i64)]) -> LeadCopy {
-        LeadCopy { id, version, fields: fields.iter().map(|(k, v, n)| (k.to_string(), (v.to_string(), *n))).collect(), state: "open".into(), updated_at: 0 }
+        LeadCopy {
+            id,
+            version,
+            fields: fields
+                .iter()
+                .map(|(k, v, n)| (k.to_string(), (v.to_string(), *n)))
+                .collect(),
+            state: "open".into(),
+            updated_at: 0,
+        }
     }
 
     fn page(from: i64, leads: Vec<LeadCopy>, cursor: i64, last_applied: i64) -> PullPage {
-        PullPage { from: (from, None), leads, cursor, last_applied, ..Default::default() }
+        PullPage {
+            from: (from, None),
+            leads,
+            cursor,
+            last_applied,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -306,15 +368,34 @@ mod tests {
     fn waiting_edits_stay_on_top_of_pulled_data_until_the_server_has_them() {
         let id = Uuid::now_v7();
         let mut r = Replica::default();
-        r.apply(&page(0, vec![copy(id, 1, &[("topic", "Coffee", 1), ("city", "Lyon", 1)])], 10, 0));
+        r.apply(&page(
+            0,
+            vec![copy(id, 1, &[("topic", "Coffee", 1), ("city", "Lyon", 1)])],
+            10,
+            0,
+        ));
         let mut o = Outbox::new(Uuid::now_v7());
-        let op = r.edit(&o, id, &BTreeMap::from([("city".to_string(), "Paris".to_string()), ("topic".to_string(), "Coffee".to_string())])).unwrap();
+        let op = r
+            .edit(
+                &o,
+                id,
+                &BTreeMap::from([
+                    ("city".to_string(), "Paris".to_string()),
+                    ("topic".to_string(), "Coffee".to_string()),
+                ]),
+            )
+            .unwrap();
         let Op::Update { changes } = &op else { panic!() };
         assert_eq!(changes.len(), 1, "an unchanged field is not sent");
         assert_eq!(changes[0].base_version, 1);
         o.enqueue(id, op);
         // Someone else changes the topic; the pull brings it, the waiting city stays.
-        r.apply(&page(10, vec![copy(id, 2, &[("topic", "Espresso", 2), ("city", "Lyon", 1)])], 11, 0));
+        r.apply(&page(
+            10,
+            vec![copy(id, 2, &[("topic", "Espresso", 2), ("city", "Lyon", 1)])],
+            11,
+            0,
+        ));
         o.settle(0, &[]);
         let v = &r.view(&o)[&id];
         assert_eq!((v.value("topic"), v.value("city")), ("Espresso", "Paris"));
@@ -322,7 +403,12 @@ mod tests {
         // The push answers applied, but the view keeps Paris until a pull shows it.
         o.record_outcomes(&[(1, Outcome::Applied)]);
         assert_eq!(r.view(&o)[&id].value("city"), "Paris");
-        r.apply(&page(11, vec![copy(id, 3, &[("topic", "Espresso", 2), ("city", "Paris", 3)])], 12, 1));
+        r.apply(&page(
+            11,
+            vec![copy(id, 3, &[("topic", "Espresso", 2), ("city", "Paris", 3)])],
+            12,
+            1,
+        ));
         o.settle(1, &[]);
         assert!(o.waiting.is_empty());
         assert!(r.view(&o)[&id].waiting.is_empty());
@@ -332,7 +418,12 @@ mod tests {
     fn a_refused_mutation_is_kept_with_its_reason_and_not_resent() {
         let mut o = Outbox::new(Uuid::now_v7());
         o.enqueue(Uuid::now_v7(), Op::Delete);
-        o.record_outcomes(&[(1, Outcome::Rejected { reason: "Not allowed".into() })]);
+        o.record_outcomes(&[(
+            1,
+            Outcome::Rejected {
+                reason: "Not allowed".into(),
+            },
+        )]);
         assert!(o.batch().is_empty());
         assert_eq!(o.rejected[0].1, "Not allowed");
     }
@@ -354,9 +445,17 @@ mod tests {
         let mut r = Replica::default();
         let early = page(0, vec![copy(id, 1, &[("topic", "Old", 1)])], 20, 0);
         assert!(r.apply(&early));
-        assert!(r.apply(&PullPage { from: (20, None), removed: vec![id], cursor: 30, ..Default::default() }));
+        assert!(r.apply(&PullPage {
+            from: (20, None),
+            removed: vec![id],
+            cursor: 30,
+            ..Default::default()
+        }));
         assert!(!r.apply(&early), "the same answer again");
-        assert!(!r.apply(&page(20, vec![copy(id, 1, &[])], 25, 0)), "an answer to an older request");
+        assert!(
+            !r.apply(&page(20, vec![copy(id, 1, &[])], 25, 0)),
+            "an answer to an older request"
+        );
         assert!(r.leads.is_empty());
         assert_eq!(r.cursor, 30);
     }
@@ -366,7 +465,15 @@ mod tests {
         let r = Replica::default();
         let mut o = Outbox::new(Uuid::now_v7());
         let id = Uuid::now_v7();
-        o.enqueue(id, Op::Create { fields: BTreeMap::from([("last_name".into(), "García".into()), ("company_name".into(), "Hotel Sol".into())]) });
+        o.enqueue(
+            id,
+            Op::Create {
+                fields: BTreeMap::from([
+                    ("last_name".into(), "García".into()),
+                    ("company_name".into(), "Hotel Sol".into()),
+                ]),
+            },
+        );
         let v = r.view(&o);
         assert!(v[&id].matches("garcía hotel"));
         assert!(!v[&id].matches("lyon"));
@@ -376,8 +483,18 @@ mod tests {
     fn a_fresh_copy_stops_at_its_bound() {
         let mut r = Replica::default();
         let leads: Vec<LeadCopy> = (0..MAX_COPY).map(|_| copy(Uuid::now_v7(), 1, &[])).collect();
-        assert!(r.apply(&PullPage { leads, cursor: 7, resume: Some(Uuid::now_v7()), more: true, ..Default::default() }));
-        assert_eq!((r.resume, r.cursor), (None, 7), "no more snapshot pages; the feed takes over");
+        assert!(r.apply(&PullPage {
+            leads,
+            cursor: 7,
+            resume: Some(Uuid::now_v7()),
+            more: true,
+            ..Default::default()
+        }));
+        assert_eq!(
+            (r.resume, r.cursor),
+            (None, 7),
+            "no more snapshot pages; the feed takes over"
+        );
     }
 
     #[test]

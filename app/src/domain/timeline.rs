@@ -27,8 +27,15 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 7] =
-        [ItemKind::PhoneCall, ItemKind::Appointment, ItemKind::Task, ItemKind::Email, ItemKind::Note, ItemKind::Post, ItemKind::Event];
+    pub const ALL: [ItemKind; 7] = [
+        ItemKind::PhoneCall,
+        ItemKind::Appointment,
+        ItemKind::Task,
+        ItemKind::Email,
+        ItemKind::Note,
+        ItemKind::Post,
+        ItemKind::Event,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             ItemKind::PhoneCall => "phone_call",
@@ -56,7 +63,10 @@ impl ItemKind {
     }
     /// Activities have a status (open, completed, canceled); notes and posts do not.
     pub fn is_activity(self) -> bool {
-        matches!(self, ItemKind::PhoneCall | ItemKind::Appointment | ItemKind::Task | ItemKind::Email)
+        matches!(
+            self,
+            ItemKind::PhoneCall | ItemKind::Appointment | ItemKind::Task | ItemKind::Email
+        )
     }
     /// The fields a person fills in for this kind, besides subject and body.
     pub fn detail_fields(self) -> &'static [&'static str] {
@@ -95,7 +105,9 @@ impl Status {
         }
     }
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Open, Status::Completed, Status::Canceled].into_iter().find(|x| x.as_str() == s.trim())
+        [Status::Open, Status::Completed, Status::Canceled]
+            .into_iter()
+            .find(|x| x.as_str() == s.trim())
     }
 }
 
@@ -115,7 +127,10 @@ fn text(errors: &mut Vec<FieldError>, key: &str, v: &str, max: usize, required: 
     let v = v.trim();
     let n = v.chars().count();
     if n > max {
-        errors.push(FieldError::new(key, format!("At most {max} characters (this has {n}).")));
+        errors.push(FieldError::new(
+            key,
+            format!("At most {max} characters (this has {n})."),
+        ));
     } else if required && v.is_empty() {
         errors.push(FieldError::new(key, "Required."));
     } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
@@ -178,18 +193,32 @@ pub fn check_new(fields: &BTreeMap<String, String>) -> Result<Draft, Vec<FieldEr
     }
     let kind = ItemKind::parse(get("kind")).filter(|k| *k != ItemKind::Event);
     let Some(kind) = kind else {
-        errors.push(FieldError::new("kind", "Choose what to log: phone call, appointment, task, email, note or post."));
+        errors.push(FieldError::new(
+            "kind",
+            "Choose what to log: phone call, appointment, task, email, note or post.",
+        ));
         return Err(errors);
     };
     for key in fields.keys() {
-        let known = ["lead_id", "kind", "subject", "body", "status"].contains(&key.as_str()) || kind.detail_fields().contains(&key.as_str());
+        let known = ["lead_id", "kind", "subject", "body", "status"].contains(&key.as_str())
+            || kind.detail_fields().contains(&key.as_str());
         if !known {
             errors.push(FieldError::new(key, "Unknown field."));
         }
     }
     let subject_required = kind.is_activity();
-    let subject = if kind.is_activity() { text(&mut errors, "subject", get("subject"), MAX_SUBJECT, subject_required) } else { String::new() };
-    let body = text(&mut errors, "body", get("body"), MAX_TEXT, matches!(kind, ItemKind::Post | ItemKind::Note) && get("attachment_id").trim().is_empty());
+    let subject = if kind.is_activity() {
+        text(&mut errors, "subject", get("subject"), MAX_SUBJECT, subject_required)
+    } else {
+        String::new()
+    };
+    let body = text(
+        &mut errors,
+        "body",
+        get("body"),
+        MAX_TEXT,
+        matches!(kind, ItemKind::Post | ItemKind::Note) && get("attachment_id").trim().is_empty(),
+    );
     let status = if kind.is_activity() {
         let s = get("status");
         match s.trim() {
@@ -209,7 +238,16 @@ pub fn check_new(fields: &BTreeMap<String, String>) -> Result<Draft, Vec<FieldEr
     let mut parent_id = None;
     match kind {
         ItemKind::PhoneCall => {
-            details.insert("direction".into(), choice(&mut errors, "direction", get("direction"), &["outgoing", "incoming"], "outgoing"));
+            details.insert(
+                "direction".into(),
+                choice(
+                    &mut errors,
+                    "direction",
+                    get("direction"),
+                    &["outgoing", "incoming"],
+                    "outgoing",
+                ),
+            );
             details.insert("phone".into(), text(&mut errors, "phone", get("phone"), 50, false));
             let d = get("duration").trim();
             if !d.is_empty() {
@@ -220,7 +258,10 @@ pub fn check_new(fields: &BTreeMap<String, String>) -> Result<Draft, Vec<FieldEr
                     _ => errors.push(FieldError::new("duration", "Minutes, a whole number up to 1440.")),
                 }
             }
-            details.insert("outcome".into(), text(&mut errors, "outcome", get("outcome"), MAX_SHORT, false));
+            details.insert(
+                "outcome".into(),
+                text(&mut errors, "outcome", get("outcome"), MAX_SHORT, false),
+            );
         }
         ItemKind::Appointment => {
             let start = millis(&mut errors, "start", get("start"), true);
@@ -236,7 +277,10 @@ pub fn check_new(fields: &BTreeMap<String, String>) -> Result<Draft, Vec<FieldEr
             if let Some(e) = end {
                 details.insert("end".into(), e.to_string());
             }
-            details.insert("location".into(), text(&mut errors, "location", get("location"), MAX_SHORT, false));
+            details.insert(
+                "location".into(),
+                text(&mut errors, "location", get("location"), MAX_SHORT, false),
+            );
             details.insert("required".into(), ids(&mut errors, "required", get("required")));
             details.insert("optional".into(), ids(&mut errors, "optional", get("optional")));
         }
@@ -244,10 +288,28 @@ pub fn check_new(fields: &BTreeMap<String, String>) -> Result<Draft, Vec<FieldEr
             if let Some(d) = millis(&mut errors, "due", get("due"), false) {
                 details.insert("due".into(), d.to_string());
             }
-            details.insert("priority".into(), choice(&mut errors, "priority", get("priority"), &["low", "normal", "high"], "normal"));
+            details.insert(
+                "priority".into(),
+                choice(
+                    &mut errors,
+                    "priority",
+                    get("priority"),
+                    &["low", "normal", "high"],
+                    "normal",
+                ),
+            );
         }
         ItemKind::Email => {
-            details.insert("direction".into(), choice(&mut errors, "direction", get("direction"), &["outgoing", "incoming"], "outgoing"));
+            details.insert(
+                "direction".into(),
+                choice(
+                    &mut errors,
+                    "direction",
+                    get("direction"),
+                    &["outgoing", "incoming"],
+                    "outgoing",
+                ),
+            );
             details.insert("from".into(), text(&mut errors, "from", get("from"), MAX_SHORT, false));
             details.insert("to".into(), text(&mut errors, "to", get("to"), MAX_SHORT, false));
         }
@@ -258,7 +320,10 @@ pub fn check_new(fields: &BTreeMap<String, String>) -> Result<Draft, Vec<FieldEr
                     Ok(id) => {
                         details.insert("attachment_id".into(), id.to_string());
                     }
-                    Err(_) => errors.push(FieldError::new("attachment_id", "The attached file is missing; attach it again.")),
+                    Err(_) => errors.push(FieldError::new(
+                        "attachment_id",
+                        "The attached file is missing; attach it again.",
+                    )),
                 }
             }
         }
@@ -275,13 +340,24 @@ pub fn check_new(fields: &BTreeMap<String, String>) -> Result<Draft, Vec<FieldEr
     }
     details.retain(|_, v| !v.is_empty());
     match (errors.is_empty(), lead_id) {
-        (true, Some(lead_id)) => Ok(Draft { lead_id, kind, parent_id, status, subject, body, details }),
+        (true, Some(lead_id)) => Ok(Draft {
+            lead_id,
+            kind,
+            parent_id,
+            status,
+            subject,
+            body,
+            details,
+        }),
         _ => Err(errors),
     }
 }
 
 /// What an edit of an existing item may change, checked. Only `status` (activities), `subject` and `body`.
-pub fn check_edit(kind: ItemKind, changes: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+pub fn check_edit(
+    kind: ItemKind,
+    changes: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut out = BTreeMap::new();
     for (k, v) in changes {
@@ -296,7 +372,10 @@ pub fn check_edit(kind: ItemKind, changes: &BTreeMap<String, String>) -> Result<
                 out.insert(k.clone(), text(&mut errors, k, v, MAX_SUBJECT, true));
             }
             "body" if kind != ItemKind::Event => {
-                out.insert(k.clone(), text(&mut errors, k, v, MAX_TEXT, matches!(kind, ItemKind::Post)));
+                out.insert(
+                    k.clone(),
+                    text(&mut errors, k, v, MAX_TEXT, matches!(kind, ItemKind::Post)),
+                );
             }
             _ => errors.push(FieldError::new(k, "This cannot be changed here.")),
         }
@@ -311,7 +390,13 @@ pub fn check_edit(kind: ItemKind, changes: &BTreeMap<String, String>) -> Result<
 /// Who may do what to an item, given that they can read its lead (nobody else sees it at all).
 /// Notes and posts are their author's to edit or delete; an activity's status may be changed by its
 /// author or by anyone who may edit the lead; the app's own events are never edited.
-pub fn may_edit(kind: ItemKind, author: Option<Uuid>, me: Uuid, can_edit_lead: bool, changes_status_only: bool) -> bool {
+pub fn may_edit(
+    kind: ItemKind,
+    author: Option<Uuid>,
+    me: Uuid,
+    can_edit_lead: bool,
+    changes_status_only: bool,
+) -> bool {
     match kind {
         ItemKind::Event => false,
         ItemKind::Note | ItemKind::Post => author == Some(me),
@@ -340,11 +425,21 @@ impl Filter {
                 kinds.push(*k);
             }
         }
-        Filter { kinds, status: self.status, from: self.from, to: self.to, q: self.q.trim().chars().take(super::query::MAX_SEARCH_LEN).collect() }
+        Filter {
+            kinds,
+            status: self.status,
+            from: self.from,
+            to: self.to,
+            q: self.q.trim().chars().take(super::query::MAX_SEARCH_LEN).collect(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.kinds.is_empty() && self.status.is_none() && self.from.is_none() && self.to.is_none() && self.q.trim().is_empty()
+        self.kinds.is_empty()
+            && self.status.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.q.trim().is_empty()
     }
     pub fn shows(&self, kind: ItemKind) -> bool {
         self.kinds.is_empty() || self.kinds.contains(&kind)
@@ -420,7 +515,9 @@ pub fn pieces(body: &str, mentioned: &[(Uuid, String)]) -> Vec<Piece> {
                 let hit = mentioned
                     .iter()
                     .filter(|(_, n)| {
-                        after.get(..n.len()).is_some_and(|s| s.eq_ignore_ascii_case(n) || s.to_lowercase() == n.to_lowercase())
+                        after
+                            .get(..n.len())
+                            .is_some_and(|s| s.eq_ignore_ascii_case(n) || s.to_lowercase() == n.to_lowercase())
                             && after[n.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
                     })
                     .max_by_key(|(_, n)| n.len());
@@ -428,7 +525,10 @@ pub fn pieces(body: &str, mentioned: &[(Uuid, String)]) -> Vec<Piece> {
                     if !plain.is_empty() {
                         out.push(Piece::Text(std::mem::take(&mut plain)));
                     }
-                    out.push(Piece::Mention { id: *id, name: name.clone() });
+                    out.push(Piece::Mention {
+                        id: *id,
+                        name: name.clone(),
+                    });
                     rest = &after[name.len()..];
                     continue;
                 }
@@ -450,7 +550,8 @@ pub fn mention_prefix(text: &str) -> Option<&str> {
     let after = &text[at + 1..];
     let before_ok = text[..at].chars().next_back().is_none_or(char::is_whitespace);
     // Names have at most one space typed so far ("@Ana Ma"); a line break ends the mention.
-    (before_ok && !after.contains('\n') && after.matches(' ').count() <= 1 && after.chars().count() <= 40).then_some(after)
+    (before_ok && !after.contains('\n') && after.matches(' ').count() <= 1 && after.chars().count() <= 40)
+        .then_some(after)
 }
 
 /// Replaces the `@prefix` being typed with the chosen person's full name.
@@ -467,10 +568,20 @@ pub fn event_text(details: &BTreeMap<String, String>, name_of: impl Fn(&str) -> 
     match get("event") {
         "created" => "Lead created.".into(),
         "owner" => format!("Owner changed from {} to {}.", name_of(get("from")), name_of(get("to"))),
-        "status" => format!("Status changed from {} to {}.", or_none(get("from")), or_none(get("to"))),
+        "status" => format!(
+            "Status changed from {} to {}.",
+            or_none(get("from")),
+            or_none(get("to"))
+        ),
         "stage" => format!("Stage moved from {} to {}.", or_none(get("from")), or_none(get("to"))),
-        "process" => format!("Process switched from {} to {}.", or_none(get("from")), or_none(get("to"))),
-        "qualified" if details.contains_key("opportunity") => "Qualified: account, contact and opportunity are ready.".into(),
+        "process" => format!(
+            "Process switched from {} to {}.",
+            or_none(get("from")),
+            or_none(get("to"))
+        ),
+        "qualified" if details.contains_key("opportunity") => {
+            "Qualified: account, contact and opportunity are ready.".into()
+        }
         "qualified" => "Qualified, without an opportunity.".into(),
         "disqualified" if get("note").is_empty() => format!("Disqualified: {}.", get("reason")),
         "disqualified" => format!("Disqualified: {}. {}", get("reason"), get("note")),
@@ -501,38 +612,100 @@ mod tests {
 
     #[test]
     fn a_phone_call_is_checked_and_normalised() {
-        let d = check_new(&fields(&[("lead_id", LEAD), ("kind", "phone_call"), ("subject", " Intro call "), ("direction", "Incoming"), ("duration", "15"), ("body", "Line 1\r\nLine 2")])).unwrap();
+        let d = check_new(&fields(&[
+            ("lead_id", LEAD),
+            ("kind", "phone_call"),
+            ("subject", " Intro call "),
+            ("direction", "Incoming"),
+            ("duration", "15"),
+            ("body", "Line 1\r\nLine 2"),
+        ]))
+        .unwrap();
         assert_eq!(d.kind, ItemKind::PhoneCall);
         assert_eq!(d.status, Some(Status::Open));
         assert_eq!(d.subject, "Intro call");
         assert_eq!(d.body, "Line 1\nLine 2");
         assert_eq!(d.details["direction"], "incoming");
         assert_eq!(d.details["duration"], "15");
-        let e = check_new(&fields(&[("lead_id", LEAD), ("kind", "phone_call"), ("duration", "many")])).unwrap_err();
+        let e = check_new(&fields(&[
+            ("lead_id", LEAD),
+            ("kind", "phone_call"),
+            ("duration", "many"),
+        ]))
+        .unwrap_err();
         let keys: Vec<_> = e.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(keys, ["subject", "duration"]);
     }
 
     #[test]
     fn appointments_need_a_start_and_cannot_end_before_it() {
-        let e = check_new(&fields(&[("lead_id", LEAD), ("kind", "appointment"), ("subject", "Visit")])).unwrap_err();
+        let e = check_new(&fields(&[
+            ("lead_id", LEAD),
+            ("kind", "appointment"),
+            ("subject", "Visit"),
+        ]))
+        .unwrap_err();
         assert_eq!(e[0].field, "start");
-        let e = check_new(&fields(&[("lead_id", LEAD), ("kind", "appointment"), ("subject", "Visit"), ("start", "2000"), ("end", "1000")])).unwrap_err();
+        let e = check_new(&fields(&[
+            ("lead_id", LEAD),
+            ("kind", "appointment"),
+            ("subject", "Visit"),
+            ("start", "2000"),
+            ("end", "1000"),
+        ]))
+        .unwrap_err();
         assert_eq!(e[0].field, "end");
         let other = Uuid::now_v7();
-        let d = check_new(&fields(&[("lead_id", LEAD), ("kind", "appointment"), ("subject", "Visit"), ("start", "1000"), ("end", "2000"), ("required", &format!("{other}, {other}"))])).unwrap();
+        let d = check_new(&fields(&[
+            ("lead_id", LEAD),
+            ("kind", "appointment"),
+            ("subject", "Visit"),
+            ("start", "1000"),
+            ("end", "2000"),
+            ("required", &format!("{other}, {other}")),
+        ]))
+        .unwrap();
         assert_eq!(d.details["required"], other.to_string(), "attendees are deduplicated");
     }
 
     #[test]
     fn posts_and_notes_need_text_and_unknown_or_app_only_things_are_refused() {
-        assert_eq!(check_new(&fields(&[("lead_id", LEAD), ("kind", "post"), ("body", "  ")])).unwrap_err()[0].field, "body");
-        assert!(check_new(&fields(&[("lead_id", LEAD), ("kind", "event"), ("body", "x")])).is_err(), "people cannot write the app's events");
-        assert_eq!(check_new(&fields(&[("lead_id", LEAD), ("kind", "post"), ("body", "x"), ("colour", "red")])).unwrap_err()[0].field, "colour");
-        assert_eq!(check_new(&fields(&[("lead_id", "nope"), ("kind", "post"), ("body", "x")])).unwrap_err()[0].field, "lead_id");
+        assert_eq!(
+            check_new(&fields(&[("lead_id", LEAD), ("kind", "post"), ("body", "  ")])).unwrap_err()[0].field,
+            "body"
+        );
+        assert!(
+            check_new(&fields(&[("lead_id", LEAD), ("kind", "event"), ("body", "x")])).is_err(),
+            "people cannot write the app's events"
+        );
+        assert_eq!(
+            check_new(&fields(&[
+                ("lead_id", LEAD),
+                ("kind", "post"),
+                ("body", "x"),
+                ("colour", "red")
+            ]))
+            .unwrap_err()[0]
+                .field,
+            "colour"
+        );
+        assert_eq!(
+            check_new(&fields(&[("lead_id", "nope"), ("kind", "post"), ("body", "x")])).unwrap_err()[0].field,
+            "lead_id"
+        );
         let long = "x".repeat(MAX_TEXT + 1);
-        assert!(check_new(&fields(&[("lead_id", LEAD), ("kind", "note"), ("body", &long)])).unwrap_err()[0].message.contains("At most"));
-        let reply = check_new(&fields(&[("lead_id", LEAD), ("kind", "post"), ("body", "Yes"), ("parent_id", LEAD)])).unwrap();
+        assert!(
+            check_new(&fields(&[("lead_id", LEAD), ("kind", "note"), ("body", &long)])).unwrap_err()[0]
+                .message
+                .contains("At most")
+        );
+        let reply = check_new(&fields(&[
+            ("lead_id", LEAD),
+            ("kind", "post"),
+            ("body", "Yes"),
+            ("parent_id", LEAD),
+        ]))
+        .unwrap();
         assert_eq!(reply.parent_id.map(|p| p.to_string()).as_deref(), Some(LEAD));
     }
 
@@ -545,8 +718,14 @@ mod tests {
         let me = Uuid::now_v7();
         let other = Uuid::now_v7();
         assert!(may_edit(ItemKind::Post, Some(me), me, false, false));
-        assert!(!may_edit(ItemKind::Post, Some(other), me, true, false), "a manager does not edit someone's post");
-        assert!(may_edit(ItemKind::Task, Some(other), me, true, true), "a lead's editor completes a colleague's task");
+        assert!(
+            !may_edit(ItemKind::Post, Some(other), me, true, false),
+            "a manager does not edit someone's post"
+        );
+        assert!(
+            may_edit(ItemKind::Task, Some(other), me, true, true),
+            "a lead's editor completes a colleague's task"
+        );
         assert!(!may_edit(ItemKind::Task, Some(other), me, false, true));
         assert!(!may_edit(ItemKind::Event, None, me, true, true));
     }
@@ -563,7 +742,10 @@ mod tests {
     #[test]
     fn text_is_split_into_text_links_mentions_and_breaks() {
         let ana = Uuid::now_v7();
-        let p = pieces("<script>x</script> see https://example.com/a.\n@Ana ok", &[(ana, "Ana".into())]);
+        let p = pieces(
+            "<script>x</script> see https://example.com/a.\n@Ana ok",
+            &[(ana, "Ana".into())],
+        );
         assert_eq!(
             p,
             vec![
@@ -571,7 +753,10 @@ mod tests {
                 Piece::Link("https://example.com/a".into()),
                 Piece::Text(".".into()),
                 Piece::Break,
-                Piece::Mention { id: ana, name: "Ana".into() },
+                Piece::Mention {
+                    id: ana,
+                    name: "Ana".into()
+                },
                 Piece::Text(" ok".into()),
             ]
         );
@@ -581,7 +766,13 @@ mod tests {
     fn events_read_as_sentences() {
         let d = fields(&[("event", "owner"), ("from", "a"), ("to", "b")]);
         assert_eq!(event_text(&d, |id| id.to_uppercase()), "Owner changed from A to B.");
-        assert_eq!(event_text(&fields(&[("event", "status"), ("from", "New"), ("to", "Contacted")]), |x| x.into()), "Status changed from New to Contacted.");
+        assert_eq!(
+            event_text(
+                &fields(&[("event", "status"), ("from", "New"), ("to", "Contacted")]),
+                |x| x.into()
+            ),
+            "Status changed from New to Contacted."
+        );
     }
 
     #[test]
@@ -589,6 +780,9 @@ mod tests {
         assert_eq!(mention_prefix("Has anyone @Jav"), Some("Jav"));
         assert_eq!(mention_prefix("mail me@x"), None);
         assert_eq!(mention_prefix("@"), Some(""));
-        assert_eq!(complete_mention("Has anyone @Jav", "Javier Ruiz"), "Has anyone @Javier Ruiz ");
+        assert_eq!(
+            complete_mention("Has anyone @Jav", "Javier Ruiz"),
+            "Has anyone @Javier Ruiz "
+        );
     }
 }

@@ -13,7 +13,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_string(), message: message.into() }
+        Self {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -25,9 +28,15 @@ pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<String, String> {
         return Err(format!("At most {} characters (this has {chars}).", spec.max_len));
     }
     if v.is_empty() {
-        return if spec.required { Err("Required.".into()) } else { Ok(String::new()) };
+        return if spec.required {
+            Err("Required.".into())
+        } else {
+            Ok(String::new())
+        };
     }
-    if v.chars().any(|c| c.is_control() && !(spec.kind == Kind::LongText && (c == '\n' || c == '\r' || c == '\t'))) {
+    if v.chars()
+        .any(|c| c.is_control() && !(spec.kind == Kind::LongText && (c == '\n' || c == '\r' || c == '\t')))
+    {
         return Err("Contains characters that cannot be stored here.".into());
     }
     match spec.kind {
@@ -47,11 +56,16 @@ pub fn normalize(spec: &FieldSpec, raw: &str) -> Result<String, String> {
             .find(|o| o.eq_ignore_ascii_case(v))
             .map(|o| o.to_string())
             .ok_or_else(|| format!("Choose one of: {}.", options.join(", "))),
-        Kind::User => uuid::Uuid::parse_str(v).map(|u| u.to_string()).map_err(|_| "Choose a user from the list.".into()),
+        Kind::User => uuid::Uuid::parse_str(v)
+            .map(|u| u.to_string())
+            .map_err(|_| "Choose a user from the list.".into()),
         Kind::Date => date(v).map(|()| v.to_string()),
         Kind::Keys => {
             let mut keys: Vec<&str> = v.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
-            if keys.iter().any(|k| !k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')) {
+            if keys.iter().any(|k| {
+                !k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            }) {
                 return Err("Only step keys (a-z, 0-9, _) separated by commas.".into());
             }
             keys.sort_unstable();
@@ -69,7 +83,11 @@ fn date(v: &str) -> Result<(), String> {
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return Err(bad());
     }
-    let (y, m, d): (u32, u32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    let (y, m, d): (u32, u32, u32) = (
+        y.parse().map_err(|_| bad())?,
+        m.parse().map_err(|_| bad())?,
+        d.parse().map_err(|_| bad())?,
+    );
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -99,7 +117,11 @@ pub fn normalize_all(raw: &BTreeMap<String, String>) -> Result<BTreeMap<String, 
             },
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// For a new lead: every required field must be present.
@@ -113,9 +135,17 @@ pub fn check_required(values: &BTreeMap<String, String>) -> Vec<FieldError> {
 
 fn email(v: &str) -> Result<(), String> {
     let bad = || Err("Enter an email address like name@example.com.".to_string());
-    let Some((local, domain)) = v.rsplit_once('@') else { return bad() };
+    let Some((local, domain)) = v.rsplit_once('@') else {
+        return bad();
+    };
     let ok_chars = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c == '@' || c == ',' || c == ';');
-    if !ok_chars(local) || !ok_chars(domain) || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+    if !ok_chars(local)
+        || !ok_chars(domain)
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+    {
         return bad();
     }
     Ok(())
@@ -124,11 +154,18 @@ fn email(v: &str) -> Result<(), String> {
 fn phone(v: &str) -> Result<(), String> {
     let digits = v.chars().filter(char::is_ascii_digit).count();
     let allowed = v.chars().all(|c| c.is_ascii_digit() || " +-()./x".contains(c));
-    if allowed && digits >= 3 { Ok(()) } else { Err("Enter a phone number: digits, spaces and + - ( ) only.".into()) }
+    if allowed && digits >= 3 {
+        Ok(())
+    } else {
+        Err("Enter a phone number: digits, spaces and + - ( ) only.".into())
+    }
 }
 
 fn url(v: &str) -> Result<(), String> {
-    let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://")).unwrap_or(v);
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))
+        .unwrap_or(v);
     let host = rest.split('/').next().unwrap_or("");
     if host.contains('.') && !v.chars().any(char::is_whitespace) && !host.starts_with('.') {
         Ok(())
@@ -138,7 +175,10 @@ fn url(v: &str) -> Result<(), String> {
 }
 
 fn int(v: &str, max: i64) -> Result<i64, String> {
-    let cleaned: String = v.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '.' | ',' | '\'')).collect();
+    let cleaned: String = v
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '.' | ',' | '\''))
+        .collect();
     let msg = || format!("Enter a whole number from 0 to {max}.");
     if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit()) {
         return Err(msg());
@@ -152,7 +192,10 @@ const MAX_CENTS: i64 = 100_000_000_000_000;
 /// Parses amounts as people type them in English or Spanish: `12500`, `12,500.50`, `12.500,50`, `€ 99,9`.
 pub fn money_cents(v: &str) -> Result<i64, String> {
     let msg = || "Enter an amount like 12500 or 12,500.50.".to_string();
-    let s: String = v.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '€' | '$' | '£' | '\'')).collect();
+    let s: String = v
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '€' | '$' | '£' | '\''))
+        .collect();
     if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
         return Err(msg());
     }
@@ -170,7 +213,11 @@ pub fn money_cents(v: &str) -> Result<i64, String> {
         return Err("At most two decimals.".into());
     }
     let whole: String = whole.chars().filter(char::is_ascii_digit).collect();
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| msg())? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| msg())?
+    };
     let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| msg())?;
     whole
         .checked_mul(100)
@@ -204,7 +251,15 @@ mod tests {
     #[test]
     fn emails() {
         assert!(n("email", "ana.garcia@cafes.es").is_ok());
-        for bad in ["ana", "ana@", "@cafes.es", "ana@cafes", "ana garcia@cafes.es", "a@b@c.es", "ana@.es"] {
+        for bad in [
+            "ana",
+            "ana@",
+            "@cafes.es",
+            "ana@cafes",
+            "ana garcia@cafes.es",
+            "a@b@c.es",
+            "ana@.es",
+        ] {
             assert!(n("email", bad).is_err(), "{bad}");
         }
     }

@@ -12,7 +12,15 @@ use leptos::server_fn::ServerFn;
 pub fn AccountPage() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
     let change = ServerAction::<ChangePassword>::new();
-    let err = move |k: &'static str| Signal::derive(move || change.value().get().and_then(|r| r.err()).and_then(|e| e.field_error(k)));
+    let err = move |k: &'static str| {
+        Signal::derive(move || {
+            change
+                .value()
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.field_error(k))
+        })
+    };
     view! {
         <h1>"Your account"</h1>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

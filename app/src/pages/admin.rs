@@ -12,9 +12,32 @@ pub fn AdminPage() -> impl IntoView {
     let add_team = ServerAction::<AddTeam>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let reset = ServerAction::<ResetPassword>::new();
-    let data = Resource::new(move || (add_user.version().get(), add_team.version().get(), set_active.version().get()), |_| list_users());
-    let uerr = move |k: &'static str| Signal::derive(move || add_user.value().get().and_then(|r| r.err()).and_then(|e| e.field_error(k)));
-    let terr = Signal::derive(move || add_team.value().get().and_then(|r| r.err()).and_then(|e| e.field_error("name")));
+    let data = Resource::new(
+        move || {
+            (
+                add_user.version().get(),
+                add_team.version().get(),
+                set_active.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
+    let uerr = move |k: &'static str| {
+        Signal::derive(move || {
+            add_user
+                .value()
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.field_error(k))
+        })
+    };
+    let terr = Signal::derive(move || {
+        add_team
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.field_error("name"))
+    });
     view! {
         <h1>"Users and teams"</h1>
         <p class="page-links"><a href="/admin/processes">"Business processes and the Qualify setting"</a></p>
@@ -80,7 +103,13 @@ pub fn AdminPage() -> impl IntoView {
 /// An admin's actions on someone's account: deactivate or reactivate it, or give them a new password.
 /// Plain forms, so they work before the page is interactive (and without JavaScript).
 #[component]
-fn UserActions(id: String, name: String, active: bool, set_active: ServerAction<SetUserActive>, reset: ServerAction<ResetPassword>) -> impl IntoView {
+fn UserActions(
+    id: String,
+    name: String,
+    active: bool,
+    set_active: ServerAction<SetUserActive>,
+    reset: ServerAction<ResetPassword>,
+) -> impl IntoView {
     let field = format!("reset-{id}");
     let verb = if active { "Deactivate" } else { "Reactivate" };
     let toggle_label = format!("{verb} {name}");

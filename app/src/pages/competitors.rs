@@ -12,13 +12,23 @@ use leptos::task::spawn_local;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-const FIELDS: [(&str, &str); 4] = [("name", "Name"), ("website", "Website"), ("strengths", "Strengths"), ("weaknesses", "Weaknesses")];
+const FIELDS: [(&str, &str); 4] = [
+    ("name", "Name"),
+    ("website", "Website"),
+    ("strengths", "Strengths"),
+    ("weaknesses", "Weaknesses"),
+];
 
 fn values(c: &CompetitorView) -> BTreeMap<String, String> {
-    [("name", &c.name), ("website", &c.website), ("strengths", &c.strengths), ("weaknesses", &c.weaknesses)]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect()
+    [
+        ("name", &c.name),
+        ("website", &c.website),
+        ("strengths", &c.strengths),
+        ("weaknesses", &c.weaknesses),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect()
 }
 
 /// Only what differs from what the form started from.
@@ -26,12 +36,24 @@ fn changed(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) 
     after
         .iter()
         .filter(|(k, v)| before.get(*k) != Some(*v))
-        .map(|(k, v)| FieldChange { field: k.clone(), value: v.clone(), base_version: 0 })
+        .map(|(k, v)| FieldChange {
+            field: k.clone(),
+            value: v.clone(),
+            base_version: 0,
+        })
         .collect()
 }
 
 async fn send(id: Uuid, op: Op) -> Result<(), AppError> {
-    save_deal_item(Mutation { entity: Entity::Competitor, client_id: Uuid::now_v7(), seq: 1, record_id: id, op }).await.map(|_| ())
+    save_deal_item(Mutation {
+        entity: Entity::Competitor,
+        client_id: Uuid::now_v7(),
+        seq: 1,
+        record_id: id,
+        op,
+    })
+    .await
+    .map(|_| ())
 }
 
 #[component]
@@ -121,7 +143,10 @@ fn CompetitorList(list: Vec<CompetitorView>, can_manage: bool) -> impl IntoView 
 /// Adds a competitor, or edits one (only the changed fields are sent).
 #[component]
 fn CompetitorForm(existing: Option<CompetitorView>, on_done: Callback<Option<String>>) -> impl IntoView {
-    let before = existing.as_ref().map(values).unwrap_or_else(|| FIELDS.iter().map(|(k, _)| (k.to_string(), String::new())).collect());
+    let before = existing
+        .as_ref()
+        .map(values)
+        .unwrap_or_else(|| FIELDS.iter().map(|(k, _)| (k.to_string(), String::new())).collect());
     let form = RwSignal::new(before.clone());
     let failed = RwSignal::new(None::<AppError>);
     let id = existing.as_ref().map(|c| c.id);
@@ -133,7 +158,12 @@ fn CompetitorForm(existing: Option<CompetitorView>, on_done: Callback<Option<Str
         let after = form.get_untracked();
         let name = after.get("name").cloned().unwrap_or_default();
         let (target, op) = match id {
-            Some(id) => (id, Op::Update { changes: changed(&before, &after) }),
+            Some(id) => (
+                id,
+                Op::Update {
+                    changes: changed(&before, &after),
+                },
+            ),
             None => (Uuid::now_v7(), Op::Create { fields: after }),
         };
         if let Op::Update { changes } = &op {
@@ -190,12 +220,21 @@ mod tests {
 
     #[test]
     fn only_changed_fields_are_sent() {
-        let c = CompetitorView { id: Uuid::now_v7(), name: "Cafés Rival".into(), website: "rival.es".into(), strengths: "Cheap".into(), weaknesses: String::new() };
+        let c = CompetitorView {
+            id: Uuid::now_v7(),
+            name: "Cafés Rival".into(),
+            website: "rival.es".into(),
+            strengths: "Cheap".into(),
+            weaknesses: String::new(),
+        };
         let before = values(&c);
         let mut after = before.clone();
         after.insert("weaknesses".into(), "Slow service".into());
         let sent = changed(&before, &after);
         assert_eq!(sent.len(), 1);
-        assert_eq!((sent[0].field.as_str(), sent[0].value.as_str()), ("weaknesses", "Slow service"));
+        assert_eq!(
+            (sent[0].field.as_str(), sent[0].value.as_str()),
+            ("weaknesses", "Slow service")
+        );
     }
 }

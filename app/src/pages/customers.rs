@@ -24,22 +24,44 @@ enum Kind {
 
 impl Kind {
     fn entity(self) -> Entity {
-        if self == Kind::Account { Entity::Account } else { Entity::Contact }
+        if self == Kind::Account {
+            Entity::Account
+        } else {
+            Entity::Contact
+        }
     }
     fn slug(self) -> &'static str {
-        if self == Kind::Account { "account" } else { "contact" }
+        if self == Kind::Account {
+            "account"
+        } else {
+            "contact"
+        }
     }
     fn plural(self) -> &'static str {
-        if self == Kind::Account { "Accounts" } else { "Contacts" }
+        if self == Kind::Account {
+            "Accounts"
+        } else {
+            "Contacts"
+        }
     }
     fn specs(self) -> &'static [FieldSpec] {
-        if self == Kind::Account { ACCOUNT_FIELDS } else { CONTACT_FIELDS }
+        if self == Kind::Account {
+            ACCOUNT_FIELDS
+        } else {
+            CONTACT_FIELDS
+        }
     }
 }
 
 /// Saves one account or contact change; offline it waits in the outbox.
 async fn send(o: offline::Offline, entity: Entity, id: Uuid, op: Op) -> Result<Saved, AppError> {
-    let m = Mutation { entity, client_id: Uuid::now_v7(), seq: 1, record_id: id, op };
+    let m = Mutation {
+        entity,
+        client_id: Uuid::now_v7(),
+        seq: 1,
+        record_id: id,
+        op,
+    };
     offline::save_or_queue(o, m, save_customer).await
 }
 
@@ -67,19 +89,40 @@ pub fn ContactPage() -> impl IntoView {
 fn CustomerList(kind: Kind) -> impl IntoView {
     let params = use_query_map();
     let q = Memo::new(move |_| params.with(|p| p.get("q").unwrap_or_default()));
-    let rows = Resource::new(move || q.get(), move |q| async move {
-        match kind {
-            Kind::Account => list_accounts(q).await.map(|l| l.into_iter().map(|a| (a.id, a.name, format!("{} {}", a.city, a.website).trim().to_string())).collect::<Vec<_>>()),
-            Kind::Contact => list_contacts(q).await.map(|l| l.into_iter().map(|c| (c.id, c.name, format!("{} {}", c.email, c.account_name).trim().to_string())).collect::<Vec<_>>()),
-        }
-    });
+    let rows = Resource::new(
+        move || q.get(),
+        move |q| async move {
+            match kind {
+                Kind::Account => list_accounts(q).await.map(|l| {
+                    l.into_iter()
+                        .map(|a| (a.id, a.name, format!("{} {}", a.city, a.website).trim().to_string()))
+                        .collect::<Vec<_>>()
+                }),
+                Kind::Contact => list_contacts(q).await.map(|l| {
+                    l.into_iter()
+                        .map(|c| {
+                            (
+                                c.id,
+                                c.name,
+                                format!("{} {}", c.email, c.account_name).trim().to_string(),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                }),
+            }
+        },
+    );
     let o = use_offline();
     let navigate = leptos_router::hooks::use_navigate();
     let new_values = RwSignal::new(BTreeMap::<String, String>::new());
     let result = RwSignal::new(None::<Result<Saved, AppError>>);
     let create = move |_| {
         let id = Uuid::now_v7();
-        let fields = new_values.get_untracked().into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
+        let fields = new_values
+            .get_untracked()
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             let r = send(o, kind.entity(), id, Op::Create { fields }).await;
@@ -90,7 +133,9 @@ fn CustomerList(kind: Kind) -> impl IntoView {
             }
         });
     };
-    let err = move |key: &'static str| Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)));
+    let err = move |key: &'static str| {
+        Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)))
+    };
     view! {
         <div class="list-head"><h1>{kind.plural()}</h1></div>
         <form method="GET" action=format!("/{}s", kind.slug()) role="search" class="filters">
@@ -148,17 +193,26 @@ fn CustomerForm(kind: Kind, page: CustomerPage) -> impl IntoView {
     let base = RwSignal::new(page.clone());
     let edited = RwSignal::new(page.values.clone());
     let result = RwSignal::new(None::<Result<Saved, AppError>>);
-    let title = move || base.with(|b| match kind {
-        Kind::Account => b.values.get("name").cloned().unwrap_or_default(),
-        Kind::Contact => crate::domain::lead::full_name(b.values.get("first_name").map(String::as_str).unwrap_or(""), b.values.get("last_name").map(String::as_str).unwrap_or("")),
-    });
+    let title = move || {
+        base.with(|b| match kind {
+            Kind::Account => b.values.get("name").cloned().unwrap_or_default(),
+            Kind::Contact => crate::domain::lead::full_name(
+                b.values.get("first_name").map(String::as_str).unwrap_or(""),
+                b.values.get("last_name").map(String::as_str).unwrap_or(""),
+            ),
+        })
+    };
     let save = move |_| {
         let b = base.get_untracked();
         let changes: Vec<FieldChange> = edited.with_untracked(|e| {
             kind.specs()
                 .iter()
                 .filter(|s| e.get(s.key) != b.values.get(s.key))
-                .map(|s| FieldChange { field: s.key.into(), value: e.get(s.key).cloned().unwrap_or_default(), base_version: b.versions.get(s.key).copied().unwrap_or(1) })
+                .map(|s| FieldChange {
+                    field: s.key.into(),
+                    value: e.get(s.key).cloned().unwrap_or_default(),
+                    base_version: b.versions.get(s.key).copied().unwrap_or(1),
+                })
                 .collect()
         });
         if changes.is_empty() {
@@ -175,7 +229,9 @@ fn CustomerForm(kind: Kind, page: CustomerPage) -> impl IntoView {
             result.try_set(Some(r));
         });
     };
-    let err = move |key: &'static str| Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)));
+    let err = move |key: &'static str| {
+        Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)))
+    };
     let can_edit = page.can_edit;
     view! {
         <header class="lead-head"><h1>{title}</h1><p class="sub">{if kind == Kind::Account { "Account" } else { "Contact" }}</p></header>

@@ -5,15 +5,18 @@ use leptos_router::components::Redirect;
 /// "/": set-up on an empty database, the leads when signed in, otherwise sign-in.
 #[component]
 pub fn Home() -> impl IntoView {
-    let target = Resource::new(|| (), |_| async move {
-        if setup_needed().await.unwrap_or(false) {
-            "/setup".to_string()
-        } else if matches!(current_user().await, Ok(Some(_))) {
-            "/leads".to_string()
-        } else {
-            "/sign-in".to_string()
-        }
-    });
+    let target = Resource::new(
+        || (),
+        |_| async move {
+            if setup_needed().await.unwrap_or(false) {
+                "/setup".to_string()
+            } else if matches!(current_user().await, Ok(Some(_))) {
+                "/leads".to_string()
+            } else {
+                "/sign-in".to_string()
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move { view! { <Redirect path=target.await/> } })}

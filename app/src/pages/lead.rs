@@ -3,18 +3,18 @@
 use crate::api::leads::{get_lead, owner_options, save_lead, DeleteLead};
 use crate::api::opportunities::{lead_opportunities, list_processes};
 use crate::components::decide::{DisqualifyPanel, QualifyPanel, ReactivateButton};
-use crate::components::stage_bar::StageBar;
-use crate::domain::lead::LeadState;
-use crate::domain::process::{Process, Record};
-use crate::model::OpportunityRow;
 use crate::components::field::FieldInput;
 use crate::components::message::ErrorMessage;
+use crate::components::stage_bar::StageBar;
 use crate::domain::fields::{in_group, Group, FIELDS};
 use crate::domain::lead::full_name;
+use crate::domain::lead::LeadState;
 use crate::domain::mutation::{FieldChange, Mutation, Op};
-use crate::error::{AppError, ConflictView};
-use crate::model::{LeadDetail, Saved, UserOption};
+use crate::domain::process::{Process, Record};
 use crate::domain::sync::LeadCopy;
+use crate::error::{AppError, ConflictView};
+use crate::model::OpportunityRow;
+use crate::model::{LeadDetail, Saved, UserOption};
 use crate::offline::{self, is_network, use_offline};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -30,7 +30,9 @@ pub fn LeadPage() -> impl IntoView {
         move || (id(), local()),
         move |(id, _)| async move {
             match get_lead(id.clone()).await {
-                Err(e) if is_network(&e) && o.has_copy() => uuid::Uuid::parse_str(&id).ok().and_then(|id| o.detail(id)).ok_or(e),
+                Err(e) if is_network(&e) && o.has_copy() => {
+                    uuid::Uuid::parse_str(&id).ok().and_then(|id| o.detail(id)).ok_or(e)
+                }
                 other => other,
             }
         },
@@ -44,7 +46,10 @@ pub fn LeadPage() -> impl IntoView {
     // The stage bar and the opportunities made from the lead come with the page, so nothing moves when
     // they arrive.
     let processes = Resource::new(local, |_| processes_here());
-    let opps = Resource::new(move || (id(), local()), |(id, _)| async move { lead_opportunities(id).await.unwrap_or_default() });
+    let opps = Resource::new(
+        move || (id(), local()),
+        |(id, _)| async move { lead_opportunities(id).await.unwrap_or_default() },
+    );
     // A lead opened online joins this device's copy, so it still opens offline.
     Effect::new(move |_| {
         if let Some(Ok(d)) = lead.get() {
@@ -74,7 +79,13 @@ pub fn LeadPage() -> impl IntoView {
 }
 
 #[component]
-fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, processes: Vec<Process>, opps: Vec<OpportunityRow>, reload: Callback<()>) -> impl IntoView {
+fn LeadView(
+    detail: LeadDetail,
+    owners: Vec<UserOption>,
+    processes: Vec<Process>,
+    opps: Vec<OpportunityRow>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let o = use_offline();
     let base = RwSignal::new(detail.clone());
     let edited = RwSignal::new(detail.values.clone());
@@ -93,7 +104,11 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, processes: Vec<Process>
             FIELDS
                 .iter()
                 .filter(|s| e.get(s.key) != b.values.get(s.key))
-                .map(|s| FieldChange { field: s.key.into(), value: e.get(s.key).cloned().unwrap_or_default(), base_version: b.versions.get(s.key).copied().unwrap_or(0) })
+                .map(|s| FieldChange {
+                    field: s.key.into(),
+                    value: e.get(s.key).cloned().unwrap_or_default(),
+                    base_version: b.versions.get(s.key).copied().unwrap_or(0),
+                })
                 .collect()
         });
         if changes.is_empty() {
@@ -101,7 +116,13 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, processes: Vec<Process>
         }
         client.update_value(|c| c.1 += 1);
         let (client_id, seq) = client.get_value();
-        let m = Mutation { entity: Default::default(), client_id, seq, record_id: b.id, op: Op::Update { changes } };
+        let m = Mutation {
+            entity: Default::default(),
+            client_id,
+            seq,
+            record_id: b.id,
+            op: Op::Update { changes },
+        };
         saving.set(true);
         leptos::task::spawn_local(async move {
             let r = offline::save_or_queue(o, m, save_lead).await;
@@ -123,7 +144,9 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, processes: Vec<Process>
             result.set(Some(r));
         });
     };
-    let err = move |key: &'static str| Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)));
+    let err = move |key: &'static str| {
+        Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)))
+    };
     let can_edit = detail.can_edit;
     let open = detail.state == LeadState::Open;
     let lead_id = detail.id;
@@ -221,7 +244,11 @@ fn LeadView(detail: LeadDetail, owners: Vec<UserOption>, processes: Vec<Process>
 
 /// Someone else changed these fields first: show their value and let the person choose per field.
 #[component]
-fn Conflicts(list: Vec<ConflictView>, base: RwSignal<LeadDetail>, edited: RwSignal<BTreeMap<String, String>>) -> impl IntoView {
+fn Conflicts(
+    list: Vec<ConflictView>,
+    base: RwSignal<LeadDetail>,
+    edited: RwSignal<BTreeMap<String, String>>,
+) -> impl IntoView {
     let open = RwSignal::new(list.iter().map(|c| c.conflict.field.clone()).collect::<Vec<_>>());
     view! {
         <div class="conflict-box" role="alert">
@@ -260,7 +287,11 @@ fn copy_of(d: &LeadDetail) -> LeadCopy {
     LeadCopy {
         id: d.id,
         version: d.version,
-        fields: d.values.iter().map(|(k, v)| (k.clone(), (v.clone(), d.versions.get(k).copied().unwrap_or(1)))).collect(),
+        fields: d
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), (v.clone(), d.versions.get(k).copied().unwrap_or(1))))
+            .collect(),
         state: d.state.as_str().to_string(),
         updated_at: d.updated_at,
     }

@@ -11,8 +11,25 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-const STATUSES: &[&str] = &["New", "Contacted", "Qualified", "Lost", "Cannot Contact", "No Longer Interested", "Canceled"];
-const COLUMNS: [SortKey; 8] = [SortKey::Name, SortKey::Company, SortKey::Topic, SortKey::Status, SortKey::Rating, SortKey::Owner, SortKey::Updated, SortKey::LastActivity];
+const STATUSES: &[&str] = &[
+    "New",
+    "Contacted",
+    "Qualified",
+    "Lost",
+    "Cannot Contact",
+    "No Longer Interested",
+    "Canceled",
+];
+const COLUMNS: [SortKey; 8] = [
+    SortKey::Name,
+    SortKey::Company,
+    SortKey::Topic,
+    SortKey::Status,
+    SortKey::Rating,
+    SortKey::Owner,
+    SortKey::Updated,
+    SortKey::LastActivity,
+];
 
 #[component]
 pub fn LeadsPage() -> impl IntoView {
@@ -53,10 +70,17 @@ pub fn LeadsPage() -> impl IntoView {
     // the app. (The router's `<Form>` did the same at 2.7% of this page's server time.)
     let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        let Ok(data) = leptos::form::form_data_from_event(&ev) else { return };
-        let Ok(params) = leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data) else { return };
+        let Ok(data) = leptos::form::form_data_from_event(&ev) else {
+            return;
+        };
+        let Ok(params) = leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data) else {
+            return;
+        };
         ev.prevent_default();
-        navigate(&format!("/leads?{}", String::from(params.to_string())), Default::default());
+        navigate(
+            &format!("/leads?{}", String::from(params.to_string())),
+            Default::default(),
+        );
     };
     view! {
         <div class="list-head">
@@ -139,13 +163,20 @@ struct Listed {
 
 impl Listed {
     fn new(list: LeadList) -> Self {
-        Listed { rows: list.rows.len(), list: list.into() }
+        Listed {
+            rows: list.rows.len(),
+            list: list.into(),
+        }
     }
 }
 
 impl Serialize for Listed {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let bare = LeadList { rows: Vec::new(), owners: self.list.owners.clone(), ..*self.list };
+        let bare = LeadList {
+            rows: Vec::new(),
+            owners: self.list.owners.clone(),
+            ..*self.list
+        };
         (self.rows, bare).serialize(s)
     }
 }
@@ -153,12 +184,21 @@ impl Serialize for Listed {
 impl<'de> Deserialize<'de> for Listed {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let (rows, list) = <(usize, LeadList)>::deserialize(d)?;
-        Ok(Listed { list: list.into(), rows })
+        Ok(Listed {
+            list: list.into(),
+            rows,
+        })
     }
 }
 
 /// A filter: a select of `options` after "Any", following the part of the query that `pick` reads.
-fn choice(id: &'static str, label: &'static str, options: &'static [&'static str], query: Memo<LeadQuery>, pick: fn(&LeadQuery) -> &String) -> impl IntoView {
+fn choice(
+    id: &'static str,
+    label: &'static str,
+    options: &'static [&'static str],
+    query: Memo<LeadQuery>,
+    pick: fn(&LeadQuery) -> &String,
+) -> impl IntoView {
     let now = query.with_untracked(|q| options_html(any().chain(options.iter().map(|o| (*o, *o))), pick(q)));
     view! {
         <div class="field">
@@ -181,7 +221,11 @@ fn options_html<V: AsRef<str>, L: AsRef<str>>(options: impl IntoIterator<Item = 
     for (value, label) in options {
         html.push_str("<option value=\"");
         html_escape::encode_double_quoted_attribute_to_string(value.as_ref(), &mut html);
-        html.push_str(if value.as_ref() == chosen { "\" selected>" } else { "\">" });
+        html.push_str(if value.as_ref() == chosen {
+            "\" selected>"
+        } else {
+            "\">"
+        });
         html_escape::encode_text_to_string(label.as_ref(), &mut html);
         html.push_str("</option>");
     }
@@ -193,7 +237,15 @@ fn options_html<V: AsRef<str>, L: AsRef<str>>(options: impl IntoIterator<Item = 
 fn tabs_html(shown: View) -> String {
     let mut html = String::with_capacity(256);
     for v in View::ALL {
-        push_link(&mut html, &list_url(&LeadQuery { view: v, ..Default::default() }), v.label(), v == shown);
+        push_link(
+            &mut html,
+            &list_url(&LeadQuery {
+                view: v,
+                ..Default::default()
+            }),
+            v.label(),
+            v == shown,
+        );
     }
     html
 }
@@ -222,7 +274,11 @@ fn head_html(q: &LeadQuery) -> String {
         html_escape::encode_double_quoted_attribute_to_string(list_url(&q.sorted_by(k)), &mut html);
         html.push_str("\">");
         html.push_str(k.label());
-        html.push_str(match sort { Some("descending") => " ↓", Some(_) => " ↑", None => "" });
+        html.push_str(match sort {
+            Some("descending") => " ↓",
+            Some(_) => " ↑",
+            None => "",
+        });
         html.push_str("</a></th>");
     }
     html.push_str("</tr>");
@@ -238,7 +294,16 @@ fn rows_html(rows: &[LeadRow]) -> String {
     let mut html = String::with_capacity(rows.len() * 480);
     for r in rows {
         html.push_str("<tr>");
-        let cells = [&r.name, &r.company, &r.topic, &r.status_reason, &r.rating, &r.owner_name, &r.updated_shown, &r.last_activity_shown];
+        let cells = [
+            &r.name,
+            &r.company,
+            &r.topic,
+            &r.status_reason,
+            &r.rating,
+            &r.owner_name,
+            &r.updated_shown,
+            &r.last_activity_shown,
+        ];
         for (column, text) in COLUMNS.into_iter().zip(cells) {
             html.push_str("<td>");
             if column == SortKey::Name {
@@ -304,28 +369,51 @@ mod tests {
             "<option value=\"\">Any</option><option value=\"1&quot;&gt;&lt;script&gt;\">Tom &amp; &lt;Jerry&gt;</option>\
              <option value=\"2\" selected>Ana</option>"
         );
-        assert_eq!(options_html(any::<&str>(), ""), "<option value=\"\" selected>Any</option>");
+        assert_eq!(
+            options_html(any::<&str>(), ""),
+            "<option value=\"\" selected>Any</option>"
+        );
     }
 
     #[test]
     fn the_head_links_sort_by_each_column_and_mark_the_sorted_one() {
-        let q = LeadQuery { q: "a&b".into(), sort: SortKey::Company, desc: false, ..Default::default() };
+        let q = LeadQuery {
+            q: "a&b".into(),
+            sort: SortKey::Company,
+            desc: false,
+            ..Default::default()
+        };
         let html = head_html(&q);
         assert_eq!(html.matches("<th").count(), COLUMNS.len());
         // The sorted column flips on a second click; the others start in their own order.
         assert!(html.contains("<th aria-sort=\"ascending\"><a href=\"/leads?view=mine&amp;q=a%26b&amp;sort=company&amp;dir=desc\">Company ↑</a></th>"), "{html}");
-        assert!(html.contains("<th><a href=\"/leads?view=mine&amp;q=a%26b&amp;sort=name&amp;dir=asc\">Name</a></th>"), "{html}");
+        assert!(
+            html.contains("<th><a href=\"/leads?view=mine&amp;q=a%26b&amp;sort=name&amp;dir=asc\">Name</a></th>"),
+            "{html}"
+        );
         assert_eq!(html.matches("aria-sort").count(), 1);
     }
 
     #[test]
     fn hydration_data_keeps_the_number_of_rows_but_not_the_rows() {
         let row = row("Ana", "Aurora", "Capsules");
-        let list = LeadList { rows: vec![row.clone(), row], total: 2, page: 1, pages: 1, ..Default::default() };
+        let list = LeadList {
+            rows: vec![row.clone(), row],
+            total: 2,
+            page: 1,
+            pages: 1,
+            ..Default::default()
+        };
         let data = serde_json::to_string(&Listed::new(list.clone())).unwrap();
         assert!(!data.contains("Ana"), "{data}");
         let back: Listed = serde_json::from_str(&data).unwrap();
         assert_eq!(back.rows, 2);
-        assert_eq!(*back.list, LeadList { rows: Vec::new(), ..list });
+        assert_eq!(
+            *back.list,
+            LeadList {
+                rows: Vec::new(),
+                ..list
+            }
+        );
     }
 }

@@ -11,5 +11,5 @@ pub mod opportunities;
 pub mod processes;
 pub mod setup;
 pub mod sign_in;
-pub mod sync;
 pub mod split;
+pub mod sync;

@@ -15,7 +15,12 @@ pub fn NewLeadPage() -> impl IntoView {
     // Without a network the form is checked here by the same rules and the lead waits in the outbox.
     let local: RwSignal<Option<AppError>> = RwSignal::new(None);
     let err = move |key: &'static str| {
-        Signal::derive(move || local.get().or_else(|| action.value().get().and_then(|r| r.err())).and_then(|e| e.field_error(key)))
+        Signal::derive(move || {
+            local
+                .get()
+                .or_else(|| action.value().get().and_then(|r| r.err()))
+                .and_then(|e| e.field_error(key))
+        })
     };
     // Once saved, the form stays on screen while the lead page's code loads: it is locked then, so
     // nothing can be typed into a form that is about to go away.
@@ -76,7 +81,12 @@ pub fn NewLeadPage() -> impl IntoView {
 /// Listens (capture phase, so before the form's own handler) for a submit while offline: checks the form,
 /// queues the new lead and opens it.
 #[cfg(feature = "hydrate")]
-fn offline_submit(div: &leptos::web_sys::HtmlDivElement, o: crate::offline::Offline, local: RwSignal<Option<AppError>>, navigate: impl Fn(&str, leptos_router::NavigateOptions) + Clone + 'static) {
+fn offline_submit(
+    div: &leptos::web_sys::HtmlDivElement,
+    o: crate::offline::Offline,
+    local: RwSignal<Option<AppError>>,
+    navigate: impl Fn(&str, leptos_router::NavigateOptions) + Clone + 'static,
+) {
     use crate::domain::mutation::Op;
     use crate::domain::validate::{check_required, normalize_all};
     use std::collections::BTreeMap;
@@ -85,9 +95,13 @@ fn offline_submit(div: &leptos::web_sys::HtmlDivElement, o: crate::offline::Offl
         if !(crate::offline::browser_offline() || !o.online.get_untracked()) {
             return;
         }
-        let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
+        let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else {
+            return;
+        };
         ev.prevent_default();
-        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+            return;
+        };
         let get = |name: &str| data.get(name).as_string().unwrap_or_default();
         let id = uuid::Uuid::parse_str(&get("id")).unwrap_or_else(|_| uuid::Uuid::now_v7());
         let mut fields: BTreeMap<String, String> = crate::domain::fields::FIELDS
@@ -102,7 +116,11 @@ fn offline_submit(div: &leptos::web_sys::HtmlDivElement, o: crate::offline::Offl
         fields.entry("status_reason".into()).or_insert_with(|| "New".into());
         let checked = normalize_all(&fields).and_then(|v| {
             let missing = check_required(&v);
-            if missing.is_empty() { Ok(v) } else { Err(missing) }
+            if missing.is_empty() {
+                Ok(v)
+            } else {
+                Err(missing)
+            }
         });
         match checked {
             Err(errs) => local.set(Some(AppError::Invalid(errs))),

@@ -19,12 +19,22 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-const VIEWS: [(&str, &str); 3] = [("mine", "My open opportunities"), ("team", "Open opportunities (team)"), ("closed", "Closed opportunities")];
+const VIEWS: [(&str, &str); 3] = [
+    ("mine", "My open opportunities"),
+    ("team", "Open opportunities (team)"),
+    ("closed", "Closed opportunities"),
+];
 
 #[component]
 pub fn OpportunitiesPage() -> impl IntoView {
     let params = use_query_map();
-    let view_key = Memo::new(move |_| params.with(|p| p.get("view").filter(|v| VIEWS.iter().any(|(k, _)| k == v)).unwrap_or_else(|| "mine".into())));
+    let view_key = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("view")
+                .filter(|v| VIEWS.iter().any(|(k, _)| k == v))
+                .unwrap_or_else(|| "mine".into())
+        })
+    });
     let list = Resource::new(move || view_key.get(), list_opportunities);
     view! {
         <div class="list-head">
@@ -86,7 +96,11 @@ pub fn OpportunityPage() -> impl IntoView {
 }
 
 #[component]
-fn OpportunityBody(opp: OpportunityView, lead_values: BTreeMap<String, String>, processes: Vec<Process>) -> impl IntoView {
+fn OpportunityBody(
+    opp: OpportunityView,
+    lead_values: BTreeMap<String, String>,
+    processes: Vec<Process>,
+) -> impl IntoView {
     let o = use_offline();
     let base = RwSignal::new(opp.clone());
     let edited = RwSignal::new(opp.values());
@@ -94,7 +108,13 @@ fn OpportunityBody(opp: OpportunityView, lead_values: BTreeMap<String, String>, 
     let closing = RwSignal::new(false);
     let send = move |op: Op| {
         let b = base.get_untracked();
-        let m = Mutation { entity: Entity::Opportunity, client_id: Uuid::now_v7(), seq: 1, record_id: b.id, op };
+        let m = Mutation {
+            entity: Entity::Opportunity,
+            client_id: Uuid::now_v7(),
+            seq: 1,
+            record_id: b.id,
+            op,
+        };
         leptos::task::spawn_local(async move {
             let r = offline::save_or_queue(o, m, save_opportunity).await;
             if matches!(r, Ok(Saved::Applied { .. })) {
@@ -114,14 +134,20 @@ fn OpportunityBody(opp: OpportunityView, lead_values: BTreeMap<String, String>, 
             opportunity::FIELDS
                 .iter()
                 .filter(|s| e.get(s.key) != now.get(s.key))
-                .map(|s| FieldChange { field: s.key.into(), value: e.get(s.key).cloned().unwrap_or_default(), base_version: b.versions.get(s.key).copied().unwrap_or(1) })
+                .map(|s| FieldChange {
+                    field: s.key.into(),
+                    value: e.get(s.key).cloned().unwrap_or_default(),
+                    base_version: b.versions.get(s.key).copied().unwrap_or(1),
+                })
                 .collect()
         });
         if !changes.is_empty() {
             send(Op::Update { changes });
         }
     };
-    let err = move |key: &'static str| Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)));
+    let err = move |key: &'static str| {
+        Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error(key)))
+    };
     let can_edit = opp.can_edit;
     let values = Signal::derive(move || {
         let mut v = lead_values.clone();

@@ -100,18 +100,30 @@ fn ProcessList(list: Vec<Process>) -> impl IntoView {
     };
     let set_retired = move |mut p: Process, retired: bool| {
         p.retired = retired;
-        let done = if retired { format!("“{}” is retired: records in it go on, new ones cannot choose it.", p.name) } else { format!("“{}” is available again.", p.name) };
+        let done = if retired {
+            format!(
+                "“{}” is retired: records in it go on, new ones cannot choose it.",
+                p.name
+            )
+        } else {
+            format!("“{}” is available again.", p.name)
+        };
         spawn_local(async move { finish(save_process(p).await, done) });
     };
     let new_name = RwSignal::new(String::new());
     let start_new = move |_| {
         let name = new_name.get_untracked();
         if name.trim().is_empty() {
-            notice.set(Some(Notice::Failed(AppError::BadRequest("Give the new process a name first.".into()))));
+            notice.set(Some(Notice::Failed(AppError::BadRequest(
+                "Give the new process a name first.".into(),
+            ))));
             return;
         }
         let taken = list.get_untracked();
-        editing.set(Some((Process::blank(&name, |k| taken.iter().any(|p| p.key == k)), true)));
+        editing.set(Some((
+            Process::blank(&name, |k| taken.iter().any(|p| p.key == k)),
+            true,
+        )));
     };
     view! {
         <section aria-labelledby="processes-h">
@@ -202,7 +214,11 @@ struct Simple {
 fn simple(when: &Option<Condition>) -> Option<Simple> {
     match when {
         None => Some(Simple::default()),
-        Some(Condition::Compare { field, cmp, value }) => Some(Simple { field: field.clone(), cmp: cmp_value(*cmp).into(), value: value.clone() }),
+        Some(Condition::Compare { field, cmp, value }) => Some(Simple {
+            field: field.clone(),
+            cmp: cmp_value(*cmp).into(),
+            value: value.clone(),
+        }),
         Some(_) => None,
     }
 }
@@ -211,8 +227,16 @@ fn condition_from(s: &Simple) -> Option<Condition> {
     if s.field.is_empty() {
         return None;
     }
-    let cmp = CMPS.iter().map(|(c, _)| *c).find(|c| cmp_value(*c) == s.cmp).unwrap_or(Cmp::Gt);
-    Some(Condition::Compare { field: s.field.clone(), cmp, value: s.value.trim().to_string() })
+    let cmp = CMPS
+        .iter()
+        .map(|(c, _)| *c)
+        .find(|c| cmp_value(*c) == s.cmp)
+        .unwrap_or(Cmp::Gt);
+    Some(Condition::Compare {
+        field: s.field.clone(),
+        cmp,
+        value: s.value.trim().to_string(),
+    })
 }
 
 /// The draft's step `j` of stage `i`. Indices come from the last render, so they are checked rather
@@ -223,7 +247,11 @@ fn step_at(p: &mut Process, i: usize, j: usize) -> Option<&mut Step> {
 
 /// Moves item `i` one place up or down; false when it is already at that end.
 fn shift<T>(v: &mut [T], i: usize, up: bool) -> bool {
-    let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < v.len()) };
+    let j = if up {
+        i.checked_sub(1)
+    } else {
+        Some(i + 1).filter(|j| *j < v.len())
+    };
     match j {
         Some(j) => {
             v.swap(i, j);
@@ -241,7 +269,13 @@ fn ProcessEditor(process: Process, is_new: bool, on_done: Callback<Option<String
     let errors = RwSignal::new(Vec::<String>::new());
     let failed = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
-    let title = draft.with_untracked(|p| if is_new { format!("New process: {}", p.name) } else { format!("Edit {}", p.name) });
+    let title = draft.with_untracked(|p| {
+        if is_new {
+            format!("New process: {}", p.name)
+        } else {
+            format!("Edit {}", p.name)
+        }
+    });
     // Structure changes: re-render the editor from the draft.
     let restructure = move |f: &dyn Fn(&mut Process, &mut Vec<Option<Simple>>)| {
         let mut c = conds.get_untracked();
@@ -281,7 +315,10 @@ fn ProcessEditor(process: Process, is_new: bool, on_done: Callback<Option<String
         let field_options = {
             let fields = fields.clone();
             move |selected: String| {
-                fields.iter().map(|(k, label)| view! { <option value=*k selected=selected == *k>{*label}</option> }).collect_view()
+                fields
+                    .iter()
+                    .map(|(k, label)| view! { <option value=*k selected=selected == *k>{*label}</option> })
+                    .collect_view()
             }
         };
         let steps = st.steps.iter().cloned().enumerate().map(|(j, step)| {
@@ -408,11 +445,18 @@ mod tests {
 
     #[test]
     fn conditions_round_trip_through_the_form() {
-        let c = Condition::Compare { field: "budget_amount".into(), cmp: Cmp::Ge, value: "10000".into() };
+        let c = Condition::Compare {
+            field: "budget_amount".into(),
+            cmp: Cmp::Ge,
+            value: "10000".into(),
+        };
         let s = simple(&Some(c.clone())).unwrap();
         assert_eq!(condition_from(&s), Some(c));
         assert_eq!(condition_from(&simple(&None).unwrap()), None, "always shown");
-        assert!(simple(&Some(Condition::All(vec![]))).is_none(), "a combined condition is kept, not edited");
+        assert!(
+            simple(&Some(Condition::All(vec![]))).is_none(),
+            "a combined condition is kept, not edited"
+        );
         let mut v = vec![1, 2, 3];
         assert!(shift(&mut v, 0, false) && v == [2, 1, 3]);
         assert!(!shift(&mut v, 0, true) && !shift(&mut v, 2, false));

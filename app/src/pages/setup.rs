@@ -10,7 +10,15 @@ use leptos_router::components::Redirect;
 pub fn SetupPage() -> impl IntoView {
     let needed = Resource::new(|| (), |_| setup_needed());
     let action = ServerAction::<CreateWorkspace>::new();
-    let err = move |k: &'static str| move || action.value().get().and_then(|r| r.err()).and_then(|e| e.field_error(k));
+    let err = move |k: &'static str| {
+        move || {
+            action
+                .value()
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.field_error(k))
+        }
+    };
     view! {
         <main class="page narrow">
             <Suspense fallback=|| ()>
@@ -58,7 +66,10 @@ fn TimeZoneFromBrowser() -> impl IntoView {
         {
             use leptos::wasm_bindgen::JsCast;
             let tz = js_sys_time_zone();
-            if let Some(el) = document().get_element_by_id("tz").and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()) {
+            if let Some(el) = document()
+                .get_element_by_id("tz")
+                .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+            {
                 if let Some(tz) = tz {
                     el.set_value(&tz);
                 }
@@ -69,7 +80,12 @@ fn TimeZoneFromBrowser() -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 fn js_sys_time_zone() -> Option<String> {
-    let intl = leptos::web_sys::js_sys::Intl::DateTimeFormat::new(&leptos::web_sys::js_sys::Array::new(), &leptos::web_sys::js_sys::Object::new());
+    let intl = leptos::web_sys::js_sys::Intl::DateTimeFormat::new(
+        &leptos::web_sys::js_sys::Array::new(),
+        &leptos::web_sys::js_sys::Object::new(),
+    );
     let opts = intl.resolved_options();
-    leptos::web_sys::js_sys::Reflect::get(&opts, &"timeZone".into()).ok()?.as_string()
+    leptos::web_sys::js_sys::Reflect::get(&opts, &"timeZone".into())
+        .ok()?
+        .as_string()
 }

@@ -5,11 +5,11 @@ use crate::api::leads::{get_lead, save_lead};
 use crate::api::sync::{my_conflicts, resolve_conflict};
 use crate::components::message::ErrorMessage;
 use crate::domain::fields;
+use crate::domain::mutation::Entity;
 use crate::domain::mutation::{FieldChange, Mutation, Op};
+use crate::domain::timeline::ItemKind;
 use crate::model::ConflictItem;
 use crate::offline::{self, use_offline};
-use crate::domain::mutation::Entity;
-use crate::domain::timeline::ItemKind;
 use leptos::prelude::*;
 
 #[component]
@@ -37,8 +37,17 @@ pub fn SyncPage() -> impl IntoView {
         if m.entity == Entity::TimelineItem {
             return match &m.op {
                 Op::Create { fields: f } => {
-                    let kind = f.get("kind").and_then(|k| ItemKind::parse(k)).map(|k| k.label()).unwrap_or("Timeline item");
-                    let text = f.get("subject").filter(|s| !s.is_empty()).or_else(|| f.get("body")).cloned().unwrap_or_default();
+                    let kind = f
+                        .get("kind")
+                        .and_then(|k| ItemKind::parse(k))
+                        .map(|k| k.label())
+                        .unwrap_or("Timeline item");
+                    let text = f
+                        .get("subject")
+                        .filter(|s| !s.is_empty())
+                        .or_else(|| f.get("body"))
+                        .cloned()
+                        .unwrap_or_default();
                     let short: String = text.chars().take(60).collect();
                     format!("{kind}: {short}")
                 }
@@ -48,9 +57,22 @@ pub fn SyncPage() -> impl IntoView {
             };
         }
         match &m.op {
-            Op::Create { fields: f } => format!("New lead: {} ({})", f.get("last_name").cloned().unwrap_or_default(), f.get("company_name").cloned().unwrap_or_default()),
+            Op::Create { fields: f } => format!(
+                "New lead: {} ({})",
+                f.get("last_name").cloned().unwrap_or_default(),
+                f.get("company_name").cloned().unwrap_or_default()
+            ),
             Op::Update { changes } => {
-                let parts: Vec<String> = changes.iter().map(|c| format!("{} → “{}”", fields::spec(&c.field).map(|s| s.label).unwrap_or("Field"), c.value)).collect();
+                let parts: Vec<String> = changes
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} → “{}”",
+                            fields::spec(&c.field).map(|s| s.label).unwrap_or("Field"),
+                            c.value
+                        )
+                    })
+                    .collect();
                 format!("Edit: {}", parts.join(", "))
             }
             Op::Delete => "Delete a lead".into(),
@@ -129,7 +151,13 @@ pub fn SyncPage() -> impl IntoView {
 #[component]
 fn ConflictRow(c: ConflictItem, on_done: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None);
-    let shown = |v: &str| if v.is_empty() { "(empty)".to_string() } else { v.to_string() };
+    let shown = |v: &str| {
+        if v.is_empty() {
+            "(empty)".to_string()
+        } else {
+            v.to_string()
+        }
+    };
     let (id, lead, field, yours) = (c.id, c.lead_id, c.field.clone(), c.yours.clone());
     // Re-apply on top of the lead as it is now (its current version), so it is a deliberate overwrite.
     let reapply = move |_| {
@@ -138,7 +166,19 @@ fn ConflictRow(c: ConflictItem, on_done: Callback<()>) -> impl IntoView {
             let r = async {
                 let now = get_lead(lead.to_string()).await?;
                 let base = now.versions.get(&field).copied().unwrap_or(1);
-                let m = Mutation { entity: Default::default(), client_id: uuid::Uuid::now_v7(), seq: 1, record_id: lead, op: Op::Update { changes: vec![FieldChange { field, value: yours, base_version: base }] } };
+                let m = Mutation {
+                    entity: Default::default(),
+                    client_id: uuid::Uuid::now_v7(),
+                    seq: 1,
+                    record_id: lead,
+                    op: Op::Update {
+                        changes: vec![FieldChange {
+                            field,
+                            value: yours,
+                            base_version: base,
+                        }],
+                    },
+                };
                 save_lead(m).await?;
                 resolve_conflict(id.to_string()).await
             }

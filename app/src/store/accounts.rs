@@ -32,7 +32,11 @@ fn row(a: &NewAccount, by: Uuid, now: i64) -> Vec<Val> {
         Val::Text(a.name.clone()),
         Val::Text(company_key(&a.name)),
         Val::Text(a.website.clone()),
-        Val::Text(web_domain(&a.website).or_else(|| web_domain(&a.email)).unwrap_or_default()),
+        Val::Text(
+            web_domain(&a.website)
+                .or_else(|| web_domain(&a.email))
+                .unwrap_or_default(),
+        ),
         Val::Text(a.industry.clone()),
         Val::Text(a.phone.clone()),
         Val::Text(a.city.clone()),
@@ -43,7 +47,13 @@ fn row(a: &NewAccount, by: Uuid, now: i64) -> Vec<Val> {
     ]
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: Engine, a: &NewAccount, by: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn insert_in(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    a: &NewAccount,
+    by: Uuid,
+    now: i64,
+) -> AppResult<()> {
     insert_rows(tx, kind, TABLE, vec![row(a, by, now)]).await
 }
 
@@ -71,12 +81,24 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<(AccountView, LeadRef)> {
         owner_name: r.try_get("owner_name")?,
         created_at: r.try_get("created_at")?,
     };
-    Ok((v, LeadRef { owner_id: uuid_col(r, "owner_id")?, team_id: uuid_col(r, "team_id")? }))
+    Ok((
+        v,
+        LeadRef {
+            owner_id: uuid_col(r, "owner_id")?,
+            team_id: uuid_col(r, "team_id")?,
+        },
+    ))
 }
 
 /// Accounts the actor can see that may be the lead's company: same normalised name, or same web domain
 /// (from the lead's website, else its email). At most 10, most recent first.
-pub(crate) async fn similar_in(tx: &mut Transaction<'_, Any>, actor: &Actor, company: &str, website: &str, email: &str) -> AppResult<Vec<Similar<AccountView>>> {
+pub(crate) async fn similar_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    company: &str,
+    website: &str,
+    email: &str,
+) -> AppResult<Vec<Similar<AccountView>>> {
     let key = company_key(company);
     let domain = web_domain(website).or_else(|| web_domain(email)).unwrap_or_default();
     let sql = format!(
@@ -90,7 +112,10 @@ pub(crate) async fn similar_in(tx: &mut Transaction<'_, Any>, actor: &Actor, com
         if can_read(actor, owner) && out.len() < 10 {
             let domain: String = r.try_get("web_domain")?;
             let reasons: Vec<MatchReason> = account_match(&v.name, &domain, company, website, email);
-            out.push(Similar { reasons: reasons.iter().map(|m| m.label().to_string()).collect(), record: v });
+            out.push(Similar {
+                reasons: reasons.iter().map(|m| m.label().to_string()).collect(),
+                record: v,
+            });
         }
     }
     Ok(out)
@@ -98,21 +123,36 @@ pub(crate) async fn similar_in(tx: &mut Transaction<'_, Any>, actor: &Actor, com
 
 pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<AccountView> {
     let sql = format!("SELECT {COLS} FROM accounts a JOIN users u ON u.id = a.owner_id WHERE a.id = $1");
-    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (v, owner) = view(&row)?;
-    if can_read(actor, owner) { Ok(v) } else { Err(AppError::NotFound) }
+    if can_read(actor, owner) {
+        Ok(v)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Accounts the actor can see whose name contains the words typed (all when empty), by name, at most 50.
 pub async fn list(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<AccountView>> {
     let (scope, mut binds) = super::contacts::scope_sql(actor, "a");
     let mut cond = scope;
-    let q: String = q.trim().to_lowercase().chars().take(crate::domain::query::MAX_SEARCH_LEN).collect();
+    let q: String = q
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(crate::domain::query::MAX_SEARCH_LEN)
+        .collect();
     if !q.is_empty() {
         binds.push(Val::Text(format!("%{}%", super::like_escape(&q))));
         cond.push_str(&format!(" AND LOWER(a.name) LIKE ${} ESCAPE '\\'", binds.len()));
     }
-    let sql = format!("SELECT {COLS} FROM accounts a JOIN users u ON u.id = a.owner_id WHERE {cond} ORDER BY a.name, a.id LIMIT 50");
+    let sql = format!(
+        "SELECT {COLS} FROM accounts a JOIN users u ON u.id = a.owner_id WHERE {cond} ORDER BY a.name, a.id LIMIT 50"
+    );
     let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
     rows.iter().map(|r| view(r).map(|(v, _)| v)).collect()
 }

@@ -41,7 +41,13 @@ fn row(c: &NewContact, by: Uuid, now: i64) -> Vec<Val> {
     ]
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: Engine, c: &NewContact, by: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn insert_in(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    c: &NewContact,
+    by: Uuid,
+    now: i64,
+) -> AppResult<()> {
     insert_rows(tx, kind, TABLE, vec![row(c, by, now)]).await
 }
 
@@ -60,19 +66,34 @@ const COLS: &str = "c.id, c.team_id, c.owner_id, c.account_id, c.first_name, c.l
 fn view(r: &sqlx::any::AnyRow) -> AppResult<(ContactView, LeadRef)> {
     let v = ContactView {
         id: uuid_col(r, "id")?,
-        name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
+        name: full_name(
+            &r.try_get::<String, _>("first_name")?,
+            &r.try_get::<String, _>("last_name")?,
+        ),
         job_title: r.try_get("job_title")?,
         email: r.try_get("email")?,
         phone: r.try_get("phone")?,
         account_id: opt_uuid_col(r, "account_id")?,
         account_name: r.try_get::<Option<String>, _>("account_name")?.unwrap_or_default(),
     };
-    Ok((v, LeadRef { owner_id: uuid_col(r, "owner_id")?, team_id: uuid_col(r, "team_id")? }))
+    Ok((
+        v,
+        LeadRef {
+            owner_id: uuid_col(r, "owner_id")?,
+            team_id: uuid_col(r, "team_id")?,
+        },
+    ))
 }
 
 /// Contacts the actor can see with the lead's email address (at most 10).
-pub(crate) async fn similar_in(tx: &mut Transaction<'_, Any>, actor: &Actor, email: &str) -> AppResult<Vec<Similar<ContactView>>> {
-    let Some(key) = email_key(email) else { return Ok(Vec::new()) };
+pub(crate) async fn similar_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    email: &str,
+) -> AppResult<Vec<Similar<ContactView>>> {
+    let Some(key) = email_key(email) else {
+        return Ok(Vec::new());
+    };
     let sql = format!("SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.email_key = $1 ORDER BY c.created_at DESC, c.id LIMIT 50");
     let rows = sqlx::query(&sql).bind(key).fetch_all(&mut **tx).await?;
     let mut out = Vec::new();
@@ -80,7 +101,10 @@ pub(crate) async fn similar_in(tx: &mut Transaction<'_, Any>, actor: &Actor, ema
         let (v, owner) = view(r)?;
         if can_read(actor, owner) && out.len() < 10 {
             let reasons = contact_match(&v.email, email);
-            out.push(Similar { reasons: reasons.iter().map(|m| m.label().to_string()).collect(), record: v });
+            out.push(Similar {
+                reasons: reasons.iter().map(|m| m.label().to_string()).collect(),
+                record: v,
+            });
         }
     }
     Ok(out)
@@ -95,14 +119,27 @@ pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<ContactVi
 
 pub(crate) async fn get_in(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid) -> AppResult<ContactView> {
     let sql = format!("SELECT {COLS} FROM contacts c LEFT JOIN accounts a ON a.id = c.account_id WHERE c.id = $1");
-    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (v, owner) = view(&row)?;
-    if can_read(actor, owner) { Ok(v) } else { Err(AppError::NotFound) }
+    if can_read(actor, owner) {
+        Ok(v)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Contacts the actor can see whose name or email starts with the words typed (at most 10).
 pub async fn find(db: &super::Db, actor: &Actor, q: &str) -> AppResult<Vec<ContactView>> {
-    let q: String = q.trim().to_lowercase().chars().take(crate::domain::query::MAX_SEARCH_LEN).collect();
+    let q: String = q
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(crate::domain::query::MAX_SEARCH_LEN)
+        .collect();
     if q.chars().count() < 2 {
         return Ok(Vec::new());
     }
@@ -135,7 +172,12 @@ pub(crate) fn scope_sql(actor: &Actor, alias: &str) -> (String, Vec<Val>) {
 /// Contacts the actor can see whose name or email contains the words typed (all when empty), at most 50.
 pub async fn list(db: &super::Db, actor: &Actor, q: &str, account: Option<Uuid>) -> AppResult<Vec<ContactView>> {
     let (mut cond, mut binds) = scope_sql(actor, "c");
-    let q: String = q.trim().to_lowercase().chars().take(crate::domain::query::MAX_SEARCH_LEN).collect();
+    let q: String = q
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(crate::domain::query::MAX_SEARCH_LEN)
+        .collect();
     if !q.is_empty() {
         binds.push(Val::Text(format!("%{}%", super::like_escape(&q))));
         let n = binds.len();

@@ -20,8 +20,15 @@ async fn editable_record(tx: &mut Transaction<'_, Any>, actor: &Actor, kind: &st
         "lead" => "SELECT team_id, owner_id, state FROM leads WHERE id = $1",
         _ => "SELECT team_id, owner_id, state FROM opportunities WHERE id = $1",
     };
-    let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
-    let r = LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? };
+    let row = sqlx::query(sql)
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = LeadRef {
+        team_id: uuid_col(&row, "team_id")?,
+        owner_id: uuid_col(&row, "owner_id")?,
+    };
     if !access::can_read(actor, r) {
         return Err(AppError::NotFound);
     }
@@ -29,13 +36,21 @@ async fn editable_record(tx: &mut Transaction<'_, Any>, actor: &Actor, kind: &st
         return Err(AppError::Forbidden);
     }
     if row.try_get::<String, _>("state")? != "open" {
-        return Err(AppError::BadRequest(format!("This {kind} is closed; reactivate it to make changes.")));
+        return Err(AppError::BadRequest(format!(
+            "This {kind} is closed; reactivate it to make changes."
+        )));
     }
     Ok(())
 }
 
 /// Applies one deal mutation inside the caller's transaction; every check comes before any write.
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, now: i64) -> AppResult<()> {
+pub(crate) async fn apply_in(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    actor: &Actor,
+    m: &Mutation,
+    now: i64,
+) -> AppResult<()> {
     let invalid = AppError::Invalid;
     if m.entity == Entity::Competitor && !access::can_manage_competitors(actor) {
         return Err(AppError::Forbidden);
@@ -51,12 +66,21 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
                     contacts::get_in(tx, actor, c).await?;
                     c
                 }
-                ContactPick::New { id, first_name, last_name, email, job_title } => {
+                ContactPick::New {
+                    id,
+                    first_name,
+                    last_name,
+                    email,
+                    job_title,
+                } => {
                     if id == m.record_id {
                         return Err(ids::id_taken());
                     }
                     ids::ensure_new(tx, id).await?;
-                    let lead = sqlx::query("SELECT team_id, owner_id FROM leads WHERE id = $1").bind(d.lead_id.to_string()).fetch_one(&mut **tx).await?;
+                    let lead = sqlx::query("SELECT team_id, owner_id FROM leads WHERE id = $1")
+                        .bind(d.lead_id.to_string())
+                        .fetch_one(&mut **tx)
+                        .await?;
                     let c = contacts::NewContact {
                         id,
                         team_id: uuid_col(&lead, "team_id")?,
@@ -72,7 +96,12 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
                     id
                 }
             };
-            let own = [contact_id.to_string(), d.role.label().into(), d.note, actor.user_id.to_string()];
+            let own = [
+                contact_id.to_string(),
+                d.role.label().into(),
+                d.note,
+                actor.user_id.to_string(),
+            ];
             let row = item_row(m.record_id, "lead", d.lead_id, own, now);
             insert_rows(tx, kind, &item_target(STAKEHOLDERS), vec![row]).await
         }
@@ -81,10 +110,20 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
             let (role, note) = opportunity::check_stakeholder_edit(&fields).map_err(invalid)?;
             item_record(tx, actor, "stakeholders", m.record_id).await?;
             if let Some(r) = role {
-                sqlx::query("UPDATE stakeholders SET role = $1, updated_at = $2 WHERE id = $3").bind(r.label()).bind(now).bind(m.record_id.to_string()).execute(&mut **tx).await?;
+                sqlx::query("UPDATE stakeholders SET role = $1, updated_at = $2 WHERE id = $3")
+                    .bind(r.label())
+                    .bind(now)
+                    .bind(m.record_id.to_string())
+                    .execute(&mut **tx)
+                    .await?;
             }
             if let Some(n) = note {
-                sqlx::query("UPDATE stakeholders SET note = $1, updated_at = $2 WHERE id = $3").bind(n).bind(now).bind(m.record_id.to_string()).execute(&mut **tx).await?;
+                sqlx::query("UPDATE stakeholders SET note = $1, updated_at = $2 WHERE id = $3")
+                    .bind(n)
+                    .bind(now)
+                    .bind(m.record_id.to_string())
+                    .execute(&mut **tx)
+                    .await?;
             }
             Ok(())
         }
@@ -92,9 +131,15 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
             let d = opportunity::check_deal_competitor(fields).map_err(invalid)?;
             editable_record(tx, actor, "lead", d.lead_id).await?;
             ids::ensure_new(tx, m.record_id).await?;
-            let known: Option<String> = sqlx::query_scalar("SELECT id FROM competitors WHERE id = $1").bind(d.competitor_id.to_string()).fetch_optional(&mut **tx).await?;
+            let known: Option<String> = sqlx::query_scalar("SELECT id FROM competitors WHERE id = $1")
+                .bind(d.competitor_id.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
             if known.is_none() {
-                return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("competitor_id", "Pick a competitor from the list.")]));
+                return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new(
+                    "competitor_id",
+                    "Pick a competitor from the list.",
+                )]));
             }
             let own = [d.competitor_id.to_string(), d.note, actor.user_id.to_string()];
             let row = item_row(m.record_id, "lead", d.lead_id, own, now);
@@ -104,13 +149,25 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
             let fields: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
             let note = opportunity::check_deal_competitor_edit(&fields).map_err(invalid)?;
             item_record(tx, actor, "deal_competitors", m.record_id).await?;
-            sqlx::query("UPDATE deal_competitors SET note = $1, updated_at = $2 WHERE id = $3").bind(note).bind(now).bind(m.record_id.to_string()).execute(&mut **tx).await?;
+            sqlx::query("UPDATE deal_competitors SET note = $1, updated_at = $2 WHERE id = $3")
+                .bind(note)
+                .bind(now)
+                .bind(m.record_id.to_string())
+                .execute(&mut **tx)
+                .await?;
             Ok(())
         }
         (Entity::Stakeholder | Entity::DealCompetitor, Op::Delete) => {
-            let table = if m.entity == Entity::Stakeholder { "stakeholders" } else { "deal_competitors" };
+            let table = if m.entity == Entity::Stakeholder {
+                "stakeholders"
+            } else {
+                "deal_competitors"
+            };
             item_record(tx, actor, table, m.record_id).await?;
-            sqlx::query(&format!("DELETE FROM {table} WHERE id = $1")).bind(m.record_id.to_string()).execute(&mut **tx).await?;
+            sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+                .bind(m.record_id.to_string())
+                .execute(&mut **tx)
+                .await?;
             Ok(())
         }
         (Entity::Competitor, Op::Create { fields }) => {
@@ -126,7 +183,13 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
                 Val::Int(Some(now)),
                 Val::Int(Some(now)),
             ];
-            insert_rows(tx, kind, "competitors (id, name, website, strengths, weaknesses, created_by, created_at, updated_at)", vec![row]).await
+            insert_rows(
+                tx,
+                kind,
+                "competitors (id, name, website, strengths, weaknesses, created_by, created_at, updated_at)",
+                vec![row],
+            )
+            .await
         }
         (Entity::Competitor, Op::Update { changes }) => {
             // Only the fields changed are written: two managers editing different fields both keep theirs.
@@ -151,7 +214,11 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
-            if n == 0 { Err(AppError::NotFound) } else { Ok(()) }
+            if n == 0 {
+                Err(AppError::NotFound)
+            } else {
+                Ok(())
+            }
         }
         _ => Err(AppError::BadRequest("This change is not supported here.".into())),
     }
@@ -159,19 +226,35 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
 
 /// The record an existing stakeholder or linked competitor hangs on, checked like a new one.
 async fn item_record(tx: &mut Transaction<'_, Any>, actor: &Actor, table: &str, id: Uuid) -> AppResult<()> {
-    let row = sqlx::query(&format!("SELECT record_kind, record_id FROM {table} WHERE id = $1")).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
+    let row = sqlx::query(&format!("SELECT record_kind, record_id FROM {table} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let kind: String = row.try_get("record_kind")?;
     editable_record(tx, actor, &kind, uuid_col(&row, "record_id")?).await
 }
 
 /// Qualifying carries the lead's stakeholders and competitors over to its opportunity (the lead keeps its own).
-pub(crate) async fn carry_over_in(tx: &mut Transaction<'_, Any>, kind: Engine, lead: Uuid, opportunity: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn carry_over_in(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    lead: Uuid,
+    opportunity: Uuid,
+    now: i64,
+) -> AppResult<()> {
     for item @ (table, cols) in [STAKEHOLDERS, DEAL_COMPETITORS] {
-        let sql = format!("SELECT {} FROM {table} WHERE record_kind = 'lead' AND record_id = $1 ORDER BY created_at, id", cols.join(", "));
+        let sql = format!(
+            "SELECT {} FROM {table} WHERE record_kind = 'lead' AND record_id = $1 ORDER BY created_at, id",
+            cols.join(", ")
+        );
         let found = sqlx::query(&sql).bind(lead.to_string()).fetch_all(&mut **tx).await?;
         let mut rows = Vec::with_capacity(found.len());
         for r in &found {
-            let own = cols.iter().map(|c| r.try_get::<String, _>(*c)).collect::<Result<Vec<_>, _>>()?;
+            let own = cols
+                .iter()
+                .map(|c| r.try_get::<String, _>(*c))
+                .collect::<Result<Vec<_>, _>>()?;
             rows.push(item_row(Uuid::now_v7(), "opportunity", opportunity, own, now));
         }
         if !rows.is_empty() {
@@ -187,12 +270,19 @@ const STAKEHOLDERS: ItemTable = ("stakeholders", &["contact_id", "role", "note",
 const DEAL_COMPETITORS: ItemTable = ("deal_competitors", &["competitor_id", "note", "created_by"]);
 
 fn item_target((table, cols): ItemTable) -> String {
-    format!("{table} (id, record_kind, record_id, {}, created_at, updated_at)", cols.join(", "))
+    format!(
+        "{table} (id, record_kind, record_id, {}, created_at, updated_at)",
+        cols.join(", ")
+    )
 }
 
 /// One row for `item_target`: the item, the record it hangs on, its own values in column order, the times.
 fn item_row(id: Uuid, record_kind: &str, record: Uuid, own: impl IntoIterator<Item = String>, now: i64) -> Vec<Val> {
-    let mut row = vec![Val::Text(id.to_string()), Val::Text(record_kind.into()), Val::Text(record.to_string())];
+    let mut row = vec![
+        Val::Text(id.to_string()),
+        Val::Text(record_kind.into()),
+        Val::Text(record.to_string()),
+    ];
     row.extend(own.into_iter().map(Val::Text));
     row.extend([Val::Int(Some(now)), Val::Int(Some(now))]);
     row
@@ -202,9 +292,23 @@ fn item_row(id: Uuid, record_kind: &str, record: Uuid, own: impl IntoIterator<It
 pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResult<DealPeople> {
     let kind = if kind == "lead" { "lead" } else { "opportunity" };
     let mut tx = db.pool.begin().await?;
-    let sql = if kind == "lead" { "SELECT team_id, owner_id FROM leads WHERE id = $1" } else { "SELECT team_id, owner_id FROM opportunities WHERE id = $1" };
-    let row = sqlx::query(sql).bind(record.to_string()).fetch_optional(&mut *tx).await?.ok_or(AppError::NotFound)?;
-    if !access::can_read(actor, LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? }) {
+    let sql = if kind == "lead" {
+        "SELECT team_id, owner_id FROM leads WHERE id = $1"
+    } else {
+        "SELECT team_id, owner_id FROM opportunities WHERE id = $1"
+    };
+    let row = sqlx::query(sql)
+        .bind(record.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !access::can_read(
+        actor,
+        LeadRef {
+            team_id: uuid_col(&row, "team_id")?,
+            owner_id: uuid_col(&row, "owner_id")?,
+        },
+    ) {
         return Err(AppError::NotFound);
     }
     let rows = sqlx::query(
@@ -221,7 +325,10 @@ pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResu
             Ok(StakeholderView {
                 id: uuid_col(r, "id")?,
                 contact_id: uuid_col(r, "contact_id")?,
-                name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
+                name: full_name(
+                    &r.try_get::<String, _>("first_name")?,
+                    &r.try_get::<String, _>("last_name")?,
+                ),
                 email: r.try_get("email")?,
                 job_title: r.try_get("job_title")?,
                 role: r.try_get("role")?,
@@ -236,18 +343,36 @@ pub async fn people(db: &Db, actor: &Actor, kind: &str, record: Uuid) -> AppResu
         .await?;
     let competitors = rows
         .iter()
-        .map(|r| -> AppResult<DealCompetitorView> { Ok(DealCompetitorView { id: uuid_col(r, "id")?, competitor_id: uuid_col(r, "competitor_id")?, name: r.try_get("name")?, note: r.try_get("note")? }) })
+        .map(|r| -> AppResult<DealCompetitorView> {
+            Ok(DealCompetitorView {
+                id: uuid_col(r, "id")?,
+                competitor_id: uuid_col(r, "competitor_id")?,
+                name: r.try_get("name")?,
+                note: r.try_get("note")?,
+            })
+        })
         .collect::<AppResult<_>>()?;
     tx.commit().await?;
-    Ok(DealPeople { stakeholders, competitors })
+    Ok(DealPeople {
+        stakeholders,
+        competitors,
+    })
 }
 
 /// The shared competitor list, by name.
 pub async fn competitors(db: &Db) -> AppResult<Vec<CompetitorView>> {
-    let rows = sqlx::query("SELECT id, name, website, strengths, weaknesses FROM competitors ORDER BY name, id").fetch_all(&db.pool).await?;
+    let rows = sqlx::query("SELECT id, name, website, strengths, weaknesses FROM competitors ORDER BY name, id")
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter()
         .map(|r| {
-            Ok(CompetitorView { id: uuid_col(r, "id")?, name: r.try_get("name")?, website: r.try_get("website")?, strengths: r.try_get("strengths")?, weaknesses: r.try_get("weaknesses")? })
+            Ok(CompetitorView {
+                id: uuid_col(r, "id")?,
+                name: r.try_get("name")?,
+                website: r.try_get("website")?,
+                strengths: r.try_get("strengths")?,
+                weaknesses: r.try_get("weaknesses")?,
+            })
         })
         .collect()
 }

@@ -45,10 +45,23 @@ pub(crate) struct Versioned {
 
 /// A versioned record (account, contact, opportunity) read and locked for an edit: NotFound when the
 /// actor may not see it, Forbidden when they may see but not edit it.
-pub(crate) async fn editable_row(tx: &mut Transaction<'_, Any>, engine: Engine, actor: &Actor, table: &str, id: Uuid) -> AppResult<AnyRow> {
+pub(crate) async fn editable_row(
+    tx: &mut Transaction<'_, Any>,
+    engine: Engine,
+    actor: &Actor,
+    table: &str,
+    id: Uuid,
+) -> AppResult<AnyRow> {
     let lock = if engine == Engine::Postgres { " FOR UPDATE" } else { "" };
-    let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1{lock}")).bind(id.to_string()).fetch_optional(&mut **tx).await?.ok_or(AppError::NotFound)?;
-    let owner = LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? };
+    let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1{lock}"))
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owner = LeadRef {
+        team_id: uuid_col(&row, "team_id")?,
+        owner_id: uuid_col(&row, "owner_id")?,
+    };
     if !access::can_read(actor, owner) {
         return Err(AppError::NotFound);
     }
@@ -60,14 +73,31 @@ pub(crate) async fn editable_row(tx: &mut Transaction<'_, Any>, engine: Engine, 
 
 /// Each editable field's value with its version, for the per-field merge: a field never changed since
 /// the record was made is at version 1, by its creator; the others as the version table says.
-pub(crate) async fn field_states(tx: &mut Transaction<'_, Any>, row: &AnyRow, target: Versioned, id: Uuid) -> AppResult<BTreeMap<String, FieldState>> {
+pub(crate) async fn field_states(
+    tx: &mut Transaction<'_, Any>,
+    row: &AnyRow,
+    target: Versioned,
+    id: Uuid,
+) -> AppResult<BTreeMap<String, FieldState>> {
     let (created_by, created_at) = (uuid_col(row, "created_by")?, row.try_get::<i64, _>("created_at")?);
     let mut current = BTreeMap::new();
     for spec in target.specs {
-        current.insert(spec.key.to_string(), FieldState { value: from_db(spec, row)?, version: 1, changed_by: Some(created_by), changed_at: Some(created_at) });
+        current.insert(
+            spec.key.to_string(),
+            FieldState {
+                value: from_db(spec, row)?,
+                version: 1,
+                changed_by: Some(created_by),
+                changed_at: Some(created_at),
+            },
+        );
     }
     let versions = target.versions;
-    let sql = format!("SELECT field, version, changed_by, changed_at FROM {} WHERE {}", versions.table, versions.condition());
+    let sql = format!(
+        "SELECT field, version, changed_by, changed_at FROM {} WHERE {}",
+        versions.table,
+        versions.condition()
+    );
     let mut q = sqlx::query(&sql).bind(id.to_string());
     if let Some(kind) = versions.kind {
         q = q.bind(kind);
@@ -96,7 +126,10 @@ pub(crate) async fn merge_changes(
     let clean = normalize(&raw).map_err(AppError::Invalid)?;
     let mut normalized = Vec::with_capacity(changes.len());
     for c in changes {
-        let value = clean.get(&c.field).cloned().ok_or_else(|| AppError::internal(format!("{} was not normalized", c.field)))?;
+        let value = clean
+            .get(&c.field)
+            .cloned()
+            .ok_or_else(|| AppError::internal(format!("{} was not normalized", c.field)))?;
         normalized.push(FieldChange { value, ..c.clone() });
     }
     let merged = merge(current, &normalized, policy);
@@ -120,13 +153,29 @@ pub(crate) async fn write_fields(
     by: Uuid,
     now: i64,
 ) -> AppResult<()> {
-    let value = |k: &str, v: &str| target.specs.iter().find(|s| s.key == k).map(|s| to_db(s, v)).unwrap_or_else(|| Val::Text(v.to_string()));
+    let value = |k: &str, v: &str| {
+        target
+            .specs
+            .iter()
+            .find(|s| s.key == k)
+            .map(|s| to_db(s, v))
+            .unwrap_or_else(|| Val::Text(v.to_string()))
+    };
     let mut sets: Vec<(String, Val)> = apply.iter().map(|(k, v)| (k.clone(), value(k, v))).collect();
     sets.extend(kept.into_iter().map(|(k, v)| (k.to_string(), v)));
     sets.push(("version".into(), Val::Int(Some(version))));
     sets.push(("updated_at".into(), Val::Int(Some(now))));
-    let assignments: Vec<String> = sets.iter().enumerate().map(|(i, (k, _))| format!("{k} = ${}", i + 1)).collect();
-    let sql = format!("UPDATE {} SET {} WHERE id = ${}", target.table, assignments.join(", "), sets.len() + 1);
+    let assignments: Vec<String> = sets
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| format!("{k} = ${}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = ${}",
+        target.table,
+        assignments.join(", "),
+        sets.len() + 1
+    );
     let mut binds: Vec<Val> = sets.into_iter().map(|(_, v)| v).collect();
     binds.push(Val::Text(id.to_string()));
     bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
@@ -148,7 +197,13 @@ async fn save_versions<'a>(
     let rows: Vec<Vec<Val>> = fields
         .map(|k| {
             let mut row: Vec<Val> = versions.kind.map(|kind| Val::Text(kind.into())).into_iter().collect();
-            row.extend([Val::Text(record.to_string()), Val::Text(k.clone()), Val::Int(Some(version)), Val::Text(by.to_string()), Val::Int(Some(now))]);
+            row.extend([
+                Val::Text(record.to_string()),
+                Val::Text(k.clone()),
+                Val::Int(Some(version)),
+                Val::Text(by.to_string()),
+                Val::Int(Some(now)),
+            ]);
             row
         })
         .collect();
@@ -159,7 +214,14 @@ async fn save_versions<'a>(
         Some(_) => ("record_kind, ", format!("record_kind, {}", versions.id_col)),
         None => ("", versions.id_col.to_string()),
     };
-    let (sql, binds) = rows_sql(engine, &format!("{} ({kind_col}{}, field, version, changed_by, changed_at)", versions.table, versions.id_col), rows);
+    let (sql, binds) = rows_sql(
+        engine,
+        &format!(
+            "{} ({kind_col}{}, field, version, changed_by, changed_at)",
+            versions.table, versions.id_col
+        ),
+        rows,
+    );
     let sql = format!("{sql} ON CONFLICT ({key}, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at");
     bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
     Ok(())
@@ -171,12 +233,22 @@ async fn conflict_error(tx: &mut Transaction<'_, Any>, conflicts: &[Conflict]) -
     let mut views = Vec::new();
     for c in conflicts {
         let by_name: Option<String> = match c.changed_by {
-            Some(u) => sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(u.to_string()).fetch_optional(&mut **tx).await?,
+            Some(u) => {
+                sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+                    .bind(u.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
             None => None,
         };
         let label = fields::spec(&c.field)
             .or_else(|| crate::domain::opportunity::spec(&c.field))
-            .or_else(|| crate::domain::customers::ACCOUNT_FIELDS.iter().chain(crate::domain::customers::CONTACT_FIELDS).find(|s| s.key == c.field))
+            .or_else(|| {
+                crate::domain::customers::ACCOUNT_FIELDS
+                    .iter()
+                    .chain(crate::domain::customers::CONTACT_FIELDS)
+                    .find(|s| s.key == c.field)
+            })
             .map(|s| s.label)
             .unwrap_or("Field")
             .to_string();

@@ -33,7 +33,10 @@ pub const NOT_RECORD_IDS: &[&str] = &["workspace", "processes", "clients"];
 fn check_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
-        let probes: Vec<String> = RECORD_ID_TABLES.iter().map(|t| format!("SELECT CAST(1 AS BIGINT) AS taken FROM {t} WHERE id = $1")).collect();
+        let probes: Vec<String> = RECORD_ID_TABLES
+            .iter()
+            .map(|t| format!("SELECT CAST(1 AS BIGINT) AS taken FROM {t} WHERE id = $1"))
+            .collect();
         format!("SELECT taken FROM ({}) ids LIMIT 1", probes.join(" UNION ALL "))
     })
 }
@@ -41,7 +44,10 @@ fn check_sql() -> &'static str {
 /// Refuses an id that already names something, in any table. Call it inside the creating transaction,
 /// before the insert.
 pub(crate) async fn ensure_new(tx: &mut Transaction<'_, Any>, id: Uuid) -> AppResult<()> {
-    let taken: Option<i64> = sqlx::query_scalar(check_sql()).bind(id.to_string()).fetch_optional(&mut **tx).await?;
+    let taken: Option<i64> = sqlx::query_scalar(check_sql())
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
     match taken {
         Some(_) => Err(id_taken()),
         None => Ok(()),
@@ -50,5 +56,7 @@ pub(crate) async fn ensure_new(tx: &mut Transaction<'_, Any>, id: Uuid) -> AppRe
 
 /// The refusal, in words for the person whose change it was (a synced change lists it as its reason).
 pub(crate) fn id_taken() -> AppError {
-    AppError::BadRequest("This record's id is already in use, so it was not saved. Reload the page and try again.".into())
+    AppError::BadRequest(
+        "This record's id is already in use, so it was not saved. Reload the page and try again.".into(),
+    )
 }

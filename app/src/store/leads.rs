@@ -1,7 +1,9 @@
 //! Leads: reading lists and records, the lead's row and its feed rows, demo data (`seed`), and what
 //! Qualify would find. Lead changes are decided by `working_set::WorkingSet` (see `write.rs`).
 
-use super::sql::{bind_all, from_db, insert_rows, next_change_seq, placeholders, rows_sql, to_db, uuid_col, Engine, Val};
+use super::sql::{
+    bind_all, from_db, insert_rows, next_change_seq, placeholders, rows_sql, to_db, uuid_col, Engine, Val,
+};
 use super::Db;
 use crate::domain::access::{self, Actor, LeadRef, ReadScope};
 use crate::domain::fields::FIELDS;
@@ -14,7 +16,6 @@ use crate::model::{LeadDetail, LeadList, LeadRow};
 use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeMap;
 use uuid::Uuid;
-
 
 /// A lead as stored, with the state of each field.
 #[derive(Clone, Debug)]
@@ -33,7 +34,10 @@ pub struct LeadRecord {
 
 impl LeadRecord {
     pub fn lead_ref(&self) -> LeadRef {
-        LeadRef { owner_id: self.owner_id, team_id: self.team_id }
+        LeadRef {
+            owner_id: self.owner_id,
+            team_id: self.team_id,
+        }
     }
     pub fn value(&self, key: &str) -> &str {
         self.fields.get(key).map(|s| s.value.as_str()).unwrap_or("")
@@ -48,14 +52,22 @@ async fn load(tx: &mut Transaction<'_, Any>, lock: Option<Engine>, id: Uuid) -> 
 
 /// Loads these leads (those that exist), 500 ids per statement, in id order; with `lock`, rows are locked
 /// for the transaction on Postgres.
-pub(crate) async fn load_ids(tx: &mut Transaction<'_, Any>, ids: &[Uuid], lock: Option<Engine>) -> AppResult<Vec<LeadRecord>> {
+pub(crate) async fn load_ids(
+    tx: &mut Transaction<'_, Any>,
+    ids: &[Uuid],
+    lock: Option<Engine>,
+) -> AppResult<Vec<LeadRecord>> {
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.to_string())).collect();
-        let cond = format!("l.id IN ({}) ORDER BY l.id{}", placeholders(0, chunk.len()), lock.map(Engine::for_update).unwrap_or(""));
+        let cond = format!(
+            "l.id IN ({}) ORDER BY l.id{}",
+            placeholders(0, chunk.len()),
+            lock.map(Engine::for_update).unwrap_or("")
+        );
         out.extend(load_where(tx, &cond, &binds).await?);
     }
     Ok(out)
@@ -73,14 +85,27 @@ pub(crate) async fn load_where(tx: &mut Transaction<'_, Any>, cond: &str, binds:
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>("id")).collect::<Result<_, _>>()?;
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("id"))
+        .collect::<Result<_, _>>()?;
     // Fields without a row here were last set when the lead was created (version 1).
     let mut known: BTreeMap<(String, String), (i64, Uuid, i64)> = BTreeMap::new();
     for chunk in ids.chunks(500) {
         let binds: Vec<Val> = chunk.iter().map(|id| Val::Text(id.clone())).collect();
-        let q = format!("SELECT lead_id, field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id IN ({})", placeholders(0, chunk.len()));
+        let q = format!(
+            "SELECT lead_id, field, version, changed_by, changed_at FROM lead_field_versions WHERE lead_id IN ({})",
+            placeholders(0, chunk.len())
+        );
         for v in bind_all(sqlx::query(&q), &binds).fetch_all(&mut **tx).await? {
-            known.insert((v.try_get("lead_id")?, v.try_get("field")?), (v.try_get("version")?, uuid_col(&v, "changed_by")?, v.try_get("changed_at")?));
+            known.insert(
+                (v.try_get("lead_id")?, v.try_get("field")?),
+                (
+                    v.try_get("version")?,
+                    uuid_col(&v, "changed_by")?,
+                    v.try_get("changed_at")?,
+                ),
+            );
         }
     }
     let mut out = Vec::with_capacity(rows.len());
@@ -89,8 +114,19 @@ pub(crate) async fn load_where(tx: &mut Transaction<'_, Any>, cond: &str, binds:
         let created_at: i64 = row.try_get("created_at")?;
         let mut fields = BTreeMap::new();
         for spec in FIELDS {
-            let (version, by, at) = known.get(&(id.clone(), spec.key.to_string())).copied().unwrap_or((1, created_by, created_at));
-            fields.insert(spec.key.to_string(), FieldState { value: from_db(spec, row)?, version, changed_by: Some(by), changed_at: Some(at) });
+            let (version, by, at) = known
+                .get(&(id.clone(), spec.key.to_string()))
+                .copied()
+                .unwrap_or((1, created_by, created_at));
+            fields.insert(
+                spec.key.to_string(),
+                FieldState {
+                    value: from_db(spec, row)?,
+                    version,
+                    changed_by: Some(by),
+                    changed_at: Some(at),
+                },
+            );
         }
         let state: String = row.try_get("state")?;
         out.push(LeadRecord {
@@ -156,22 +192,41 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
     }
     match q.view {
         View::Mine => {
-            push("l.owner_id = ?", Val::Text(actor.user_id.to_string()), &mut binds, &mut wh);
+            push(
+                "l.owner_id = ?",
+                Val::Text(actor.user_id.to_string()),
+                &mut binds,
+                &mut wh,
+            );
             wh.push("l.state = 'open'".into());
         }
         View::Team => wh.push("l.state = 'open'".into()),
         View::Closed => wh.push("l.state <> 'open'".into()),
     }
-    for (col, v) in [("l.status_reason", &q.status), ("l.source", &q.source), ("l.rating", &q.rating), ("l.owner_id", &q.owner)] {
+    for (col, v) in [
+        ("l.status_reason", &q.status),
+        ("l.source", &q.source),
+        ("l.rating", &q.rating),
+        ("l.owner_id", &q.owner),
+    ] {
         if !v.is_empty() {
             push(&format!("{col} = ?"), Val::Text(v.clone()), &mut binds, &mut wh);
         }
     }
     for term in q.q.to_lowercase().split_whitespace().take(8) {
         let escaped = super::like_escape(term);
-        push("l.search_text LIKE ? ESCAPE '\\'", Val::Text(format!("%{escaped}%")), &mut binds, &mut wh);
+        push(
+            "l.search_text LIKE ? ESCAPE '\\'",
+            Val::Text(format!("%{escaped}%")),
+            &mut binds,
+            &mut wh,
+        );
     }
-    let where_sql = if wh.is_empty() { String::new() } else { format!("WHERE {}", wh.join(" AND ")) };
+    let where_sql = if wh.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", wh.join(" AND "))
+    };
     let dir = if q.desc { "DESC" } else { "ASC" };
     let order = match q.sort {
         SortKey::Name => format!("l.last_name {dir}, l.first_name {dir}"),
@@ -192,11 +247,18 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
     // The count rides along with the page as a scalar subquery (one round trip instead of two); it reuses
     // the page's placeholders. A filter lately seen matching more than the count goes to is not counted again.
     let limit = q.count_limit();
-    let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM leads l {where_sql} LIMIT {}) c", limit + 1);
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM leads l {where_sql} LIMIT {}) c",
+        limit + 1
+    );
     let count_key = format!("{count_sql} {binds:?}");
     let now = std::time::Instant::now();
     let over = db.over_cap.knows(&count_key, now);
-    let matches = if over { String::new() } else { format!(", ({count_sql}) AS matches") };
+    let matches = if over {
+        String::new()
+    } else {
+        format!(", ({count_sql}) AS matches")
+    };
     let n = binds.len();
     let sql = format!(
         "SELECT l.id, l.first_name, l.last_name, l.company_name, l.topic, l.status_reason, l.rating,
@@ -215,18 +277,28 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
         Some(r) => r.try_get("matches")?,
         None if q.offset() == 0 && !over => 0,
         // A page past the end (or an empty one where many were seen): count on its own so the pager can lead back.
-        None => bind_all(sqlx::query(&count_sql), &binds).fetch_one(&db.pool).await?.try_get(0)?,
+        None => bind_all(sqlx::query(&count_sql), &binds)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?,
     };
     if !over || rows.is_empty() {
         db.over_cap.note(count_key, counted > limit, now);
     }
-    let (total, more) = if counted > limit { (limit, true) } else { (counted, false) };
+    let (total, more) = if counted > limit {
+        (limit, true)
+    } else {
+        (counted, false)
+    };
     let rows = rows
         .iter()
         .map(|r| {
             Ok(LeadRow {
                 id: uuid_col(r, "id")?,
-                name: full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
+                name: full_name(
+                    &r.try_get::<String, _>("first_name")?,
+                    &r.try_get::<String, _>("last_name")?,
+                ),
                 company: r.try_get("company_name")?,
                 topic: r.try_get("topic")?,
                 status_reason: r.try_get("status_reason")?,
@@ -239,7 +311,14 @@ pub async fn list(db: &Db, actor: &Actor, q: &LeadQuery) -> AppResult<LeadList> 
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(LeadList { rows, total, more, page: q.page(), pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), owners: Vec::new() })
+    Ok(LeadList {
+        rows,
+        total,
+        more,
+        page: q.page(),
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        owners: Vec::new(),
+    })
 }
 
 /// How long a process trusts that a filter matches more leads than a list counts.
@@ -258,7 +337,8 @@ pub struct OverCap(std::sync::Mutex<std::collections::HashMap<String, std::time:
 impl OverCap {
     fn knows(&self, key: &str, now: std::time::Instant) -> bool {
         let Ok(seen) = self.0.lock() else { return false };
-        seen.get(key).is_some_and(|at| now.saturating_duration_since(*at) < OVER_CAP_FRESH)
+        seen.get(key)
+            .is_some_and(|at| now.saturating_duration_since(*at) < OVER_CAP_FRESH)
     }
 
     /// After a count: remembers (or forgets) that the filter `key` matched more than the list counts.
@@ -316,21 +396,56 @@ mod tests {
 /// Writes leads as they now are: inserted when new, every column replaced when not.
 pub(crate) fn upsert_sql(kind: Engine, recs: &[&LeadRecord]) -> (String, Vec<Val>) {
     let cols = lead_columns();
-    let rows = recs.iter().map(|r| lead_row(r.id, r.team_id, r.state, r.version, r.created_by, r.created_at, r.updated_at, |k| r.value(k).to_string())).collect();
+    let rows = recs
+        .iter()
+        .map(|r| {
+            lead_row(
+                r.id,
+                r.team_id,
+                r.state,
+                r.version,
+                r.created_by,
+                r.created_at,
+                r.updated_at,
+                |k| r.value(k).to_string(),
+            )
+        })
+        .collect();
     let (sql, binds) = rows_sql(kind, &format!("leads ({})", cols.join(", ")), rows);
     let set: Vec<String> = cols.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
-    (format!("{sql} ON CONFLICT (id) DO UPDATE SET {}", set.join(", ")), binds)
+    (
+        format!("{sql} ON CONFLICT (id) DO UPDATE SET {}", set.join(", ")),
+        binds,
+    )
 }
 
 /// The columns of a lead row, in the order `lead_row` gives its values.
 fn lead_columns() -> Vec<&'static str> {
-    let mut cols = vec!["id", "team_id", "state", "version", "created_by", "created_at", "updated_at", "search_text"];
+    let mut cols = vec![
+        "id",
+        "team_id",
+        "state",
+        "version",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "search_text",
+    ];
     cols.extend(FIELDS.iter().map(|s| s.key));
     cols
 }
 
 #[allow(clippy::too_many_arguments)]
-fn lead_row(id: Uuid, team: Uuid, state: LeadState, version: i64, created_by: Uuid, created_at: i64, updated_at: i64, value: impl Fn(&str) -> String) -> Vec<Val> {
+fn lead_row(
+    id: Uuid,
+    team: Uuid,
+    state: LeadState,
+    version: i64,
+    created_by: Uuid,
+    created_at: i64,
+    updated_at: i64,
+    value: impl Fn(&str) -> String,
+) -> Vec<Val> {
     let mut row = vec![
         Val::Text(id.to_string()),
         Val::Text(team.to_string()),
@@ -339,18 +454,34 @@ fn lead_row(id: Uuid, team: Uuid, state: LeadState, version: i64, created_by: Uu
         Val::Text(created_by.to_string()),
         Val::Int(Some(created_at)),
         Val::Int(Some(updated_at)),
-        Val::Text(search_text(&value("first_name"), &value("last_name"), &value("company_name"), &value("email"), &value("topic"))),
+        Val::Text(search_text(
+            &value("first_name"),
+            &value("last_name"),
+            &value("company_name"),
+            &value("email"),
+            &value("topic"),
+        )),
     ];
     row.extend(FIELDS.iter().map(|s| to_db(s, &value(s.key))));
     row
 }
 
 /// The `changes` feed's columns, in the order `change_row` gives its values.
-pub(crate) const CHANGE_COLS: &str = "changes (seq, record_kind, record_id, version, fields, deleted, user_id, at, team_id)";
+pub(crate) const CHANGE_COLS: &str =
+    "changes (seq, record_kind, record_id, version, fields, deleted, user_id, at, team_id)";
 
 /// A feed row: lead `id` reached `version` (or was deleted), `fields` being the changed values as JSON.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn change_row(seq: i64, id: Uuid, version: i64, fields: &str, deleted: bool, by: Uuid, at: i64, team: Uuid) -> Vec<Val> {
+pub(crate) fn change_row(
+    seq: i64,
+    id: Uuid,
+    version: i64,
+    fields: &str,
+    deleted: bool,
+    by: Uuid,
+    at: i64,
+    team: Uuid,
+) -> Vec<Val> {
     vec![
         Val::Int(Some(seq)),
         Val::Text("lead".into()),
@@ -368,7 +499,14 @@ pub(crate) fn change_row(seq: i64, id: Uuid, version: i64, fields: &str, deleted
 pub(crate) const MUTATION_COLS: &str = "mutations (client_id, seq, record_id, user_id, status, reason, applied_at)";
 
 /// A mutation's fate in the log: applied, or rejected with the reason.
-pub(crate) fn mutation_row(client: Uuid, seq: i64, record: Uuid, by: Uuid, rejected: Option<&str>, at: i64) -> Vec<Val> {
+pub(crate) fn mutation_row(
+    client: Uuid,
+    seq: i64,
+    record: Uuid,
+    by: Uuid,
+    rejected: Option<&str>,
+    at: i64,
+) -> Vec<Val> {
     vec![
         Val::Text(client.to_string()),
         Val::Int(Some(seq)),
@@ -393,7 +531,18 @@ pub struct NewLeadRow {
 fn insert_sql(kind: Engine, version: i64, rows: &[NewLeadRow]) -> (String, Vec<Val>) {
     let rows = rows
         .iter()
-        .map(|r| lead_row(r.id, r.team_id, LeadState::Open, version, r.created_by, r.at, r.at, |k| r.values.get(k).cloned().unwrap_or_default()))
+        .map(|r| {
+            lead_row(
+                r.id,
+                r.team_id,
+                LeadState::Open,
+                version,
+                r.created_by,
+                r.at,
+                r.at,
+                |k| r.values.get(k).cloned().unwrap_or_default(),
+            )
+        })
         .collect();
     rows_sql(kind, &format!("leads ({})", lead_columns().join(", ")), rows)
 }
@@ -406,7 +555,10 @@ pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow])
         let mut tx = db.pool.begin().await?;
         let (sql, binds) = insert_sql(db.kind, 1, chunk);
         bind_all(sqlx::query(&sql), &binds).execute(&mut *tx).await?;
-        let mutations = chunk.iter().zip(seq..).map(|(r, n)| mutation_row(client_id, n, r.id, r.created_by, None, r.at));
+        let mutations = chunk
+            .iter()
+            .zip(seq..)
+            .map(|(r, n)| mutation_row(client_id, n, r.id, r.created_by, None, r.at));
         insert_rows(&mut tx, db.kind, MUTATION_COLS, mutations.collect()).await?;
         let feed_start = next_change_seq(&mut tx, db.kind).await?;
         let mut changes = Vec::with_capacity(chunk.len());
@@ -423,7 +575,10 @@ pub async fn seed(db: &Db, client_id: Uuid, first_seq: i64, rows: &[NewLeadRow])
 
 /// How many changes the pull feed holds for a record (tests and diagnostics).
 pub async fn change_count(db: &Db, id: Uuid) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM changes WHERE record_id = $1").bind(id.to_string()).fetch_one(&db.pool).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM changes WHERE record_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&db.pool)
+        .await?)
 }
 
 /// What Qualify would find before anything is created: possible duplicates and the workspace's mode.
@@ -440,16 +595,35 @@ pub async fn qualify_preview(db: &Db, actor: &Actor, id: Uuid) -> AppResult<crat
 
 /// The possible duplicates of a lead's company and person, and the workspace's mode: what the Qualify
 /// panel shows, and what qualifying decides against again inside its own transaction.
-pub(crate) async fn preview_in(tx: &mut Transaction<'_, Any>, actor: &Actor, rec: &LeadRecord) -> AppResult<crate::model::QualifyPreview> {
-    let accounts = super::accounts::similar_in(tx, actor, rec.value("company_name"), rec.value("website"), rec.value("email")).await?;
+pub(crate) async fn preview_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    rec: &LeadRecord,
+) -> AppResult<crate::model::QualifyPreview> {
+    let accounts = super::accounts::similar_in(
+        tx,
+        actor,
+        rec.value("company_name"),
+        rec.value("website"),
+        rec.value("email"),
+    )
+    .await?;
     let contacts = super::contacts::similar_in(tx, actor, rec.value("email")).await?;
-    let mode: Option<String> = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1").fetch_optional(&mut **tx).await?;
-    Ok(crate::model::QualifyPreview { mode: QualifyMode::parse(&mode.unwrap_or_default()), accounts, contacts })
+    let mode: Option<String> = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(crate::model::QualifyPreview {
+        mode: QualifyMode::parse(&mode.unwrap_or_default()),
+        accounts,
+        contacts,
+    })
 }
 
 /// The workspace setting for Qualify: create everything at once, or let the seller choose.
 pub async fn qualify_mode(db: &Db) -> AppResult<QualifyMode> {
-    let mode: Option<String> = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1").fetch_optional(&db.pool).await?;
+    let mode: Option<String> = sqlx::query_scalar("SELECT qualify_mode FROM workspace WHERE id = 1")
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(QualifyMode::parse(&mode.unwrap_or_default()))
 }
 
@@ -458,6 +632,9 @@ pub async fn set_qualify_mode(db: &Db, actor: &Actor, mode: QualifyMode) -> AppR
     if actor.role != access::Role::Admin {
         return Err(AppError::Forbidden);
     }
-    sqlx::query("UPDATE workspace SET qualify_mode = $1 WHERE id = 1").bind(mode.as_str()).execute(&db.pool).await?;
+    sqlx::query("UPDATE workspace SET qualify_mode = $1 WHERE id = 1")
+        .bind(mode.as_str())
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }

@@ -39,10 +39,19 @@ impl LiveEvent {
     pub fn decode(s: &str) -> Option<LiveEvent> {
         let mut parts = s.split(' ');
         match parts.next()? {
-            "timeline" => Some(LiveEvent::Timeline { lead_id: Uuid::parse_str(parts.next()?).ok()?, item_id: Uuid::parse_str(parts.next()?).ok()? }),
-            "notify" => Some(LiveEvent::Notify { user_id: Uuid::parse_str(parts.next()?).ok()? }),
-            "sessions" => Some(LiveEvent::Sessions { user_id: Uuid::parse_str(parts.next()?).ok()? }),
-            "moved" => Some(LiveEvent::Moved { lead_id: Uuid::parse_str(parts.next()?).ok()? }),
+            "timeline" => Some(LiveEvent::Timeline {
+                lead_id: Uuid::parse_str(parts.next()?).ok()?,
+                item_id: Uuid::parse_str(parts.next()?).ok()?,
+            }),
+            "notify" => Some(LiveEvent::Notify {
+                user_id: Uuid::parse_str(parts.next()?).ok()?,
+            }),
+            "sessions" => Some(LiveEvent::Sessions {
+                user_id: Uuid::parse_str(parts.next()?).ok()?,
+            }),
+            "moved" => Some(LiveEvent::Moved {
+                lead_id: Uuid::parse_str(parts.next()?).ok()?,
+            }),
             _ => None,
         }
     }
@@ -60,7 +69,11 @@ impl Live {
     pub fn new(url: &str) -> Live {
         // Room for bursts; a listener that falls further behind is told to reload (see `Lagged`).
         let (tx, _) = broadcast::channel(4096);
-        Live { tx, listening: Arc::new(AtomicBool::new(false)), url: Arc::new(url.to_string()) }
+        Live {
+            tx,
+            listening: Arc::new(AtomicBool::new(false)),
+            url: Arc::new(url.to_string()),
+        }
     }
 
     /// Starts hearing events. On Postgres the first subscriber starts this process's LISTEN connection.
@@ -113,7 +126,9 @@ pub(crate) async fn announce(tx: &mut Transaction<'_, Any>, kind: Engine, events
     }
     for e in events {
         // The payload is ids and fixed words only (see `encode`), so it needs no escaping.
-        sqlx::query(&format!("NOTIFY {CHANNEL}, '{}'", e.encode())).execute(&mut **tx).await?;
+        sqlx::query(&format!("NOTIFY {CHANNEL}, '{}'", e.encode()))
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -134,9 +149,22 @@ mod tests {
 
     #[test]
     fn events_survive_the_trip_through_text() {
-        let e = LiveEvent::Timeline { lead_id: Uuid::now_v7(), item_id: Uuid::now_v7() };
+        let e = LiveEvent::Timeline {
+            lead_id: Uuid::now_v7(),
+            item_id: Uuid::now_v7(),
+        };
         assert_eq!(LiveEvent::decode(&e.encode()), Some(e));
-        for e in [LiveEvent::Notify { user_id: Uuid::now_v7() }, LiveEvent::Sessions { user_id: Uuid::now_v7() }, LiveEvent::Moved { lead_id: Uuid::now_v7() }] {
+        for e in [
+            LiveEvent::Notify {
+                user_id: Uuid::now_v7(),
+            },
+            LiveEvent::Sessions {
+                user_id: Uuid::now_v7(),
+            },
+            LiveEvent::Moved {
+                lead_id: Uuid::now_v7(),
+            },
+        ] {
             assert_eq!(LiveEvent::decode(&e.encode()), Some(e));
         }
         assert_eq!(LiveEvent::decode("timeline x y"), None);

@@ -6,8 +6,8 @@ pub mod contacts;
 pub mod deal;
 pub(crate) mod edit;
 pub mod ids;
-pub mod live;
 pub mod leads;
+pub mod live;
 pub mod opportunities;
 pub mod processes;
 pub mod records;
@@ -20,7 +20,7 @@ pub mod users;
 pub(crate) mod working_set;
 pub mod write;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use sql::Engine;
@@ -52,13 +52,21 @@ impl Db {
 
     pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
         install_default_drivers();
-        let kind = if url.starts_with("postgres") { Engine::Postgres } else { Engine::Sqlite };
+        let kind = if url.starts_with("postgres") {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        };
         let mut url = url.to_string();
         if kind == Engine::Sqlite {
             let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or("");
-            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Configuration(format!("cannot create {}: {e}", dir.display()).into()))?;
+            if let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| sqlx::Error::Configuration(format!("cannot create {}: {e}", dir.display()).into()))?;
             }
             if !url.contains("mode=") {
                 url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
@@ -66,7 +74,11 @@ impl Db {
         }
         // SQLite serves reads from a few threads best; Postgres gains from more parallel sessions.
         let default_size = if kind == Engine::Sqlite { 4 } else { 16 };
-        let size = std::env::var("PROSPECTA_DB_CONNECTIONS").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default_size);
+        let size = std::env::var("PROSPECTA_DB_CONNECTIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(default_size);
         let pool = AnyPoolOptions::new()
             .max_connections(size)
             // A ping before each use guards against a dropped network connection; an SQLite connection is
@@ -83,12 +95,21 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Db { pool, kind, workspace_name: Default::default(), people: Default::default(), over_cap: Default::default(), live: live::Live::new(&url) })
+        Ok(Db {
+            pool,
+            kind,
+            workspace_name: Default::default(),
+            people: Default::default(),
+            over_cap: Default::default(),
+            live: live::Live::new(&url),
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
         sqlx::migrate!("../migrations").run(&self.pool).await?;
-        processes::ensure_shipped(self).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        processes::ensure_shipped(self)
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         Ok(())
     }
 

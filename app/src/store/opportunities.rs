@@ -18,7 +18,11 @@ use uuid::Uuid;
 /// The opportunity as the per-field edit sees it.
 const EDITED: Versioned = Versioned {
     table: "opportunities",
-    versions: VersionTable { table: "opportunity_field_versions", id_col: "opportunity_id", kind: None },
+    versions: VersionTable {
+        table: "opportunity_field_versions",
+        id_col: "opportunity_id",
+        kind: None,
+    },
     specs: opportunity::FIELDS,
 };
 
@@ -37,7 +41,13 @@ pub struct NewOpportunity {
     pub process_checks: String,
 }
 
-pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: Engine, o: &NewOpportunity, by: Uuid, now: i64) -> AppResult<()> {
+pub(crate) async fn insert_in(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    o: &NewOpportunity,
+    by: Uuid,
+    now: i64,
+) -> AppResult<()> {
     let row = vec![
         Val::Text(o.id.to_string()),
         Val::Text(o.team_id.to_string()),
@@ -62,7 +72,10 @@ pub(crate) async fn insert_in(tx: &mut Transaction<'_, Any>, kind: Engine, o: &N
 
 /// Whether an open opportunity came from this lead (it then cannot be disqualified).
 pub(crate) async fn open_from_lead_in(tx: &mut Transaction<'_, Any>, lead: Uuid) -> AppResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM opportunities WHERE lead_id = $1 AND state = 'open'").bind(lead.to_string()).fetch_one(&mut **tx).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM opportunities WHERE lead_id = $1 AND state = 'open'")
+        .bind(lead.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(n > 0)
 }
 
@@ -72,8 +85,15 @@ const COLS: &str = "o.id, o.team_id, o.owner_id, o.lead_id, o.account_id, o.cont
 const FROM: &str = "FROM opportunities o JOIN users u ON u.id = o.owner_id LEFT JOIN accounts a ON a.id = o.account_id LEFT JOIN contacts c ON c.id = o.contact_id";
 
 fn view(r: &sqlx::any::AnyRow) -> AppResult<(OpportunityView, LeadRef)> {
-    let money = |c: &str| -> AppResult<String> { Ok(r.try_get::<Option<i64>, _>(c)?.map(crate::domain::validate::format_cents).unwrap_or_default()) };
-    let contact = match (r.try_get::<Option<String>, _>("first_name")?, r.try_get::<Option<String>, _>("last_name")?) {
+    let money = |c: &str| -> AppResult<String> {
+        Ok(r.try_get::<Option<i64>, _>(c)?
+            .map(crate::domain::validate::format_cents)
+            .unwrap_or_default())
+    };
+    let contact = match (
+        r.try_get::<Option<String>, _>("first_name")?,
+        r.try_get::<Option<String>, _>("last_name")?,
+    ) {
         (Some(f), Some(l)) => crate::domain::lead::full_name(&f, &l),
         _ => String::new(),
     };
@@ -102,12 +122,22 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<(OpportunityView, LeadRef)> {
         versions: BTreeMap::new(),
         can_edit: false,
     };
-    Ok((v, LeadRef { owner_id: uuid_col(r, "owner_id")?, team_id: uuid_col(r, "team_id")? }))
+    Ok((
+        v,
+        LeadRef {
+            owner_id: uuid_col(r, "owner_id")?,
+            team_id: uuid_col(r, "team_id")?,
+        },
+    ))
 }
 
 pub async fn get(db: &super::Db, actor: &Actor, id: Uuid) -> AppResult<OpportunityView> {
     let sql = format!("SELECT {COLS} {FROM} WHERE o.id = $1");
-    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (mut v, owner) = view(&row)?;
     if !can_read(actor, owner) {
         return Err(AppError::NotFound);
@@ -159,7 +189,10 @@ pub async fn list(db: &super::Db, actor: &Actor, which: OppView) -> AppResult<Ve
         binds.push(Val::Text(team.to_string()));
         conds.push(format!("o.team_id = ${}", binds.len()));
     }
-    let sql = format!("SELECT {COLS} {FROM} WHERE {} ORDER BY o.updated_at DESC, o.id DESC LIMIT 50", conds.join(" AND "));
+    let sql = format!(
+        "SELECT {COLS} {FROM} WHERE {} ORDER BY o.updated_at DESC, o.id DESC LIMIT 50",
+        conds.join(" AND ")
+    );
     let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&db.pool).await?;
     rows.iter().map(|r| view(r).map(|(v, _)| v.row())).collect()
 }
@@ -167,7 +200,14 @@ pub async fn list(db: &super::Db, actor: &Actor, which: OppView) -> AppResult<Ve
 /// Applies one opportunity mutation inside the caller's transaction: field edits merged per field (the
 /// same rule as leads), stage moves checked against the process, closing as won or lost. Returns the news
 /// for the lead's timeline, where the opportunity's events are posted.
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<Vec<LiveEvent>> {
+pub(crate) async fn apply_in(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    actor: &Actor,
+    m: &Mutation,
+    policy: ConflictPolicy,
+    now: i64,
+) -> AppResult<Vec<LiveEvent>> {
     let row = editable_row(tx, kind, actor, EDITED.table, m.record_id).await?;
     if row.try_get::<String, _>("state")? != "open" {
         return Err(AppError::BadRequest("This opportunity is closed.".into()));
@@ -176,7 +216,12 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
     let version = row.try_get::<i64, _>("version")?;
     let current = field_states(tx, &row, EDITED, m.record_id).await?;
     let mut values: BTreeMap<String, String> = current.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
-    values.insert("budget_amount".into(), row.try_get::<Option<i64>, _>("budget_amount")?.map(format_cents).unwrap_or_default());
+    values.insert(
+        "budget_amount".into(),
+        row.try_get::<Option<i64>, _>("budget_amount")?
+            .map(format_cents)
+            .unwrap_or_default(),
+    );
     let process_key: String = row.try_get("process_id")?;
     let mut events = Vec::new();
     match &m.op {
@@ -188,22 +233,51 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
             let mut after = values.clone();
             after.extend(merged.apply.clone());
             if merged.apply.contains_key("stage") || merged.apply.contains_key("process_checks") {
-                let p = processes::get_in(tx, &process_key).await?.ok_or_else(|| AppError::internal(format!("process {process_key} is missing")))?;
+                let p = processes::get_in(tx, &process_key)
+                    .await?
+                    .ok_or_else(|| AppError::internal(format!("process {process_key} is missing")))?;
                 let (old, new) = (values["stage"].clone(), after["stage"].clone());
                 if old != new {
-                    p.check_move(Some((&p, &old)), &new, Record::Opportunity, &after, &checks_from_text(&after["process_checks"]))
-                        .map_err(|e| AppError::Invalid(vec![FieldError::new("stage", e.to_string())]))?;
+                    p.check_move(
+                        Some((&p, &old)),
+                        &new,
+                        Record::Opportunity,
+                        &after,
+                        &checks_from_text(&after["process_checks"]),
+                    )
+                    .map_err(|e| AppError::Invalid(vec![FieldError::new("stage", e.to_string())]))?;
                     let name = |k: &str| p.stage(k).map(|s| s.name.clone()).unwrap_or_else(|| k.to_string());
-                    events.push(BTreeMap::from([("event".to_string(), "stage".to_string()), ("from".to_string(), name(&old)), ("to".to_string(), name(&new))]));
+                    events.push(BTreeMap::from([
+                        ("event".to_string(), "stage".to_string()),
+                        ("from".to_string(), name(&old)),
+                        ("to".to_string(), name(&new)),
+                    ]));
                 }
             }
-            write_fields(tx, kind, EDITED, m.record_id, &merged.apply, Vec::new(), version + 1, actor.user_id, now).await?;
+            write_fields(
+                tx,
+                kind,
+                EDITED,
+                m.record_id,
+                &merged.apply,
+                Vec::new(),
+                version + 1,
+                actor.user_id,
+                now,
+            )
+            .await?;
         }
         Op::Close { won, reason, winner } => {
-            let rivals: Vec<String> = sqlx::query_scalar("SELECT competitor_id FROM deal_competitors WHERE record_kind = 'opportunity' AND record_id = $1").bind(m.record_id.to_string()).fetch_all(&mut **tx).await?;
+            let rivals: Vec<String> = sqlx::query_scalar(
+                "SELECT competitor_id FROM deal_competitors WHERE record_kind = 'opportunity' AND record_id = $1",
+            )
+            .bind(m.record_id.to_string())
+            .fetch_all(&mut **tx)
+            .await?;
             let rivals: Vec<Uuid> = rivals.iter().filter_map(|r| Uuid::parse_str(r).ok()).collect();
             let outcome = if *won { Outcome::Won } else { Outcome::Lost };
-            let close = opportunity::check_close(true, outcome, reason, *winner, &rivals).map_err(AppError::BadRequest)?;
+            let close =
+                opportunity::check_close(true, outcome, reason, *winner, &rivals).map_err(AppError::BadRequest)?;
             sqlx::query("UPDATE opportunities SET state = $1, close_reason = $2, winner_id = $3, closed_at = $4, version = $5, updated_at = $4 WHERE id = $6")
                 .bind(if *won { "won" } else { "lost" })
                 .bind(close.reason.unwrap_or(""))
@@ -214,7 +288,12 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
                 .execute(&mut **tx)
                 .await?;
             let winner_name: Option<String> = match close.winner {
-                Some(w) => sqlx::query_scalar("SELECT name FROM competitors WHERE id = $1").bind(w.to_string()).fetch_optional(&mut **tx).await?,
+                Some(w) => {
+                    sqlx::query_scalar("SELECT name FROM competitors WHERE id = $1")
+                        .bind(w.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await?
+                }
                 None => None,
             };
             let mut d = BTreeMap::from([("event".to_string(), if *won { "won" } else { "lost" }.to_string())]);
@@ -224,7 +303,10 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
         }
         _ => return Err(AppError::BadRequest("Opportunities are edited or closed.".into())),
     }
-    let events: Vec<timeline::Event> = events.iter().map(|d| timeline::event(lead, actor.user_id, d, now)).collect();
+    let events: Vec<timeline::Event> = events
+        .iter()
+        .map(|d| timeline::event(lead, actor.user_id, d, now))
+        .collect();
     let news = events.iter().map(timeline::Event::live).collect();
     timeline::insert_events(tx, kind, events).await?;
     Ok(news)
@@ -232,7 +314,10 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
 
 /// Each field's version: what an edit sends back as its base.
 pub async fn versions(db: &super::Db, id: Uuid) -> AppResult<BTreeMap<String, i64>> {
-    let rows = sqlx::query("SELECT field, version FROM opportunity_field_versions WHERE opportunity_id = $1").bind(id.to_string()).fetch_all(&db.pool).await?;
+    let rows = sqlx::query("SELECT field, version FROM opportunity_field_versions WHERE opportunity_id = $1")
+        .bind(id.to_string())
+        .fetch_all(&db.pool)
+        .await?;
     let mut out: BTreeMap<String, i64> = opportunity::FIELDS.iter().map(|s| (s.key.to_string(), 1)).collect();
     for r in &rows {
         out.insert(r.try_get("field")?, r.try_get("version")?);

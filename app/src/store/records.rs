@@ -22,22 +22,42 @@ fn target(entity: Entity) -> Option<Versioned> {
         Entity::Contact => ("contacts", "contact", CONTACT_FIELDS),
         _ => return None,
     };
-    Some(Versioned { table, versions: VersionTable { table: "record_field_versions", id_col: "record_id", kind: Some(kind) }, specs })
+    Some(Versioned {
+        table,
+        versions: VersionTable {
+            table: "record_field_versions",
+            id_col: "record_id",
+            kind: Some(kind),
+        },
+        specs,
+    })
 }
 
 /// The keys the duplicate check looks records up by, kept in step with the fields they come from.
 fn derived(entity: Entity, values: &BTreeMap<String, String>) -> Vec<(&'static str, String)> {
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
     match entity {
-        Entity::Account => vec![("name_key", company_key(get("name"))), ("web_domain", web_domain(get("website")).unwrap_or_default())],
+        Entity::Account => vec![
+            ("name_key", company_key(get("name"))),
+            ("web_domain", web_domain(get("website")).unwrap_or_default()),
+        ],
         _ => vec![("email_key", email_key(get("email")).unwrap_or_default())],
     }
 }
 
 /// Applies one account or contact mutation inside the caller's transaction: made by hand, or edited
 /// field by field (`edit`).
-pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, policy: ConflictPolicy, now: i64) -> AppResult<()> {
-    let Some(target) = target(m.entity) else { return Err(AppError::BadRequest("Not an account or contact.".into())) };
+pub(crate) async fn apply_in(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    actor: &Actor,
+    m: &Mutation,
+    policy: ConflictPolicy,
+    now: i64,
+) -> AppResult<()> {
+    let Some(target) = target(m.entity) else {
+        return Err(AppError::BadRequest("Not an account or contact.".into()));
+    };
     let specs = target.specs;
     match &m.op {
         Op::Create { fields } => {
@@ -83,7 +103,10 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
             let current = field_states(tx, &row, target, m.record_id).await?;
             let normalize = |raw: &BTreeMap<String, String>| {
                 let clean = normalize_with(specs, raw, false)?;
-                match specs.iter().find(|s| s.required && clean.get(s.key).is_some_and(String::is_empty)) {
+                match specs
+                    .iter()
+                    .find(|s| s.required && clean.get(s.key).is_some_and(String::is_empty))
+                {
                     Some(s) => Err(vec![FieldError::new(s.key, "Required.")]),
                     None => Ok(clean),
                 }
@@ -92,12 +115,29 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
             if merged.apply.is_empty() {
                 return Ok(());
             }
-            let mut after: BTreeMap<String, String> = current.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
+            let mut after: BTreeMap<String, String> =
+                current.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
             after.extend(merged.apply.clone());
-            let kept = derived(m.entity, &after).into_iter().map(|(k, v)| (k, Val::Text(v))).collect();
-            write_fields(tx, kind, target, m.record_id, &merged.apply, kept, version + 1, actor.user_id, now).await
+            let kept = derived(m.entity, &after)
+                .into_iter()
+                .map(|(k, v)| (k, Val::Text(v)))
+                .collect();
+            write_fields(
+                tx,
+                kind,
+                target,
+                m.record_id,
+                &merged.apply,
+                kept,
+                version + 1,
+                actor.user_id,
+                now,
+            )
+            .await
         }
-        _ => Err(AppError::BadRequest("Accounts and contacts are created or edited here.".into())),
+        _ => Err(AppError::BadRequest(
+            "Accounts and contacts are created or edited here.".into(),
+        )),
     }
 }
 
@@ -105,8 +145,17 @@ pub(crate) async fn apply_in(tx: &mut Transaction<'_, Any>, kind: Engine, actor:
 pub async fn versions(db: &Db, entity: Entity, id: Uuid) -> AppResult<BTreeMap<String, i64>> {
     let specs = target(entity).map(|t| t.specs).unwrap_or(&[]);
     let mut out: BTreeMap<String, i64> = specs.iter().map(|s| (s.key.to_string(), 1)).collect();
-    let kind = if entity == Entity::Account { "account" } else { "contact" };
-    for r in sqlx::query("SELECT field, version FROM record_field_versions WHERE record_id = $1 AND record_kind = $2").bind(id.to_string()).bind(kind).fetch_all(&db.pool).await? {
+    let kind = if entity == Entity::Account {
+        "account"
+    } else {
+        "contact"
+    };
+    for r in sqlx::query("SELECT field, version FROM record_field_versions WHERE record_id = $1 AND record_kind = $2")
+        .bind(id.to_string())
+        .bind(kind)
+        .fetch_all(&db.pool)
+        .await?
+    {
         out.insert(r.try_get("field")?, r.try_get("version")?);
     }
     Ok(out)
@@ -114,9 +163,18 @@ pub async fn versions(db: &Db, entity: Entity, id: Uuid) -> AppResult<BTreeMap<S
 
 /// The editable values of an account or contact the actor can see, and whether they may edit it.
 pub async fn values(db: &Db, actor: &Actor, entity: Entity, id: Uuid) -> AppResult<(BTreeMap<String, String>, bool)> {
-    let Some(Versioned { table, specs, .. }) = target(entity) else { return Err(AppError::NotFound) };
-    let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1")).bind(id.to_string()).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)?;
-    let owner = LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? };
+    let Some(Versioned { table, specs, .. }) = target(entity) else {
+        return Err(AppError::NotFound);
+    };
+    let row = sqlx::query(&format!("SELECT * FROM {table} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owner = LeadRef {
+        team_id: uuid_col(&row, "team_id")?,
+        owner_id: uuid_col(&row, "owner_id")?,
+    };
     if !access::can_read(actor, owner) {
         return Err(AppError::NotFound);
     }

@@ -61,7 +61,10 @@ pub enum Val {
     OptText(Option<String>),
 }
 
-pub(crate) fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, vals: &'q [Val]) -> Query<'q, Any, AnyArguments<'q>> {
+pub(crate) fn bind_all<'q>(
+    mut q: Query<'q, Any, AnyArguments<'q>>,
+    vals: &'q [Val],
+) -> Query<'q, Any, AnyArguments<'q>> {
     for v in vals {
         q = match v {
             Val::Text(s) => q.bind(s.as_str()),
@@ -89,8 +92,14 @@ pub fn to_db(spec: &FieldSpec, canonical: &str) -> Val {
 /// A column value to canonical text: the reverse of `to_db`.
 pub(crate) fn from_db(spec: &FieldSpec, row: &AnyRow) -> AppResult<String> {
     Ok(match spec.kind {
-        Kind::Int { .. } => row.try_get::<Option<i64>, _>(spec.key)?.map(|n| n.to_string()).unwrap_or_default(),
-        Kind::Money => row.try_get::<Option<i64>, _>(spec.key)?.map(format_cents).unwrap_or_default(),
+        Kind::Int { .. } => row
+            .try_get::<Option<i64>, _>(spec.key)?
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        Kind::Money => row
+            .try_get::<Option<i64>, _>(spec.key)?
+            .map(format_cents)
+            .unwrap_or_default(),
         Kind::Bool => match row.try_get::<Option<i64>, _>(spec.key)? {
             Some(0) => "false".into(),
             Some(_) => "true".into(),
@@ -119,11 +128,19 @@ fn parse_uuid(col: &str, s: &str) -> AppResult<Uuid> {
 
 /// "$s+1, ..., $s+n": placeholders for a list of `n` values bound after `start` others.
 pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    (start + 1..=start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start + 1..=start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One multi-row INSERT: `table_and_cols` like "t (a, b)", one `Vec<Val>` per row.
-pub(crate) async fn insert_rows(tx: &mut Transaction<'_, Any>, engine: Engine, table_and_cols: &str, rows: Vec<Vec<Val>>) -> AppResult<()> {
+pub(crate) async fn insert_rows(
+    tx: &mut Transaction<'_, Any>,
+    engine: Engine,
+    table_and_cols: &str,
+    rows: Vec<Vec<Val>>,
+) -> AppResult<()> {
     let (sql, binds) = rows_sql(engine, table_and_cols, rows);
     bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
     Ok(())
@@ -134,10 +151,19 @@ pub(crate) fn rows_sql(engine: Engine, table_and_cols: &str, rows: Vec<Vec<Val>>
     let mut tuples = Vec::with_capacity(rows.len());
     for row in rows {
         let start = binds.len();
-        tuples.push(format!("({})", (1..=row.len()).map(|i| engine.placeholder(start + i)).collect::<Vec<_>>().join(", ")));
+        tuples.push(format!(
+            "({})",
+            (1..=row.len())
+                .map(|i| engine.placeholder(start + i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
         binds.extend(row);
     }
-    (format!("INSERT INTO {table_and_cols} VALUES {}", tuples.join(", ")), binds)
+    (
+        format!("INSERT INTO {table_and_cols} VALUES {}", tuples.join(", ")),
+        binds,
+    )
 }
 
 /// The next feed number, taking the feed lock first (held until this transaction ends).
@@ -145,6 +171,8 @@ pub(crate) async fn next_change_seq(tx: &mut Transaction<'_, Any>, engine: Engin
     if let Some(lock) = engine.lock_change_feed() {
         sqlx::query(lock).execute(&mut **tx).await?;
     }
-    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes").fetch_one(&mut **tx).await?;
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM changes")
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(last.unwrap_or(0) + 1)
 }

@@ -18,7 +18,10 @@ use uuid::Uuid;
 
 /// The client's last finished number, or 0 when it never pushed. A client id belongs to one user.
 async fn client_last_applied(tx: &mut Transaction<'_, Any>, actor: &Actor, client_id: Uuid) -> AppResult<i64> {
-    let row = sqlx::query("SELECT user_id, last_applied FROM clients WHERE id = $1").bind(client_id.to_string()).fetch_optional(&mut **tx).await?;
+    let row = sqlx::query("SELECT user_id, last_applied FROM clients WHERE id = $1")
+        .bind(client_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
     match row {
         Some(r) if r.try_get::<String, _>("user_id")? != actor.user_id.to_string() => Err(AppError::Forbidden),
         Some(r) => Ok(r.try_get("last_applied")?),
@@ -33,7 +36,13 @@ fn reason(e: &AppError) -> Option<String> {
         AppError::Forbidden => Some("You are not allowed to change this lead.".into()),
         AppError::Invalid(errs) => Some(
             errs.iter()
-                .map(|f| format!("{}: {}", fields::spec(&f.field).map(|s| s.label).unwrap_or(f.field.as_str()), f.message))
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        fields::spec(&f.field).map(|s| s.label).unwrap_or(f.field.as_str()),
+                        f.message
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
@@ -52,7 +61,12 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest) -> AppResult<PushRe
 
 /// `push`, failing just before commit (the test's `FaultPoint::BeforeCommit`) after all its writes.
 #[cfg(feature = "testing")]
-pub async fn push_with_fault(db: &Db, actor: &Actor, req: &PushRequest, fault: super::testing::FaultPoint) -> AppResult<PushResult> {
+pub async fn push_with_fault(
+    db: &Db,
+    actor: &Actor,
+    req: &PushRequest,
+    fault: super::testing::FaultPoint,
+) -> AppResult<PushResult> {
     push_in(db, actor, req, fault == super::testing::FaultPoint::BeforeCommit).await
 }
 
@@ -95,20 +109,32 @@ async fn push_in(db: &Db, actor: &Actor, req: &PushRequest, fail_before_commit: 
     }
     news.extend(ws.flush(&mut tx).await?);
     live::announce(&mut tx, db.kind, &news).await?;
-    sqlx::query("UPDATE clients SET last_applied = $1 WHERE id = $2").bind(last).bind(req.client_id.to_string()).execute(&mut *tx).await?;
+    sqlx::query("UPDATE clients SET last_applied = $1 WHERE id = $2")
+        .bind(last)
+        .bind(req.client_id.to_string())
+        .execute(&mut *tx)
+        .await?;
     if fail_before_commit {
         return Err(AppError::internal("injected fault before commit"));
     }
     tx.commit().await?;
     live::committed(db, &news);
-    Ok(PushResult { last_applied: last, outcomes })
+    Ok(PushResult {
+        last_applied: last,
+        outcomes,
+    })
 }
 
 fn copy_of(r: &LeadRecord) -> LeadCopy {
     LeadCopy {
         id: r.id,
         version: r.version,
-        fields: r.fields.iter().filter(|(_, s)| !(s.value.is_empty() && s.version == 1)).map(|(k, s)| (k.clone(), (s.value.clone(), s.version))).collect(),
+        fields: r
+            .fields
+            .iter()
+            .filter(|(_, s)| !(s.value.is_empty() && s.version == 1))
+            .map(|(k, s)| (k.clone(), (s.value.clone(), s.version)))
+            .collect(),
         state: r.state.as_str().to_string(),
         updated_at: r.updated_at,
     }
@@ -116,7 +142,8 @@ fn copy_of(r: &LeadRecord) -> LeadCopy {
 
 /// Leads in the local copy's scope: one's own open leads, plus the recently opened ones, within reach.
 fn in_scope(actor: &Actor, extra: &[Uuid], r: &LeadRecord) -> bool {
-    access::can_read(actor, r.lead_ref()) && ((r.owner_id == actor.user_id && r.state.as_str() == "open") || extra.contains(&r.id))
+    access::can_read(actor, r.lead_ref())
+        && ((r.owner_id == actor.user_id && r.state.as_str() == "open") || extra.contains(&r.id))
 }
 
 /// What changed since the client's cursor, from one consistent snapshot. An empty copy (cursor 0) gets
@@ -124,17 +151,25 @@ fn in_scope(actor: &Actor, extra: &[Uuid], r: &LeadRecord) -> bool {
 pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPage> {
     let mut tx = db.pool.begin().await?;
     if db.kind == Engine::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *tx)
+            .await?;
     }
     let extra: Vec<Uuid> = req.extra.iter().take(RECENT_LEADS).copied().collect();
     let last_applied = client_last_applied(&mut tx, actor, req.client_id).await?;
-    let mut page = PullPage { from: (req.cursor, req.resume), last_applied, ..Default::default() };
+    let mut page = PullPage {
+        from: (req.cursor, req.resume),
+        last_applied,
+        ..Default::default()
+    };
     if req.first_waiting > 0 {
-        let rows = sqlx::query("SELECT seq, reason FROM mutations WHERE client_id = $1 AND status = 'rejected' AND seq >= $2 ORDER BY seq")
-            .bind(req.client_id.to_string())
-            .bind(req.first_waiting)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT seq, reason FROM mutations WHERE client_id = $1 AND status = 'rejected' AND seq >= $2 ORDER BY seq",
+        )
+        .bind(req.client_id.to_string())
+        .bind(req.first_waiting)
+        .fetch_all(&mut *tx)
+        .await?;
         for r in rows {
             page.rejected.push((r.try_get("seq")?, r.try_get("reason")?));
         }
@@ -144,7 +179,10 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
         let cursor = if req.resume.is_some() {
             req.cursor
         } else {
-            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes").fetch_one(&mut *tx).await?.unwrap_or(0)
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes")
+                .fetch_one(&mut *tx)
+                .await?
+                .unwrap_or(0)
         };
         // Newest first (ids are UUID v7, so by creation), resuming below the last id sent.
         let mut binds = vec![Val::Text(actor.user_id.to_string())];
@@ -158,12 +196,19 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
             extra_sql = format!(" OR l.id IN ({})", placeholders(binds.len(), extra.len()));
             binds.extend(extra.iter().map(|u| Val::Text(u.to_string())));
         }
-        let cond = format!("((l.owner_id = $1 AND l.state = 'open'){extra_sql}){below} ORDER BY l.id DESC LIMIT {}", PULL_PAGE + 1);
+        let cond = format!(
+            "((l.owner_id = $1 AND l.state = 'open'){extra_sql}){below} ORDER BY l.id DESC LIMIT {}",
+            PULL_PAGE + 1
+        );
         let mut leads = load_where(&mut tx, &cond, &binds).await?;
         let more = leads.len() > PULL_PAGE;
         leads.truncate(PULL_PAGE);
         page.resume = if more { leads.last().map(|l| l.id) } else { None };
-        page.leads = leads.iter().filter(|r| in_scope(actor, &extra, r)).map(copy_of).collect();
+        page.leads = leads
+            .iter()
+            .filter(|r| in_scope(actor, &extra, r))
+            .map(copy_of)
+            .collect();
         page.cursor = cursor;
         page.more = more;
     } else {
@@ -171,8 +216,15 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
         // Only the rows of the teams this person can read: a lead that was never theirs to see is never
         // mentioned, not even as removed. The cursor moves to the snapshot's end when the page is not full,
         // past other teams' rows.
-        let top = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes").fetch_one(&mut *tx).await?.unwrap_or(0);
-        let mut binds = vec![Val::Int(Some(req.cursor)), Val::Int(Some(top)), Val::Int(Some(feed_page))];
+        let top = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes")
+            .fetch_one(&mut *tx)
+            .await?
+            .unwrap_or(0);
+        let mut binds = vec![
+            Val::Int(Some(req.cursor)),
+            Val::Int(Some(top)),
+            Val::Int(Some(feed_page)),
+        ];
         let team = match access::read_scope(actor) {
             access::ReadScope::All => String::new(),
             access::ReadScope::Team(t) => {
@@ -193,7 +245,11 @@ pub async fn pull(db: &Db, actor: &Actor, req: &PullRequest) -> AppResult<PullPa
                 ids.push(id);
             }
         }
-        let found: std::collections::HashMap<Uuid, LeadRecord> = load_ids(&mut tx, &ids, None).await?.into_iter().map(|r| (r.id, r)).collect();
+        let found: std::collections::HashMap<Uuid, LeadRecord> = load_ids(&mut tx, &ids, None)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
         for id in ids {
             match found.get(&id) {
                 Some(r) if in_scope(actor, &extra, r) => page.leads.push(copy_of(r)),
@@ -219,7 +275,10 @@ pub async fn conflicts(db: &Db, actor: &Actor) -> AppResult<Vec<ConflictItem>> {
     .await?;
     let mut out = Vec::new();
     for r in rows {
-        let lead_ref = access::LeadRef { team_id: uuid_col(&r, "team_id")?, owner_id: uuid_col(&r, "owner_id")? };
+        let lead_ref = access::LeadRef {
+            team_id: uuid_col(&r, "team_id")?,
+            owner_id: uuid_col(&r, "owner_id")?,
+        };
         if !access::can_read(actor, lead_ref) {
             continue;
         }
@@ -227,7 +286,10 @@ pub async fn conflicts(db: &Db, actor: &Actor) -> AppResult<Vec<ConflictItem>> {
         out.push(ConflictItem {
             id: uuid_col(&r, "id")?,
             lead_id: uuid_col(&r, "lead_id")?,
-            lead_name: crate::domain::lead::full_name(&r.try_get::<String, _>("first_name")?, &r.try_get::<String, _>("last_name")?),
+            lead_name: crate::domain::lead::full_name(
+                &r.try_get::<String, _>("first_name")?,
+                &r.try_get::<String, _>("last_name")?,
+            ),
             company: r.try_get("company_name")?,
             label: fields::spec(&field).map(|s| s.label).unwrap_or("Field").to_string(),
             field,

@@ -19,9 +19,15 @@ struct LeadFacts {
 }
 
 async fn lead_facts(tx: &mut Transaction<'_, Any>, actor: &Actor, lead_id: Uuid) -> AppResult<LeadFacts> {
-    let row = sqlx::query("SELECT team_id, owner_id FROM leads WHERE id = $1").bind(lead_id.to_string()).fetch_optional(&mut **tx).await?;
+    let row = sqlx::query("SELECT team_id, owner_id FROM leads WHERE id = $1")
+        .bind(lead_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some(row) = row else { return Err(AppError::NotFound) };
-    let r = LeadRef { team_id: uuid_col(&row, "team_id")?, owner_id: uuid_col(&row, "owner_id")? };
+    let r = LeadRef {
+        team_id: uuid_col(&row, "team_id")?,
+        owner_id: uuid_col(&row, "owner_id")?,
+    };
     // Someone who cannot read the lead learns nothing about it, not even that it exists.
     if !access::can_read(actor, r) {
         return Err(AppError::NotFound);
@@ -31,10 +37,16 @@ async fn lead_facts(tx: &mut Transaction<'_, Any>, actor: &Actor, lead_id: Uuid)
 
 /// The people who may read a lead of this team (its team and the admins), for mentions.
 async fn readers(tx: &mut Transaction<'_, Any>, lead: LeadRef) -> AppResult<Vec<(Uuid, String)>> {
-    let rows = sqlx::query("SELECT id, name, team_id, role FROM users WHERE active = 1").fetch_all(&mut **tx).await?;
+    let rows = sqlx::query("SELECT id, name, team_id, role FROM users WHERE active = 1")
+        .fetch_all(&mut **tx)
+        .await?;
     let mut out = Vec::new();
     for r in rows {
-        let a = Actor { user_id: uuid_col(&r, "id")?, team_id: uuid_col(&r, "team_id")?, role: Role::parse(&r.try_get::<String, _>("role")?).unwrap_or(Role::Seller) };
+        let a = Actor {
+            user_id: uuid_col(&r, "id")?,
+            team_id: uuid_col(&r, "team_id")?,
+            role: Role::parse(&r.try_get::<String, _>("role")?).unwrap_or(Role::Seller),
+        };
         if access::can_read(&a, lead) {
             out.push((a.user_id, r.try_get("name")?));
         }
@@ -44,30 +56,56 @@ async fn readers(tx: &mut Transaction<'_, Any>, lead: LeadRef) -> AppResult<Vec<
 
 /// Applies one timeline mutation inside the caller's transaction; checks come before any write, so a
 /// refusal leaves nothing. Returns what to tell live listeners once committed.
-pub(crate) async fn apply_item(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, m: &Mutation, now: i64) -> AppResult<Vec<LiveEvent>> {
+pub(crate) async fn apply_item(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    actor: &Actor,
+    m: &Mutation,
+    now: i64,
+) -> AppResult<Vec<LiveEvent>> {
     match &m.op {
         Op::Create { fields } => create(tx, kind, actor, m.record_id, fields, now).await,
         Op::Update { changes } => {
-            let changes: BTreeMap<String, String> = changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
+            let changes: BTreeMap<String, String> =
+                changes.iter().map(|c| (c.field.clone(), c.value.clone())).collect();
             update(tx, actor, m.record_id, &changes, now).await
         }
         Op::Delete => delete(tx, actor, m.record_id, now).await,
-        Op::Qualify(_) | Op::Disqualify { .. } | Op::Reactivate | Op::Close { .. } => Err(AppError::BadRequest("Timeline items are not qualified or disqualified.".into())),
+        Op::Qualify(_) | Op::Disqualify { .. } | Op::Reactivate | Op::Close { .. } => Err(AppError::BadRequest(
+            "Timeline items are not qualified or disqualified.".into(),
+        )),
     }
 }
 
-async fn create(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, id: Uuid, fields: &BTreeMap<String, String>, now: i64) -> AppResult<Vec<LiveEvent>> {
+async fn create(
+    tx: &mut Transaction<'_, Any>,
+    kind: Engine,
+    actor: &Actor,
+    id: Uuid,
+    fields: &BTreeMap<String, String>,
+    now: i64,
+) -> AppResult<Vec<LiveEvent>> {
     let mut d = timeline::check_new(fields).map_err(AppError::Invalid)?;
     let lead = lead_facts(tx, actor, d.lead_id).await?;
-    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM timeline_items WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM timeline_items WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
     if exists.is_some() {
         return Err(AppError::BadRequest("This was already saved.".into()));
     }
     ids::ensure_new(tx, id).await?;
     if let Some(parent) = d.parent_id {
-        let row = sqlx::query("SELECT lead_id, kind, parent_id FROM timeline_items WHERE id = $1").bind(parent.to_string()).fetch_optional(&mut **tx).await?;
-        let Some(row) = row else { return Err(AppError::BadRequest("The post you reply to no longer exists.".into())) };
-        if row.try_get::<String, _>("lead_id")? != d.lead_id.to_string() || row.try_get::<String, _>("kind")? != ItemKind::Post.as_str() {
+        let row = sqlx::query("SELECT lead_id, kind, parent_id FROM timeline_items WHERE id = $1")
+            .bind(parent.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+        let Some(row) = row else {
+            return Err(AppError::BadRequest("The post you reply to no longer exists.".into()));
+        };
+        if row.try_get::<String, _>("lead_id")? != d.lead_id.to_string()
+            || row.try_get::<String, _>("kind")? != ItemKind::Post.as_str()
+        {
             return Err(AppError::BadRequest("Replies go under a post of the same lead.".into()));
         }
         // A reply to a reply joins the same thread.
@@ -76,20 +114,37 @@ async fn create(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, id: 
         }
     }
     if let Some(a) = d.details.get("attachment_id") {
-        let row = sqlx::query("SELECT lead_id, uploaded_by FROM attachments WHERE id = $1").bind(a).fetch_optional(&mut **tx).await?;
-        let ok = row.is_some_and(|r| r.try_get::<String, _>("lead_id").ok() == Some(d.lead_id.to_string()) && r.try_get::<String, _>("uploaded_by").ok() == Some(actor.user_id.to_string()));
+        let row = sqlx::query("SELECT lead_id, uploaded_by FROM attachments WHERE id = $1")
+            .bind(a)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let ok = row.is_some_and(|r| {
+            r.try_get::<String, _>("lead_id").ok() == Some(d.lead_id.to_string())
+                && r.try_get::<String, _>("uploaded_by").ok() == Some(actor.user_id.to_string())
+        });
         if !ok {
-            return Err(AppError::BadRequest("The attached file is missing; attach it again.".into()));
+            return Err(AppError::BadRequest(
+                "The attached file is missing; attach it again.".into(),
+            ));
         }
-        sqlx::query("UPDATE attachments SET linked = 1 WHERE id = $1").bind(a).execute(&mut **tx).await?;
+        sqlx::query("UPDATE attachments SET linked = 1 WHERE id = $1")
+            .bind(a)
+            .execute(&mut **tx)
+            .await?;
     }
-    let mut events = vec![LiveEvent::Timeline { lead_id: d.lead_id, item_id: id }];
+    let mut events = vec![LiveEvent::Timeline {
+        lead_id: d.lead_id,
+        item_id: id,
+    }];
     let mut notify = Vec::new();
     if d.kind == ItemKind::Post {
         let people = readers(tx, lead.r).await?;
         let named = timeline::mentions(&d.body, &people);
         if !named.is_empty() {
-            d.details.insert("mentions".into(), named.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","));
+            d.details.insert(
+                "mentions".into(),
+                named.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","),
+            );
         }
         notify = named.into_iter().filter(|u| *u != actor.user_id).collect();
     }
@@ -108,7 +163,11 @@ async fn create(tx: &mut Transaction<'_, Any>, kind: Engine, actor: &Actor, id: 
     }
     .vals();
     insert_rows(tx, kind, ITEM_COLS, vec![row]).await?;
-    sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2").bind(now).bind(d.lead_id.to_string()).execute(&mut **tx).await?;
+    sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(d.lead_id.to_string())
+        .execute(&mut **tx)
+        .await?;
     for user in notify {
         sqlx::query("INSERT INTO notifications (id, user_id, lead_id, item_id, actor_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(Uuid::now_v7().to_string())
@@ -147,7 +206,11 @@ impl ItemRow<'_> {
     fn vals(&self) -> Vec<Val> {
         // What timeline search matches: the words and the kind-specific fields, lower-cased.
         let details: Vec<&str> = self.details.values().map(String::as_str).collect();
-        let search = if self.searchable { format!("{} {} {}", self.subject, self.body, details.join(" ")).to_lowercase() } else { String::new() };
+        let search = if self.searchable {
+            format!("{} {} {}", self.subject, self.body, details.join(" ")).to_lowercase()
+        } else {
+            String::new()
+        };
         // A map of strings always serializes; the fallback is never taken.
         let details_json = serde_json::to_string(self.details).unwrap_or_else(|_| "{}".into());
         vec![
@@ -176,23 +239,39 @@ struct Stored {
 }
 
 async fn stored(tx: &mut Transaction<'_, Any>, id: Uuid) -> AppResult<Stored> {
-    let row = sqlx::query("SELECT lead_id, kind, author_id, deleted, details FROM timeline_items WHERE id = $1").bind(id.to_string()).fetch_optional(&mut **tx).await?;
+    let row = sqlx::query("SELECT lead_id, kind, author_id, deleted, details FROM timeline_items WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some(row) = row else { return Err(AppError::NotFound) };
     Ok(Stored {
         lead_id: uuid_col(&row, "lead_id")?,
-        kind: ItemKind::parse(&row.try_get::<String, _>("kind")?).ok_or_else(|| AppError::internal("unknown timeline kind"))?,
+        kind: ItemKind::parse(&row.try_get::<String, _>("kind")?)
+            .ok_or_else(|| AppError::internal("unknown timeline kind"))?,
         author: opt_uuid_col(&row, "author_id")?,
         deleted: row.try_get::<i64, _>("deleted")? != 0,
         details: serde_json::from_str(&row.try_get::<String, _>("details")?).unwrap_or_default(),
     })
 }
 
-async fn update(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, changes: &BTreeMap<String, String>, now: i64) -> AppResult<Vec<LiveEvent>> {
+async fn update(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    id: Uuid,
+    changes: &BTreeMap<String, String>,
+    now: i64,
+) -> AppResult<Vec<LiveEvent>> {
     let s = stored(tx, id).await?;
     let lead = lead_facts(tx, actor, s.lead_id).await?;
     let clean = timeline::check_edit(s.kind, changes).map_err(AppError::Invalid)?;
     let status_only = clean.keys().all(|k| k == "status");
-    if !timeline::may_edit(s.kind, s.author, actor.user_id, access::can_edit(actor, lead.r), status_only) {
+    if !timeline::may_edit(
+        s.kind,
+        s.author,
+        actor.user_id,
+        access::can_edit(actor, lead.r),
+        status_only,
+    ) {
         return Err(AppError::Forbidden);
     }
     if s.deleted {
@@ -205,7 +284,11 @@ async fn update(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, changes:
             "subject" => "subject",
             _ => "body",
         };
-        sqlx::query(&format!("UPDATE timeline_items SET {col} = $1 WHERE id = $2")).bind(v).bind(id.to_string()).execute(&mut **tx).await?;
+        sqlx::query(&format!("UPDATE timeline_items SET {col} = $1 WHERE id = $2"))
+            .bind(v)
+            .bind(id.to_string())
+            .execute(&mut **tx)
+            .await?;
     }
     let edited = if status_only { 0 } else { 1 };
     sqlx::query("UPDATE timeline_items SET updated_at = $1, version = version + 1, edited = CASE WHEN $2 = 1 THEN 1 ELSE edited END WHERE id = $3")
@@ -214,7 +297,10 @@ async fn update(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, changes:
         .bind(id.to_string())
         .execute(&mut **tx)
         .await?;
-    Ok(vec![LiveEvent::Timeline { lead_id: s.lead_id, item_id: id }])
+    Ok(vec![LiveEvent::Timeline {
+        lead_id: s.lead_id,
+        item_id: id,
+    }])
 }
 
 async fn delete(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, now: i64) -> AppResult<Vec<LiveEvent>> {
@@ -230,9 +316,15 @@ async fn delete(tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, now: i64
         .execute(&mut **tx)
         .await?;
     if let Some(a) = s.details.get("attachment_id") {
-        sqlx::query("DELETE FROM attachments WHERE id = $1").bind(a).execute(&mut **tx).await?;
+        sqlx::query("DELETE FROM attachments WHERE id = $1")
+            .bind(a)
+            .execute(&mut **tx)
+            .await?;
     }
-    Ok(vec![LiveEvent::Timeline { lead_id: s.lead_id, item_id: id }])
+    Ok(vec![LiveEvent::Timeline {
+        lead_id: s.lead_id,
+        item_id: id,
+    }])
 }
 
 /// An event the app writes itself (lead created, owner or status changed, an opportunity's stage or
@@ -246,13 +338,29 @@ pub(crate) struct Event {
 impl Event {
     /// The news for live listeners once it is committed.
     pub(crate) fn live(&self) -> LiveEvent {
-        LiveEvent::Timeline { lead_id: self.lead_id, item_id: self.item_id }
+        LiveEvent::Timeline {
+            lead_id: self.lead_id,
+            item_id: self.item_id,
+        }
     }
 }
 
 pub(crate) fn event(lead_id: Uuid, actor: Uuid, details: &BTreeMap<String, String>, now: i64) -> Event {
     let item_id = Uuid::now_v7();
-    let row = ItemRow { id: item_id, lead_id, parent_id: None, kind: ItemKind::Event, status: "", author: actor, subject: "", body: "", details, at: now, searchable: false }.vals();
+    let row = ItemRow {
+        id: item_id,
+        lead_id,
+        parent_id: None,
+        kind: ItemKind::Event,
+        status: "",
+        author: actor,
+        subject: "",
+        body: "",
+        details,
+        at: now,
+        searchable: false,
+    }
+    .vals();
     Event { lead_id, item_id, row }
 }
 
@@ -272,7 +380,13 @@ const SELECT_ITEM: &str = "SELECT t.id, t.lead_id, t.parent_id, t.kind, t.status
 
 /// One page of a lead's timeline, newest first, for someone who can read the lead. Posts come with their
 /// replies (oldest first). Deleted items are left out unless a reply still hangs under them.
-pub async fn page(db: &Db, actor: &Actor, lead_id: Uuid, filter: &Filter, after: Option<Cursor>) -> AppResult<TimelinePage> {
+pub async fn page(
+    db: &Db,
+    actor: &Actor,
+    lead_id: Uuid,
+    filter: &Filter,
+    after: Option<Cursor>,
+) -> AppResult<TimelinePage> {
     let mut tx = db.pool.begin().await?;
     let lead = lead_facts(&mut tx, actor, lead_id).await?;
     let mut sql = format!("{SELECT_ITEM} WHERE t.lead_id = $1 AND t.parent_id = ''");
@@ -282,11 +396,20 @@ pub async fn page(db: &Db, actor: &Actor, lead_id: Uuid, filter: &Filter, after:
         format!("${}", binds.len())
     };
     if let Some(c) = after {
-        let (a, b) = (arg(&mut binds, Val::Int(Some(c.at))), arg(&mut binds, Val::Text(c.id.to_string())));
-        sql.push_str(&format!(" AND (t.created_at < {a} OR (t.created_at = {a} AND t.id < {b}))"));
+        let (a, b) = (
+            arg(&mut binds, Val::Int(Some(c.at))),
+            arg(&mut binds, Val::Text(c.id.to_string())),
+        );
+        sql.push_str(&format!(
+            " AND (t.created_at < {a} OR (t.created_at = {a} AND t.id < {b}))"
+        ));
     }
     if !filter.kinds.is_empty() {
-        let list: Vec<String> = filter.kinds.iter().map(|k| arg(&mut binds, Val::Text(k.as_str().into()))).collect();
+        let list: Vec<String> = filter
+            .kinds
+            .iter()
+            .map(|k| arg(&mut binds, Val::Text(k.as_str().into())))
+            .collect();
         sql.push_str(&format!(" AND t.kind IN ({})", list.join(", ")));
     }
     if let Some(s) = filter.status {
@@ -313,16 +436,29 @@ pub async fn page(db: &Db, actor: &Actor, lead_id: Uuid, filter: &Filter, after:
     sql.push_str(&format!(" ORDER BY t.created_at DESC, t.id DESC LIMIT {}", PAGE + 1));
     let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&mut *tx).await?;
     let can_edit_lead = access::can_edit(actor, lead.r);
-    let mut items = rows.iter().map(|r| item_of(r, actor, can_edit_lead)).collect::<AppResult<Vec<_>>>()?;
+    let mut items = rows
+        .iter()
+        .map(|r| item_of(r, actor, can_edit_lead))
+        .collect::<AppResult<Vec<_>>>()?;
     let next = if items.len() > PAGE {
         items.truncate(PAGE);
-        items.last().map(|i| Cursor { at: i.created_at, id: i.id })
+        items.last().map(|i| Cursor {
+            at: i.created_at,
+            id: i.id,
+        })
     } else {
         None
     };
-    let posts: Vec<Val> = items.iter().filter(|i| i.kind == ItemKind::Post).map(|i| Val::Text(i.id.to_string())).collect();
+    let posts: Vec<Val> = items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Post)
+        .map(|i| Val::Text(i.id.to_string()))
+        .collect();
     if !posts.is_empty() {
-        let sql = format!("{SELECT_ITEM} WHERE t.lead_id = $1 AND t.parent_id IN ({}) AND t.deleted = 0 ORDER BY t.created_at, t.id", placeholders(1, posts.len()));
+        let sql = format!(
+            "{SELECT_ITEM} WHERE t.lead_id = $1 AND t.parent_id IN ({}) AND t.deleted = 0 ORDER BY t.created_at, t.id",
+            placeholders(1, posts.len())
+        );
         let mut binds = vec![Val::Text(lead_id.to_string())];
         binds.extend(posts);
         let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&mut *tx).await?;
@@ -343,10 +479,12 @@ pub async fn page(db: &Db, actor: &Actor, lead_id: Uuid, filter: &Filter, after:
 }
 
 fn item_of(r: &AnyRow, actor: &Actor, can_edit_lead: bool) -> AppResult<TimelineItem> {
-    let kind = ItemKind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| AppError::internal("unknown timeline kind"))?;
+    let kind =
+        ItemKind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| AppError::internal("unknown timeline kind"))?;
     let author_id = opt_uuid_col(r, "author_id")?;
     let deleted = r.try_get::<i64, _>("deleted")? != 0;
-    let details: BTreeMap<String, String> = serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default();
+    let details: BTreeMap<String, String> =
+        serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default();
     let attachment = None;
     Ok(TimelineItem {
         id: uuid_col(r, "id")?,
@@ -366,7 +504,9 @@ fn item_of(r: &AnyRow, actor: &Actor, can_edit_lead: bool) -> AppResult<Timeline
         edited: r.try_get::<i64, _>("edited")? != 0,
         deleted,
         can_edit: !deleted && timeline::may_edit(kind, author_id, actor.user_id, can_edit_lead, false),
-        can_change_status: !deleted && kind.is_activity() && timeline::may_edit(kind, author_id, actor.user_id, can_edit_lead, true),
+        can_change_status: !deleted
+            && kind.is_activity()
+            && timeline::may_edit(kind, author_id, actor.user_id, can_edit_lead, true),
         attachment,
         replies: Vec::new(),
     })
@@ -375,14 +515,22 @@ fn item_of(r: &AnyRow, actor: &Actor, can_edit_lead: bool) -> AppResult<Timeline
 /// Names for mentions and events, attachment facts for notes: one query each for the whole page.
 async fn resolve_names(tx: &mut Transaction<'_, Any>, items: &mut [TimelineItem]) -> AppResult<()> {
     let rows = sqlx::query("SELECT id, name FROM users").fetch_all(&mut **tx).await?;
-    let names: HashMap<String, String> = rows.iter().filter_map(|r| Some((r.try_get::<String, _>("id").ok()?, r.try_get::<String, _>("name").ok()?))).collect();
+    let names: HashMap<String, String> = rows
+        .iter()
+        .filter_map(|r| Some((r.try_get::<String, _>("id").ok()?, r.try_get::<String, _>("name").ok()?)))
+        .collect();
     let mut attachments = Vec::new();
     let mut visit = |it: &mut TimelineItem| {
         if let Some(m) = it.details.get("mentions") {
-            it.mentions = m.split(',').filter_map(|id| Some((Uuid::parse_str(id).ok()?, names.get(id)?.clone()))).collect();
+            it.mentions = m
+                .split(',')
+                .filter_map(|id| Some((Uuid::parse_str(id).ok()?, names.get(id)?.clone())))
+                .collect();
         }
         if it.kind == ItemKind::Event {
-            it.body = timeline::event_text(&it.details, |id| names.get(id).cloned().unwrap_or_else(|| "someone".into()));
+            it.body = timeline::event_text(&it.details, |id| {
+                names.get(id).cloned().unwrap_or_else(|| "someone".into())
+            });
         }
         if let Some(a) = it.details.get("attachment_id") {
             attachments.push(a.clone());
@@ -397,13 +545,23 @@ async fn resolve_names(tx: &mut Transaction<'_, Any>, items: &mut [TimelineItem]
     if attachments.is_empty() {
         return Ok(());
     }
-    let sql = format!("SELECT id, name, size FROM attachments WHERE id IN ({})", placeholders(0, attachments.len()));
+    let sql = format!(
+        "SELECT id, name, size FROM attachments WHERE id IN ({})",
+        placeholders(0, attachments.len())
+    );
     let binds: Vec<Val> = attachments.into_iter().map(Val::Text).collect();
     let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&mut **tx).await?;
     let mut found = HashMap::new();
     for r in rows {
         let id: String = r.try_get("id")?;
-        found.insert(id.clone(), AttachmentInfo { id: uuid_col(&r, "id")?, name: r.try_get("name")?, size: r.try_get("size")? });
+        found.insert(
+            id.clone(),
+            AttachmentInfo {
+                id: uuid_col(&r, "id")?,
+                name: r.try_get("name")?,
+                size: r.try_get("size")?,
+            },
+        );
     }
     for it in items.iter_mut() {
         if let Some(a) = it.details.get("attachment_id") {
@@ -415,7 +573,11 @@ async fn resolve_names(tx: &mut Transaction<'_, Any>, items: &mut [TimelineItem]
 
 /// Refuses a file of `size` bytes more when the person's files would pass `quota` bytes.
 pub async fn check_quota(db: &Db, actor: &Actor, size: i64, quota: i64) -> AppResult<()> {
-    let used: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE uploaded_by = $1").bind(actor.user_id.to_string()).fetch_one(&db.pool).await?;
+    let used: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE uploaded_by = $1")
+            .bind(actor.user_id.to_string())
+            .fetch_one(&db.pool)
+            .await?;
     if used + size > quota {
         return Err(AppError::BadRequest(format!(
             "Your files use all of the {} MB you have; delete notes with files you no longer need, or ask your admin.",
@@ -427,12 +589,28 @@ pub async fn check_quota(db: &Db, actor: &Actor, size: i64, quota: i64) -> AppRe
 
 /// Keeps a file for a note about to be written; the note's mutation refers to it by id. A file no note
 /// refers to a day later is removed (`purge_unlinked_files`).
-pub async fn add_attachment(db: &Db, actor: &Actor, lead_id: Uuid, name: &str, content_type: &str, data: &[u8], quota: i64) -> AppResult<Uuid> {
+pub async fn add_attachment(
+    db: &Db,
+    actor: &Actor,
+    lead_id: Uuid,
+    name: &str,
+    content_type: &str,
+    data: &[u8],
+    quota: i64,
+) -> AppResult<Uuid> {
     if data.len() > timeline::MAX_ATTACHMENT_BYTES {
-        return Err(AppError::BadRequest(format!("Files can be at most {} MB.", timeline::MAX_ATTACHMENT_BYTES / (1024 * 1024))));
+        return Err(AppError::BadRequest(format!(
+            "Files can be at most {} MB.",
+            timeline::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        )));
     }
     check_quota(db, actor, data.len() as i64, quota).await?;
-    let name: String = name.trim().chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"')).take(200).collect();
+    let name: String = name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+        .take(200)
+        .collect();
     let name = if name.is_empty() { "file".to_string() } else { name };
     // The check reads in its own transaction and the insert is one statement: a transaction that reads
     // and then writes can be refused at once by SQLite ("database is locked") when another write
@@ -458,7 +636,10 @@ pub async fn add_attachment(db: &Db, actor: &Actor, lead_id: Uuid, name: &str, c
 /// A stored file for someone who can read its lead: (name, content type, bytes).
 pub async fn attachment(db: &Db, actor: &Actor, id: Uuid) -> AppResult<(String, String, Vec<u8>)> {
     let mut tx = db.pool.begin().await?;
-    let row = sqlx::query("SELECT lead_id, name, content_type, data FROM attachments WHERE id = $1").bind(id.to_string()).fetch_optional(&mut *tx).await?;
+    let row = sqlx::query("SELECT lead_id, name, content_type, data FROM attachments WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(row) = row else { return Err(AppError::NotFound) };
     lead_facts(&mut tx, actor, uuid_col(&row, "lead_id")?).await?;
     Ok((row.try_get("name")?, row.try_get("content_type")?, row.try_get("data")?))
@@ -466,7 +647,13 @@ pub async fn attachment(db: &Db, actor: &Actor, id: Uuid) -> AppResult<(String, 
 
 /// Removes files uploaded more than a day before `now` that no note ever referred to.
 pub async fn purge_unlinked_files(db: &Db, now: i64) -> AppResult<u64> {
-    Ok(sqlx::query("DELETE FROM attachments WHERE linked = 0 AND created_at < $1").bind(now - 24 * 3_600_000).execute(&db.pool).await?.rows_affected())
+    Ok(
+        sqlx::query("DELETE FROM attachments WHERE linked = 0 AND created_at < $1")
+            .bind(now - 24 * 3_600_000)
+            .execute(&db.pool)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Can this person see the lead's timeline at all? (For the live stream.)
@@ -511,11 +698,16 @@ pub async fn notifications(db: &Db, actor: &Actor) -> AppResult<Vec<Notification
             };
             if can_open {
                 let body: String = r.try_get("body")?;
-                let (first, last, company): (String, String, String) = (r.try_get("first_name")?, r.try_get("last_name")?, r.try_get("company")?);
+                let (first, last, company): (String, String, String) =
+                    (r.try_get("first_name")?, r.try_get("last_name")?, r.try_get("company")?);
                 n.lead_id = uuid_col(r, "lead_id")?;
                 n.item_id = uuid_col(r, "item_id")?;
                 n.lead_name = format!("{} ({company})", crate::domain::lead::full_name(&first, &last));
-                n.excerpt = if body.chars().count() > 120 { format!("{}…", body.chars().take(120).collect::<String>()) } else { body };
+                n.excerpt = if body.chars().count() > 120 {
+                    format!("{}…", body.chars().take(120).collect::<String>())
+                } else {
+                    body
+                };
             }
             Ok(n)
         })
@@ -523,15 +715,33 @@ pub async fn notifications(db: &Db, actor: &Actor) -> AppResult<Vec<Notification
 }
 
 pub async fn unread_count(db: &Db, user_id: Uuid) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at = 0").bind(user_id.to_string()).fetch_one(&db.pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at = 0")
+            .bind(user_id.to_string())
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }
 
 /// Marks one notification (or all, with None) as read.
 pub async fn mark_read(db: &Db, user_id: Uuid, id: Option<Uuid>) -> AppResult<()> {
     let now = now_ms();
     match id {
-        Some(id) => sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND id = $3 AND read_at = 0").bind(now).bind(user_id.to_string()).bind(id.to_string()).execute(&db.pool).await?,
-        None => sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at = 0").bind(now).bind(user_id.to_string()).execute(&db.pool).await?,
+        Some(id) => {
+            sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND id = $3 AND read_at = 0")
+                .bind(now)
+                .bind(user_id.to_string())
+                .bind(id.to_string())
+                .execute(&db.pool)
+                .await?
+        }
+        None => {
+            sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at = 0")
+                .bind(now)
+                .bind(user_id.to_string())
+                .execute(&db.pool)
+                .await?
+        }
     };
     Ok(())
 }
@@ -539,7 +749,11 @@ pub async fn mark_read(db: &Db, user_id: Uuid, id: Option<Uuid>) -> AppResult<()
 const FILTER_KEY: &str = "timeline_filter";
 
 pub async fn saved_filter(db: &Db, user_id: Uuid) -> AppResult<Filter> {
-    let v: Option<String> = sqlx::query_scalar("SELECT value FROM user_settings WHERE user_id = $1 AND key = $2").bind(user_id.to_string()).bind(FILTER_KEY).fetch_optional(&db.pool).await?;
+    let v: Option<String> = sqlx::query_scalar("SELECT value FROM user_settings WHERE user_id = $1 AND key = $2")
+        .bind(user_id.to_string())
+        .bind(FILTER_KEY)
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(v.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
 }
 
@@ -573,15 +787,44 @@ pub async fn seed_items(db: &Db, lead_id: Uuid, author: Uuid, n: usize, start: i
     let rows: Vec<Vec<Val>> = (0..n)
         .map(|i| {
             let kind = kinds[i % kinds.len()];
-            let status = if kind.is_activity() { if i % 3 == 0 { "completed" } else { "open" } } else { "" };
-            let subject = if kind.is_activity() { format!("{} {i}", kind.label()) } else { String::new() };
+            let status = if kind.is_activity() {
+                if i % 3 == 0 {
+                    "completed"
+                } else {
+                    "open"
+                }
+            } else {
+                ""
+            };
+            let subject = if kind.is_activity() {
+                format!("{} {i}", kind.label())
+            } else {
+                String::new()
+            };
             let body = format!("Item {i}: talked about grinders, milk frothers and service contracts.");
             let at = start + i as i64 * 60_000;
-            ItemRow { id: Uuid::now_v7(), lead_id, parent_id: None, kind, status, author, subject: &subject, body: &body, details: &none, at, searchable: true }.vals()
+            ItemRow {
+                id: Uuid::now_v7(),
+                lead_id,
+                parent_id: None,
+                kind,
+                status,
+                author,
+                subject: &subject,
+                body: &body,
+                details: &none,
+                at,
+                searchable: true,
+            }
+            .vals()
         })
         .collect();
     insert_items(&mut tx, db.kind, rows).await?;
-    sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2").bind(start + n as i64 * 60_000).bind(lead_id.to_string()).execute(&mut *tx).await?;
+    sqlx::query("UPDATE leads SET last_activity_at = $1 WHERE id = $2")
+        .bind(start + n as i64 * 60_000)
+        .bind(lead_id.to_string())
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -42,7 +42,9 @@ pub async fn workspace_name(db: &Db) -> AppResult<Option<String>> {
     if let Some(name) = db.workspace_name.get() {
         return Ok(Some(name.clone()));
     }
-    let name: Option<String> = sqlx::query_scalar("SELECT name FROM workspace WHERE id = 1").fetch_optional(&db.pool).await?;
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM workspace WHERE id = 1")
+        .fetch_optional(&db.pool)
+        .await?;
     if let Some(n) = &name {
         let _ = db.workspace_name.set(n.clone());
     }
@@ -60,7 +62,9 @@ pub async fn create_workspace(db: &Db, workspace: &str, admin: NewUser<'_>) -> A
         .await?
         .rows_affected();
     if created == 0 {
-        return Err(AppError::BadRequest("This workspace has already been set up. Please sign in.".into()));
+        return Err(AppError::BadRequest(
+            "This workspace has already been set up. Please sign in.".into(),
+        ));
     }
     let team = Uuid::now_v7();
     sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
@@ -92,7 +96,10 @@ async fn insert_user(tx: &mut sqlx::Transaction<'_, sqlx::Any>, u: &NewUser<'_>)
     .execute(&mut **tx)
     .await?;
     if res.rows_affected() == 0 {
-        return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("email", "A user with this email already exists.")]));
+        return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new(
+            "email",
+            "A user with this email already exists.",
+        )]));
     }
     Ok(id)
 }
@@ -100,10 +107,16 @@ async fn insert_user(tx: &mut sqlx::Transaction<'_, sqlx::Any>, u: &NewUser<'_>)
 pub async fn create_user(db: &Db, u: NewUser<'_>) -> AppResult<User> {
     // Checked before the transaction: one that reads and then writes can be refused at once by SQLite
     // when another write commits in between. Teams are never deleted, so the answer stays true.
-    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1").bind(u.team_id.to_string()).fetch_optional(&db.pool).await?;
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
+        .bind(u.team_id.to_string())
+        .fetch_optional(&db.pool)
+        .await?;
     let mut tx = db.pool.begin().await?;
     if exists.is_none() {
-        return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("team", "Choose an existing team.")]));
+        return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new(
+            "team",
+            "Choose an existing team.",
+        )]));
     }
     let id = insert_user(&mut tx, &u).await?;
     tx.commit().await?;
@@ -112,19 +125,28 @@ pub async fn create_user(db: &Db, u: NewUser<'_>) -> AppResult<User> {
 }
 
 pub async fn get(db: &Db, id: Uuid) -> AppResult<Option<User>> {
-    let row = sqlx::query(&format!("SELECT {USER_COLS} WHERE u.id = $1")).bind(id.to_string()).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(&format!("SELECT {USER_COLS} WHERE u.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(user_from).transpose()
 }
 
 /// The user, their password hash and whether they are active, for sign-in.
 pub async fn find_for_sign_in(db: &Db, email: &str) -> AppResult<Option<(User, String, bool)>> {
-    let row = sqlx::query(&format!("SELECT u.active, u.password_hash, {USER_COLS} WHERE u.email = $1"))
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT u.active, u.password_hash, {USER_COLS} WHERE u.email = $1"
+    ))
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(&db.pool)
+    .await?;
     match row {
         None => Ok(None),
-        Some(r) => Ok(Some((user_from(&r)?, r.try_get("password_hash")?, r.try_get::<i64, _>("active")? != 0))),
+        Some(r) => Ok(Some((
+            user_from(&r)?,
+            r.try_get("password_hash")?,
+            r.try_get::<i64, _>("active")? != 0,
+        ))),
     }
 }
 
@@ -139,7 +161,9 @@ pub struct Recent(std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Ve
 impl Recent {
     fn get(&self) -> Option<std::sync::Arc<Vec<User>>> {
         let kept = self.0.lock().ok()?;
-        kept.as_ref().filter(|(at, _)| at.elapsed() < PEOPLE_FRESH).map(|(_, users)| users.clone())
+        kept.as_ref()
+            .filter(|(at, _)| at.elapsed() < PEOPLE_FRESH)
+            .map(|(_, users)| users.clone())
     }
     fn set(&self, users: Option<std::sync::Arc<Vec<User>>>) {
         if let Ok(mut kept) = self.0.lock() {
@@ -160,18 +184,38 @@ pub async fn people(db: &Db) -> AppResult<std::sync::Arc<Vec<User>>> {
 }
 
 pub async fn list(db: &Db) -> AppResult<Vec<User>> {
-    let rows = sqlx::query(&format!("SELECT {USER_COLS} WHERE u.active = 1 ORDER BY u.name")).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(&format!("SELECT {USER_COLS} WHERE u.active = 1 ORDER BY u.name"))
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(user_from).collect()
 }
 
 pub async fn find_team_by_name(db: &Db, name: &str) -> AppResult<Option<Team>> {
-    let row = sqlx::query("SELECT id, name FROM teams WHERE name = $1").bind(name.trim()).fetch_optional(&db.pool).await?;
-    row.map(|r| Ok(Team { id: uuid_col(&r, "id")?, name: r.try_get("name")? })).transpose()
+    let row = sqlx::query("SELECT id, name FROM teams WHERE name = $1")
+        .bind(name.trim())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| {
+        Ok(Team {
+            id: uuid_col(&r, "id")?,
+            name: r.try_get("name")?,
+        })
+    })
+    .transpose()
 }
 
 pub async fn teams(db: &Db) -> AppResult<Vec<Team>> {
-    let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name").fetch_all(&db.pool).await?;
-    rows.iter().map(|r| Ok(Team { id: uuid_col(r, "id")?, name: r.try_get("name")? })).collect()
+    let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Team {
+                id: uuid_col(r, "id")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect()
 }
 
 pub async fn create_team(db: &Db, name: &str) -> AppResult<Team> {
@@ -183,9 +227,15 @@ pub async fn create_team(db: &Db, name: &str) -> AppResult<Team> {
         .execute(&db.pool)
         .await?;
     if res.rows_affected() == 0 {
-        return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new("name", "A team with this name already exists.")]));
+        return Err(AppError::Invalid(vec![crate::domain::validate::FieldError::new(
+            "name",
+            "A team with this name already exists.",
+        )]));
     }
-    Ok(Team { id, name: name.trim().to_string() })
+    Ok(Team {
+        id,
+        name: name.trim().to_string(),
+    })
 }
 
 // --- Sessions: the browser holds a random token; the database holds only its hash.
@@ -195,13 +245,15 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 
 pub async fn create_session(db: &Db, token_hash: &str, user_id: Uuid, ttl_ms: i64) -> AppResult<()> {
     let now = now_ms();
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)")
-        .bind(token_hash)
-        .bind(user_id.to_string())
-        .bind(now)
-        .bind(now + ttl_ms)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)",
+    )
+    .bind(token_hash)
+    .bind(user_id.to_string())
+    .bind(now)
+    .bind(now + ttl_ms)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -222,7 +274,9 @@ pub async fn session_user(db: &Db, token_hash: &str, idle_ms: i64, touch: bool) 
         .bind(token_hash)
         .fetch_optional(&db.pool)
         .await?;
-    let Some(row) = row else { return Ok(SessionLookup::Unknown) };
+    let Some(row) = row else {
+        return Ok(SessionLookup::Unknown);
+    };
     // Sessions that end on purpose are deleted; one that ended with its person's account keeps the reason.
     let ended: String = row.try_get("ended")?;
     if row.try_get::<i64, _>("active")? == 0 || !ended.is_empty() {
@@ -235,31 +289,52 @@ pub async fn session_user(db: &Db, token_hash: &str, idle_ms: i64, touch: bool) 
         return Ok(SessionLookup::Expired);
     }
     if touch && now - last_seen > TOUCH_EVERY_MS {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(&db.pool).await?;
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&db.pool)
+            .await?;
     }
     Ok(SessionLookup::Valid(user_from(&row)?))
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 /// Test and admin hook: end a session now (as if it had expired).
 pub async fn expire_session(db: &Db, token_hash: &str) -> AppResult<()> {
-    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2").bind(now_ms() - 1).bind(token_hash).execute(&db.pool).await?;
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
+        .bind(now_ms() - 1)
+        .bind(token_hash)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 /// Test hook: the session was last used `ms` ago.
 pub async fn age_session(db: &Db, token_hash: &str, ms: i64) -> AppResult<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2").bind(now_ms() - ms).bind(token_hash).execute(&db.pool).await?;
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now_ms() - ms)
+        .bind(token_hash)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 /// How many live sessions a person has (tests).
 pub async fn session_count(db: &Db, user_id: Uuid) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND ended = '' AND expires_at > $2").bind(user_id.to_string()).bind(now_ms()).fetch_one(&db.pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND ended = '' AND expires_at > $2")
+            .bind(user_id.to_string())
+            .bind(now_ms())
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }
 
 const DEACTIVATED: &str = "deactivated";
@@ -268,7 +343,11 @@ const DEACTIVATED: &str = "deactivated";
 /// and tells their open live streams to check again.
 pub async fn end_sessions(db: &Db, user_id: Uuid, keep: Option<&str>) -> AppResult<()> {
     let mut tx = db.pool.begin().await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").bind(user_id.to_string()).bind(keep.unwrap_or("")).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id.to_string())
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
     let news = [super::live::LiveEvent::Sessions { user_id }];
     super::live::announce(&mut tx, db.kind, &news).await?;
     tx.commit().await?;
@@ -278,8 +357,16 @@ pub async fn end_sessions(db: &Db, user_id: Uuid, keep: Option<&str>) -> AppResu
 
 /// Forgets sessions past their end and sign-in failures older than their window.
 pub async fn purge(db: &Db, now: i64) -> AppResult<u64> {
-    let mut n = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&db.pool).await?.rows_affected();
-    n += sqlx::query("DELETE FROM sign_in_throttle WHERE last_failure_at < $1").bind(now - crate::domain::sign_in::WINDOW_MS).execute(&db.pool).await?.rows_affected();
+    let mut n = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    n += sqlx::query("DELETE FROM sign_in_throttle WHERE last_failure_at < $1")
+        .bind(now - crate::domain::sign_in::WINDOW_MS)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
     Ok(n)
 }
 
@@ -287,8 +374,12 @@ pub async fn purge(db: &Db, now: i64) -> AppResult<u64> {
 
 /// Every user, the deactivated too, each with whether they are active (the admin's list).
 pub async fn all(db: &Db) -> AppResult<Vec<(User, bool)>> {
-    let rows = sqlx::query(&format!("SELECT u.active, {USER_COLS} ORDER BY u.active DESC, u.name")).fetch_all(&db.pool).await?;
-    rows.iter().map(|r| Ok((user_from(r)?, r.try_get::<i64, _>("active")? != 0))).collect()
+    let rows = sqlx::query(&format!("SELECT u.active, {USER_COLS} ORDER BY u.active DESC, u.name"))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((user_from(r)?, r.try_get::<i64, _>("active")? != 0)))
+        .collect()
 }
 
 /// Deactivates a person (their sessions end at once, and say why) or makes them active again. An admin
@@ -301,20 +392,36 @@ pub async fn set_active(db: &Db, admin: &crate::domain::access::Actor, user_id: 
         return Err(AppError::BadRequest("You cannot deactivate your own account.".into()));
     }
     let mut tx = db.pool.begin().await?;
-    let n = sqlx::query("UPDATE users SET active = $1 WHERE id = $2").bind(active as i64).bind(user_id.to_string()).execute(&mut *tx).await?.rows_affected();
+    let n = sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+        .bind(active as i64)
+        .bind(user_id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     if n == 0 {
         return Err(AppError::NotFound);
     }
-    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1").fetch_one(&mut *tx).await?;
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1")
+        .fetch_one(&mut *tx)
+        .await?;
     if admins == 0 {
-        return Err(AppError::BadRequest("The workspace needs at least one active admin.".into()));
+        return Err(AppError::BadRequest(
+            "The workspace needs at least one active admin.".into(),
+        ));
     }
     let mut news = Vec::new();
     if active {
         // The sessions that ended with the account stay ended: their person signs in again.
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ended <> ''").bind(user_id.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ended <> ''")
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
     } else {
-        sqlx::query("UPDATE sessions SET ended = $1 WHERE user_id = $2").bind(DEACTIVATED).bind(user_id.to_string()).execute(&mut *tx).await?;
+        sqlx::query("UPDATE sessions SET ended = $1 WHERE user_id = $2")
+            .bind(DEACTIVATED)
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await?;
         news.push(super::live::LiveEvent::Sessions { user_id });
         super::live::announce(&mut tx, db.kind, &news).await?;
     }
@@ -326,13 +433,26 @@ pub async fn set_active(db: &Db, admin: &crate::domain::access::Actor, user_id: 
 
 /// Stores a new password hash (the caller ends the sessions that must end).
 pub async fn set_password_hash(db: &Db, user_id: Uuid, hash: &str) -> AppResult<()> {
-    let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user_id.to_string()).execute(&db.pool).await?.rows_affected();
-    if n == 0 { Err(AppError::NotFound) } else { Ok(()) }
+    let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id.to_string())
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// The password hash of a person, for checking their current password.
 pub async fn password_hash(db: &Db, user_id: Uuid) -> AppResult<String> {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id.to_string()).fetch_optional(&db.pool).await?.ok_or(AppError::NotFound)
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 // --- Sign-in throttle, kept in the database so that every server process sees the same count.
@@ -340,16 +460,29 @@ pub async fn password_hash(db: &Db, user_id: Uuid) -> AppResult<String> {
 /// Counts one sign-in try against each key before the password is checked, all keys or none: Err(seconds
 /// to wait) when any key must wait first (then nothing is counted). The keys' rows are locked in a fixed
 /// order for the transaction, so tries sent at once are counted one after the other, never as one.
-pub async fn reserve_sign_in(db: &Db, keys: &[(String, crate::domain::sign_in::Limit)], now: i64) -> AppResult<Result<(), i64>> {
+pub async fn reserve_sign_in(
+    db: &Db,
+    keys: &[(String, crate::domain::sign_in::Limit)],
+    now: i64,
+) -> AppResult<Result<(), i64>> {
     let mut keys: Vec<&(String, crate::domain::sign_in::Limit)> = keys.iter().collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
     let mut tx = db.pool.begin().await?;
-    let lock = if db.kind == super::Engine::Postgres { " FOR UPDATE" } else { "" };
+    let lock = if db.kind == super::Engine::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
     let mut counts = Vec::with_capacity(keys.len());
     for (key, limit) in &keys {
         // A write first: it creates the row to lock, and on SQLite takes the write lock for the transaction.
         sqlx::query("INSERT INTO sign_in_throttle (key, failures, last_failure_at) VALUES ($1, 0, 0) ON CONFLICT (key) DO NOTHING").bind(key).execute(&mut *tx).await?;
-        let row = sqlx::query(&format!("SELECT failures, last_failure_at FROM sign_in_throttle WHERE key = $1{lock}")).bind(key).fetch_one(&mut *tx).await?;
+        let row = sqlx::query(&format!(
+            "SELECT failures, last_failure_at FROM sign_in_throttle WHERE key = $1{lock}"
+        ))
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
         let (failures, last): (i64, i64) = (row.try_get("failures")?, row.try_get("last_failure_at")?);
         if let Some(wait) = limit.wait_seconds(failures, last, now) {
             tx.rollback().await?;
@@ -358,7 +491,12 @@ pub async fn reserve_sign_in(db: &Db, keys: &[(String, crate::domain::sign_in::L
         counts.push(limit.live_failures(failures, last, now) + 1);
     }
     for ((key, _), n) in keys.iter().zip(counts) {
-        sqlx::query("UPDATE sign_in_throttle SET failures = $1, last_failure_at = $2 WHERE key = $3").bind(n).bind(now).bind(key).execute(&mut *tx).await?;
+        sqlx::query("UPDATE sign_in_throttle SET failures = $1, last_failure_at = $2 WHERE key = $3")
+            .bind(n)
+            .bind(now)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(Ok(()))
@@ -366,14 +504,26 @@ pub async fn reserve_sign_in(db: &Db, keys: &[(String, crate::domain::sign_in::L
 
 /// The password was right: the person's failures are forgotten, and the address is given back its try.
 pub async fn sign_in_succeeded(db: &Db, email_key: &str, address_key: Option<&str>) -> AppResult<()> {
-    sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1").bind(email_key).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM sign_in_throttle WHERE key = $1")
+        .bind(email_key)
+        .execute(&db.pool)
+        .await?;
     if let Some(a) = address_key {
-        sqlx::query("UPDATE sign_in_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0").bind(a).execute(&db.pool).await?;
+        sqlx::query("UPDATE sign_in_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+            .bind(a)
+            .execute(&db.pool)
+            .await?;
     }
     Ok(())
 }
 
 /// A key's count of failures as stored (tests).
 pub async fn throttle_failures(db: &Db, key: &str) -> AppResult<i64> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT failures FROM sign_in_throttle WHERE key = $1").bind(key).fetch_optional(&db.pool).await?.unwrap_or(0))
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT failures FROM sign_in_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&db.pool)
+            .await?
+            .unwrap_or(0),
+    )
 }

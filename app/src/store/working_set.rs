@@ -2,7 +2,9 @@
 //! and writes what they did at `flush`. `write.rs` drives it, for an online save and for a pushed batch.
 
 use super::edit::{conflict_row, merge_changes, CONFLICT_COLS};
-use super::leads::{change_row, load_ids, mutation_row, preview_in, upsert_sql, LeadRecord, CHANGE_COLS, MUTATION_COLS};
+use super::leads::{
+    change_row, load_ids, mutation_row, preview_in, upsert_sql, LeadRecord, CHANGE_COLS, MUTATION_COLS,
+};
 use super::live::LiveEvent;
 use super::sql::{bind_all, insert_rows, next_change_seq, placeholders, rows_sql, Engine, Val};
 use super::timeline::{self, Event};
@@ -133,8 +135,17 @@ impl WorkingSet {
         rec.version = version;
         rec.updated_at = self.now;
         for (k, v) in values {
-            rec.fields.insert(k.clone(), FieldState { value: v.clone(), version, changed_by: Some(actor.user_id), changed_at: Some(self.now) });
-            self.field_versions.insert((rec.id, k.clone()), (version, actor.user_id));
+            rec.fields.insert(
+                k.clone(),
+                FieldState {
+                    value: v.clone(),
+                    version,
+                    changed_by: Some(actor.user_id),
+                    changed_at: Some(self.now),
+                },
+            );
+            self.field_versions
+                .insert((rec.id, k.clone()), (version, actor.user_id));
         }
         self.dirty.insert(rec.id);
         self.records.insert(rec.id, Some(rec));
@@ -142,36 +153,65 @@ impl WorkingSet {
     }
 
     /// Checks a change of process or stage against the definitions; returns the timeline posts it makes.
-    async fn check_process_change(&mut self, tx: &mut Transaction<'_, Any>, rec: &LeadRecord, apply: &BTreeMap<String, String>) -> AppResult<Vec<Vec<(&'static str, String)>>> {
-        let touched = ["process_id", "stage", "process_checks"].iter().any(|k| apply.contains_key(*k));
+    async fn check_process_change(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        rec: &LeadRecord,
+        apply: &BTreeMap<String, String>,
+    ) -> AppResult<Vec<Vec<(&'static str, String)>>> {
+        let touched = ["process_id", "stage", "process_checks"]
+            .iter()
+            .any(|k| apply.contains_key(*k));
         if !touched {
             return Ok(Vec::new());
         }
-        let mut values: BTreeMap<String, String> = rec.fields.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
+        let mut values: BTreeMap<String, String> =
+            rec.fields.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
         values.extend(apply.iter().map(|(k, v)| (k.clone(), v.clone())));
         let (old_key, old_stage) = (rec.value("process_id").to_string(), rec.value("stage").to_string());
         let (new_key, new_stage) = (values["process_id"].clone(), values["stage"].clone());
         let stage_error = |e: MoveError| AppError::Invalid(vec![FieldError::new("stage", e.to_string())]);
-        let Some(to) = self.process(tx, &new_key).await? else { return Err(stage_error(MoveError::UnknownStage)) };
+        let Some(to) = self.process(tx, &new_key).await? else {
+            return Err(stage_error(MoveError::UnknownStage));
+        };
         let from = self.process(tx, &old_key).await?;
         if old_key == new_key && old_stage == new_stage {
             return Ok(Vec::new());
         }
-        to.check_move(from.as_ref().map(|p| (p, old_stage.as_str())), &new_stage, Record::Lead, &values, &checks_from_text(&values["process_checks"])).map_err(stage_error)?;
+        to.check_move(
+            from.as_ref().map(|p| (p, old_stage.as_str())),
+            &new_stage,
+            Record::Lead,
+            &values,
+            &checks_from_text(&values["process_checks"]),
+        )
+        .map_err(stage_error)?;
         let mut posts = Vec::new();
         if old_key != new_key {
-            posts.push(vec![("event", "process".to_string()), ("from", from.map(|p| p.name).unwrap_or_default()), ("to", to.name.clone())]);
+            posts.push(vec![
+                ("event", "process".to_string()),
+                ("from", from.map(|p| p.name).unwrap_or_default()),
+                ("to", to.name.clone()),
+            ]);
         }
         if old_stage != new_stage {
             let name = |k: &str| to.stage(k).map(|s| s.name.clone()).unwrap_or_else(|| k.to_string());
-            posts.push(vec![("event", "stage".to_string()), ("from", name(&old_stage)), ("to", name(&new_stage))]);
+            posts.push(vec![
+                ("event", "stage".to_string()),
+                ("from", name(&old_stage)),
+                ("to", name(&new_stage)),
+            ]);
         }
         Ok(posts)
     }
 
     /// Reads (and on Postgres locks, in id order) the leads a batch will touch, in one go.
     pub(crate) async fn preload(&mut self, tx: &mut Transaction<'_, Any>, ids: &[Uuid]) -> AppResult<()> {
-        let ids: Vec<Uuid> = ids.iter().filter(|id| !self.records.contains_key(id)).copied().collect();
+        let ids: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !self.records.contains_key(id))
+            .copied()
+            .collect();
         let found = load_ids(tx, &ids, Some(self.kind)).await?;
         for id in ids {
             self.records.insert(id, None);
@@ -186,14 +226,23 @@ impl WorkingSet {
         if let Some(t) = self.owner_teams.get(owner) {
             return Ok(*t);
         }
-        let team: Option<String> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1 AND active = 1").bind(owner).fetch_optional(&mut **tx).await?;
+        let team: Option<String> = sqlx::query_scalar("SELECT team_id FROM users WHERE id = $1 AND active = 1")
+            .bind(owner)
+            .fetch_optional(&mut **tx)
+            .await?;
         let team = team.and_then(|t| Uuid::parse_str(&t).ok());
         self.owner_teams.insert(owner.to_string(), team);
         Ok(team)
     }
 
     /// Decides one mutation and, when accepted, takes its effect into the set. Returns the lead's version.
-    pub(crate) async fn apply(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<i64> {
+    pub(crate) async fn apply(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        m: &Mutation,
+        policy: ConflictPolicy,
+    ) -> AppResult<i64> {
         self.preload(tx, &[m.record_id]).await?;
         self.posts.clear();
         let team_before = self.team_now(m.record_id);
@@ -223,17 +272,29 @@ impl WorkingSet {
                 let (v, c) = self.reactivate(actor, m.record_id)?;
                 (v, c, false)
             }
-            Op::Close { .. } => return Err(AppError::BadRequest("Leads are qualified or disqualified, not closed.".into())),
+            Op::Close { .. } => {
+                return Err(AppError::BadRequest(
+                    "Leads are qualified or disqualified, not closed.".into(),
+                ))
+            }
         };
         let mut posts = std::mem::take(&mut self.posts);
         match (&m.op, &before) {
             (Op::Create { .. }, _) => posts.insert(0, vec![("event", "created".to_string())]),
             (Op::Update { .. }, Some((owner, status))) => {
                 if let Some(to) = changed.get("owner_id").filter(|to| *to != owner) {
-                    posts.push(vec![("event", "owner".into()), ("from", owner.clone()), ("to", to.clone())]);
+                    posts.push(vec![
+                        ("event", "owner".into()),
+                        ("from", owner.clone()),
+                        ("to", to.clone()),
+                    ]);
                 }
                 if let Some(to) = changed.get("status_reason").filter(|to| *to != status) {
-                    posts.push(vec![("event", "status".into()), ("from", status.clone()), ("to", to.clone())]);
+                    posts.push(vec![
+                        ("event", "status".into()),
+                        ("from", status.clone()),
+                        ("to", to.clone()),
+                    ]);
                 }
             }
             _ => {}
@@ -243,7 +304,8 @@ impl WorkingSet {
         }
         for pairs in posts {
             let d: BTreeMap<String, String> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-            self.events.push(timeline::event(m.record_id, actor.user_id, &d, self.now));
+            self.events
+                .push(timeline::event(m.record_id, actor.user_id, &d, self.now));
         }
         if deleted || !changed.is_empty() {
             // One feed row for the lead's team, and one for the team it left: pulls read their own team's rows.
@@ -258,7 +320,16 @@ impl WorkingSet {
                     None => next_change_seq(tx, self.kind).await?,
                 };
                 self.next_seq = Some(seq + 1);
-                self.changes.push(change_row(seq, m.record_id, version, &fields, deleted, actor.user_id, self.now, team));
+                self.changes.push(change_row(
+                    seq,
+                    m.record_id,
+                    version,
+                    &fields,
+                    deleted,
+                    actor.user_id,
+                    self.now,
+                    team,
+                ));
             }
         }
         Ok(version)
@@ -271,29 +342,56 @@ impl WorkingSet {
 
     /// Records a pushed mutation's fate (a single save records its own before anything else).
     pub(crate) fn log(&mut self, m: &Mutation, actor: &Actor, reason: Option<&str>) {
-        self.mutations.push(mutation_row(m.client_id, m.seq, m.record_id, actor.user_id, reason, self.now));
+        self.mutations.push(mutation_row(
+            m.client_id,
+            m.seq,
+            m.record_id,
+            actor.user_id,
+            reason,
+            self.now,
+        ));
     }
 
-    async fn create(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, raw: &BTreeMap<String, String>) -> AppResult<BTreeMap<String, String>> {
+    async fn create(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        id: Uuid,
+        raw: &BTreeMap<String, String>,
+    ) -> AppResult<BTreeMap<String, String>> {
         let mut values = normalize_all(raw).map_err(AppError::Invalid)?;
         let missing = check_required(&values);
         if !missing.is_empty() {
             return Err(AppError::Invalid(missing));
         }
-        let owner = values.get("owner_id").filter(|o| !o.is_empty()).cloned().unwrap_or_else(|| actor.user_id.to_string());
+        let owner = values
+            .get("owner_id")
+            .filter(|o| !o.is_empty())
+            .cloned()
+            .unwrap_or_else(|| actor.user_id.to_string());
         let Some(team) = self.team_of(tx, &owner).await? else {
-            return Err(AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]));
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "owner_id",
+                "Choose an active user as owner.",
+            )]));
         };
-        let owner_id = Uuid::parse_str(&owner).map_err(|_| AppError::Invalid(vec![FieldError::new("owner_id", "Choose a user from the list.")]))?;
+        let owner_id = Uuid::parse_str(&owner)
+            .map_err(|_| AppError::Invalid(vec![FieldError::new("owner_id", "Choose a user from the list.")]))?;
         if !access::can_create_for(actor, owner_id, team) {
-            return Err(AppError::Invalid(vec![FieldError::new("owner_id", "You cannot create leads for this owner.")]));
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "owner_id",
+                "You cannot create leads for this owner.",
+            )]));
         }
         values.insert("owner_id".into(), owner.clone());
         if values.get("status_reason").is_none_or(|s| s.is_empty()) {
             values.insert("status_reason".into(), "New".into());
         }
         if values.get("closed_note").is_some_and(|n| !n.is_empty()) {
-            return Err(AppError::Invalid(vec![FieldError::new("closed_note", "Set by disqualifying, not by hand.")]));
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "closed_note",
+                "Set by disqualifying, not by hand.",
+            )]));
         }
         // Every lead has an active process: the one for its source unless the browser chose, at its first stage.
         let key = match values.get("process_id").filter(|k| !k.is_empty()) {
@@ -303,16 +401,30 @@ impl WorkingSet {
                     self.all_processes = Some(processes::all_in(tx).await?);
                 }
                 let source = values.get("source").map(String::as_str).unwrap_or("");
-                crate::domain::process::for_new_lead(source, self.all_processes.as_deref().unwrap_or_default()).map(|p| p.key.clone()).unwrap_or_default()
+                crate::domain::process::for_new_lead(source, self.all_processes.as_deref().unwrap_or_default())
+                    .map(|p| p.key.clone())
+                    .unwrap_or_default()
             }
         };
-        let process = self.process(tx, &key).await?.ok_or_else(|| AppError::Invalid(vec![FieldError::new("process_id", "Choose a process from the list.")]))?;
+        let process = self
+            .process(tx, &key)
+            .await?
+            .ok_or_else(|| AppError::Invalid(vec![FieldError::new("process_id", "Choose a process from the list.")]))?;
         let stage = match values.get("stage").filter(|s| !s.is_empty()) {
             Some(s) => s.clone(),
-            None => process.first_stage_for(Record::Lead, &values).map(|s| s.key.clone()).unwrap_or_default(),
+            None => process
+                .first_stage_for(Record::Lead, &values)
+                .map(|s| s.key.clone())
+                .unwrap_or_default(),
         };
         process
-            .check_move(None, &stage, Record::Lead, &values, &checks_from_text(values.get("process_checks").map(String::as_str).unwrap_or("")))
+            .check_move(
+                None,
+                &stage,
+                Record::Lead,
+                &values,
+                &checks_from_text(values.get("process_checks").map(String::as_str).unwrap_or("")),
+            )
             .map_err(|e| AppError::Invalid(vec![FieldError::new("stage", e.to_string())]))?;
         values.insert("process_id".into(), key);
         values.insert("stage".into(), stage);
@@ -322,15 +434,43 @@ impl WorkingSet {
         ids::ensure_new(tx, id).await?;
         let fields = FIELDS
             .iter()
-            .map(|s| (s.key.to_string(), FieldState { value: values.get(s.key).cloned().unwrap_or_default(), version: 1, changed_by: Some(actor.user_id), changed_at: Some(self.now) }))
+            .map(|s| {
+                (
+                    s.key.to_string(),
+                    FieldState {
+                        value: values.get(s.key).cloned().unwrap_or_default(),
+                        version: 1,
+                        changed_by: Some(actor.user_id),
+                        changed_at: Some(self.now),
+                    },
+                )
+            })
             .collect();
-        let rec = LeadRecord { id, team_id: team, owner_id, owner_name: String::new(), state: LeadState::Open, version: 1, created_by: actor.user_id, created_at: self.now, updated_at: self.now, fields };
+        let rec = LeadRecord {
+            id,
+            team_id: team,
+            owner_id,
+            owner_name: String::new(),
+            state: LeadState::Open,
+            version: 1,
+            created_by: actor.user_id,
+            created_at: self.now,
+            updated_at: self.now,
+            fields,
+        };
         self.records.insert(id, Some(rec));
         self.dirty.insert(id);
         Ok(values)
     }
 
-    async fn update(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, changes: &[FieldChange], policy: ConflictPolicy) -> AppResult<(i64, BTreeMap<String, String>)> {
+    async fn update(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        id: Uuid,
+        changes: &[FieldChange],
+        policy: ConflictPolicy,
+    ) -> AppResult<(i64, BTreeMap<String, String>)> {
         let rec = match self.records.get(&id) {
             Some(Some(r)) if access::can_read(actor, r.lead_ref()) => r.clone(),
             _ => return Err(AppError::NotFound),
@@ -339,10 +479,18 @@ impl WorkingSet {
             return Err(AppError::Forbidden);
         }
         if rec.state != LeadState::Open {
-            return Err(AppError::BadRequest("This lead is closed; reactivate it to make changes.".into()));
+            return Err(AppError::BadRequest(
+                "This lead is closed; reactivate it to make changes.".into(),
+            ));
         }
-        if let Some(c) = changes.iter().find(|c| fields::spec(&c.field).is_some_and(|s| s.group == fields::Group::Closing)) {
-            return Err(AppError::Invalid(vec![FieldError::new(&c.field, "Set by disqualifying, not by hand.")]));
+        if let Some(c) = changes
+            .iter()
+            .find(|c| fields::spec(&c.field).is_some_and(|s| s.group == fields::Group::Closing))
+        {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                &c.field,
+                "Set by disqualifying, not by hand.",
+            )]));
         }
         let merged = merge_changes(tx, &rec.fields, changes, policy, normalize_all).await?;
         if merged.apply.is_empty() {
@@ -351,9 +499,14 @@ impl WorkingSet {
         let posts = self.check_process_change(tx, &rec, &merged.apply).await?;
         let mut rec = rec;
         if let Some(owner) = merged.apply.get("owner_id") {
-            let new_team = self.team_of(tx, owner).await?.ok_or_else(|| AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")]))?;
+            let new_team = self.team_of(tx, owner).await?.ok_or_else(|| {
+                AppError::Invalid(vec![FieldError::new("owner_id", "Choose an active user as owner.")])
+            })?;
             if !access::can_reassign(actor, rec.lead_ref(), new_team) {
-                return Err(AppError::Invalid(vec![FieldError::new("owner_id", "You cannot reassign this lead to that person.")]));
+                return Err(AppError::Invalid(vec![FieldError::new(
+                    "owner_id",
+                    "You cannot reassign this lead to that person.",
+                )]));
             }
             rec.team_id = new_team;
             rec.owner_id = Uuid::parse_str(owner).map_err(AppError::internal)?;
@@ -388,13 +541,20 @@ impl WorkingSet {
 
     /// Qualify: decided against the duplicates found now (not those the browser saw), then account,
     /// contact and opportunity are written with the lead's change, in this one transaction.
-    async fn qualify(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, order: &QualifyOrder) -> AppResult<(i64, BTreeMap<String, String>)> {
+    async fn qualify(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        id: Uuid,
+        order: &QualifyOrder,
+    ) -> AppResult<(i64, BTreeMap<String, String>)> {
         let rec = self.editable(actor, id)?;
         let v = |k: &str| rec.value(k).to_string();
         let found = preview_in(tx, actor, &rec).await?;
         let found_accounts: Vec<Uuid> = found.accounts.iter().map(|a| a.record.id).collect();
         let found_contacts: Vec<Uuid> = found.contacts.iter().map(|c| c.record.id).collect();
-        let plan = qualify::plan(rec.state, found.mode, &order.request, &found_accounts, &found_contacts).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let plan = qualify::plan(rec.state, found.mode, &order.request, &found_accounts, &found_contacts)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
         let account_id = match plan.account {
             Pick::New => {
                 ids::ensure_new(tx, order.account_id).await?;
@@ -432,7 +592,11 @@ impl WorkingSet {
                     last_name: v("last_name"),
                     job_title: v("job_title"),
                     email: v("email"),
-                    phone: if rec.value("mobile_phone").is_empty() { v("business_phone") } else { v("mobile_phone") },
+                    phone: if rec.value("mobile_phone").is_empty() {
+                        v("business_phone")
+                    } else {
+                        v("mobile_phone")
+                    },
                 };
                 contacts::insert_in(tx, self.kind, &c, actor.user_id, self.now).await?;
                 Some(c.id)
@@ -443,12 +607,16 @@ impl WorkingSet {
         let mut post = vec![("event", "qualified".to_string())];
         if plan.opportunity {
             // The process goes on where the lead's part of it ends; with no process, the shipped default.
-            let values: BTreeMap<String, String> = rec.fields.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
+            let values: BTreeMap<String, String> =
+                rec.fields.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect();
             let process = match self.process(tx, rec.value("process_id")).await? {
                 Some(p) => p,
                 None => crate::domain::process::default_for(rec.value("source")),
             };
-            let stage = process.first_stage_for(Record::Opportunity, &values).map(|s| s.key.clone()).unwrap_or_default();
+            let stage = process
+                .first_stage_for(Record::Opportunity, &values)
+                .map(|s| s.key.clone())
+                .unwrap_or_default();
             ids::ensure_new(tx, order.opportunity_id).await?;
             let o = opportunities::NewOpportunity {
                 id: order.opportunity_id,
@@ -476,7 +644,14 @@ impl WorkingSet {
         Ok((version, changed))
     }
 
-    async fn disqualify(&mut self, tx: &mut Transaction<'_, Any>, actor: &Actor, id: Uuid, reason: &str, note: &str) -> AppResult<(i64, BTreeMap<String, String>)> {
+    async fn disqualify(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        id: Uuid,
+        reason: &str,
+        note: &str,
+    ) -> AppResult<(i64, BTreeMap<String, String>)> {
         let rec = self.editable(actor, id)?;
         let open_opportunity = opportunities::open_from_lead_in(tx, id).await?;
         let reason = qualify::check_disqualify(rec.state, reason, open_opportunity).map_err(AppError::BadRequest)?;
@@ -484,18 +659,30 @@ impl WorkingSet {
             .map(|s| crate::domain::validate::normalize(s, note))
             .unwrap_or_else(|| Ok(String::new()))
             .map_err(|m| AppError::Invalid(vec![FieldError::new("closed_note", m)]))?;
-        let changed: BTreeMap<String, String> = [("status_reason".to_string(), reason.to_string()), ("closed_note".to_string(), note.clone())].into();
+        let changed: BTreeMap<String, String> = [
+            ("status_reason".to_string(), reason.to_string()),
+            ("closed_note".to_string(), note.clone()),
+        ]
+        .into();
         let mut rec = rec;
         rec.state = LeadState::Disqualified;
         let version = self.set_fields(actor, rec, &changed);
-        self.posts.push(vec![("event", "disqualified".into()), ("reason", reason.to_string()), ("note", note)]);
+        self.posts.push(vec![
+            ("event", "disqualified".into()),
+            ("reason", reason.to_string()),
+            ("note", note),
+        ]);
         Ok((version, changed))
     }
 
     fn reactivate(&mut self, actor: &Actor, id: Uuid) -> AppResult<(i64, BTreeMap<String, String>)> {
         let rec = self.editable(actor, id)?;
         qualify::check_reactivate(rec.state).map_err(AppError::BadRequest)?;
-        let changed: BTreeMap<String, String> = [("status_reason".to_string(), "New".to_string()), ("closed_note".to_string(), String::new())].into();
+        let changed: BTreeMap<String, String> = [
+            ("status_reason".to_string(), "New".to_string()),
+            ("closed_note".to_string(), String::new()),
+        ]
+        .into();
         let mut rec = rec;
         rec.state = LeadState::Open;
         let version = self.set_fields(actor, rec, &changed);
@@ -509,9 +696,21 @@ impl WorkingSet {
         let kind = self.kind;
         let deleted: Vec<Val> = self.deleted.iter().map(|id| Val::Text(id.to_string())).collect();
         for chunk in deleted.chunks(500) {
-            bind_all(sqlx::query(&format!("DELETE FROM leads WHERE id IN ({})", placeholders(0, chunk.len()))), chunk).execute(&mut **tx).await?;
+            bind_all(
+                sqlx::query(&format!(
+                    "DELETE FROM leads WHERE id IN ({})",
+                    placeholders(0, chunk.len())
+                )),
+                chunk,
+            )
+            .execute(&mut **tx)
+            .await?;
         }
-        let dirty: Vec<&LeadRecord> = self.dirty.iter().filter_map(|id| self.records.get(id).and_then(|r| r.as_ref())).collect();
+        let dirty: Vec<&LeadRecord> = self
+            .dirty
+            .iter()
+            .filter_map(|id| self.records.get(id).and_then(|r| r.as_ref()))
+            .collect();
         for chunk in dirty.chunks(100) {
             let (sql, binds) = upsert_sql(kind, chunk);
             bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
@@ -519,22 +718,46 @@ impl WorkingSet {
         let versions: Vec<Vec<Val>> = self
             .field_versions
             .iter()
-            .map(|((lead, field), (version, by))| vec![Val::Text(lead.to_string()), Val::Text(field.clone()), Val::Int(Some(*version)), Val::Text(by.to_string()), Val::Int(Some(self.now))])
+            .map(|((lead, field), (version, by))| {
+                vec![
+                    Val::Text(lead.to_string()),
+                    Val::Text(field.clone()),
+                    Val::Int(Some(*version)),
+                    Val::Text(by.to_string()),
+                    Val::Int(Some(self.now)),
+                ]
+            })
             .collect();
         for chunk in versions.chunks(500) {
-            let (sql, binds) = rows_sql(kind, "lead_field_versions (lead_id, field, version, changed_by, changed_at)", chunk.to_vec());
+            let (sql, binds) = rows_sql(
+                kind,
+                "lead_field_versions (lead_id, field, version, changed_by, changed_at)",
+                chunk.to_vec(),
+            );
             let sql = format!("{sql} ON CONFLICT (lead_id, field) DO UPDATE SET version = excluded.version, changed_by = excluded.changed_by, changed_at = excluded.changed_at");
             bind_all(sqlx::query(&sql), &binds).execute(&mut **tx).await?;
         }
-        for (table, rows) in [(CHANGE_COLS, self.changes), (MUTATION_COLS, self.mutations), (CONFLICT_COLS, self.conflicts)] {
+        for (table, rows) in [
+            (CHANGE_COLS, self.changes),
+            (MUTATION_COLS, self.mutations),
+            (CONFLICT_COLS, self.conflicts),
+        ] {
             for chunk in rows.chunks(500) {
                 insert_rows(tx, kind, table, chunk.to_vec()).await?;
             }
         }
         // A lead deleted later in the same batch takes its events with it.
-        let events: Vec<Event> = self.events.into_iter().filter(|e| !self.deleted.contains(&e.lead_id)).collect();
+        let events: Vec<Event> = self
+            .events
+            .into_iter()
+            .filter(|e| !self.deleted.contains(&e.lead_id))
+            .collect();
         // Moves first: a stream following a lead that left its person's reach ends before it hears more.
-        let mut live: Vec<LiveEvent> = self.moved.iter().map(|lead_id| LiveEvent::Moved { lead_id: *lead_id }).collect();
+        let mut live: Vec<LiveEvent> = self
+            .moved
+            .iter()
+            .map(|lead_id| LiveEvent::Moved { lead_id: *lead_id })
+            .collect();
         live.extend(events.iter().map(Event::live));
         timeline::insert_events(tx, kind, events).await?;
         Ok(live)

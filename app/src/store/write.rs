@@ -17,7 +17,12 @@ use uuid::Uuid;
 /// the first user who used it; anyone else is refused, so nobody can write under another's numbers.
 /// Returns the client's last finished number. Being a write, it also takes SQLite's write lock, so the
 /// reads after it cannot go stale, and on Postgres it locks the client's row (two tabs cannot interleave).
-pub(crate) async fn own_client(tx: &mut Transaction<'_, Any>, actor: &Actor, client_id: Uuid, now: i64) -> AppResult<i64> {
+pub(crate) async fn own_client(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    client_id: Uuid,
+    now: i64,
+) -> AppResult<i64> {
     let row = sqlx::query(
         "INSERT INTO clients (id, user_id, last_applied, created_at, seen_at) VALUES ($1, $2, 0, $3, $3)
          ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at RETURNING user_id, last_applied",
@@ -57,7 +62,14 @@ async fn claim(tx: &mut Transaction<'_, Any>, actor: &Actor, m: &Mutation, now: 
 /// change waits in `ws` for the flush; everything else is written at once, after the lead writes held so
 /// far (an item, a deal row or a qualify's opportunity may refer to a lead made earlier in the batch).
 /// News for live listeners go to `news`. Returns the version an online save answers with.
-pub(crate) async fn decide(tx: &mut Transaction<'_, Any>, ws: &mut WorkingSet, news: &mut Vec<LiveEvent>, actor: &Actor, m: &Mutation, policy: ConflictPolicy) -> AppResult<i64> {
+pub(crate) async fn decide(
+    tx: &mut Transaction<'_, Any>,
+    ws: &mut WorkingSet,
+    news: &mut Vec<LiveEvent>,
+    actor: &Actor,
+    m: &Mutation,
+    policy: ConflictPolicy,
+) -> AppResult<i64> {
     if m.entity != Entity::Lead || matches!(m.op, Op::Qualify(_)) {
         news.extend(ws.flush_held(tx).await?);
     }
@@ -65,9 +77,17 @@ pub(crate) async fn decide(tx: &mut Transaction<'_, Any>, ws: &mut WorkingSet, n
     match m.entity {
         Entity::Lead => ws.apply(tx, actor, m, policy).await,
         Entity::Account | Entity::Contact => records::apply_in(tx, engine, actor, m, policy, now).await.map(|()| 0),
-        Entity::Opportunity => opportunities::apply_in(tx, engine, actor, m, policy, now).await.map(|n| news.extend(n)).map(|()| 0),
-        Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor => deal::apply_in(tx, engine, actor, m, now).await.map(|()| 1),
-        Entity::TimelineItem => timeline::apply_item(tx, engine, actor, m, now).await.map(|n| news.extend(n)).map(|()| 1),
+        Entity::Opportunity => opportunities::apply_in(tx, engine, actor, m, policy, now)
+            .await
+            .map(|n| news.extend(n))
+            .map(|()| 0),
+        Entity::Stakeholder | Entity::DealCompetitor | Entity::Competitor => {
+            deal::apply_in(tx, engine, actor, m, now).await.map(|()| 1)
+        }
+        Entity::TimelineItem => timeline::apply_item(tx, engine, actor, m, now)
+            .await
+            .map(|n| news.extend(n))
+            .map(|()| 1),
     }
 }
 
@@ -80,7 +100,12 @@ pub async fn save(db: &Db, actor: &Actor, m: &Mutation) -> AppResult<Saved> {
 
 /// `save`, failing on purpose where a test says.
 #[cfg(feature = "testing")]
-pub async fn save_with_fault(db: &Db, actor: &Actor, m: &Mutation, fault: super::testing::FaultPoint) -> AppResult<Saved> {
+pub async fn save_with_fault(
+    db: &Db,
+    actor: &Actor,
+    m: &Mutation,
+    fault: super::testing::FaultPoint,
+) -> AppResult<Saved> {
     save_in(db, actor, m, |ws| ws.fault = fault).await
 }
 

@@ -34,7 +34,9 @@ impl Scratch {
             }
             Scratch::Postgres { admin_url, name } => {
                 let admin = Db::connect(&admin_url).await.expect("connect to postgres");
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin.pool).await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin.pool)
+                    .await;
                 admin.pool.close().await;
             }
         }
@@ -43,18 +45,27 @@ impl Scratch {
 
 pub async fn sqlite_db() -> (Db, Scratch) {
     let dir = std::env::temp_dir().join(format!("prospecta-test-{}", Uuid::now_v7()));
-    let db = Db::open(&format!("sqlite://{}/t.db", dir.display())).await.expect("open sqlite");
+    let db = Db::open(&format!("sqlite://{}/t.db", dir.display()))
+        .await
+        .expect("open sqlite");
     (db, Scratch::Dir(dir))
 }
 
 pub async fn postgres_db() -> Option<(Db, Scratch)> {
-    let base = std::env::var("PROSPECTA_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+    let base = std::env::var("PROSPECTA_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
     let admin = Db::connect(&base).await.expect("connect to postgres");
     let name = format!("prospecta_test_{}", Uuid::now_v7().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.expect("create database");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
+        .await
+        .expect("create database");
     admin.pool.close().await;
     let (prefix, _) = base.rsplit_once('/').expect("postgres url with a database name");
-    let db = Db::open(&format!("{prefix}/{name}")).await.expect("open postgres test database");
+    let db = Db::open(&format!("{prefix}/{name}"))
+        .await
+        .expect("open postgres test database");
     Some((db, Scratch::Postgres { admin_url: base, name }))
 }
 
@@ -68,14 +79,29 @@ pub async fn world(db: Db) -> World {
         password_hash: "x",
         time_zone: "Europe/Madrid",
     };
-    let admin = users::create_workspace(&db, "Test", new("Admin", Role::Admin, Uuid::nil())).await.unwrap();
+    let admin = users::create_workspace(&db, "Test", new("Admin", Role::Admin, Uuid::nil()))
+        .await
+        .unwrap();
     let team_a = admin.team_id;
     let team_b = users::create_team(&db, "Export").await.unwrap().id;
-    let manager = users::create_user(&db, new("Manager", Role::Manager, team_a)).await.unwrap();
+    let manager = users::create_user(&db, new("Manager", Role::Manager, team_a))
+        .await
+        .unwrap();
     let ana = users::create_user(&db, new("Ana", Role::Seller, team_a)).await.unwrap();
-    let luis = users::create_user(&db, new("Luis", Role::Seller, team_a)).await.unwrap();
-    let otto = users::create_user(&db, new("Otto", Role::Seller, team_b)).await.unwrap();
-    World { db, admin: admin.actor(), manager: manager.actor(), ana: ana.actor(), luis: luis.actor(), otto: otto.actor() }
+    let luis = users::create_user(&db, new("Luis", Role::Seller, team_a))
+        .await
+        .unwrap();
+    let otto = users::create_user(&db, new("Otto", Role::Seller, team_b))
+        .await
+        .unwrap();
+    World {
+        db,
+        admin: admin.actor(),
+        manager: manager.actor(),
+        ana: ana.actor(),
+        luis: luis.actor(),
+        otto: otto.actor(),
+    }
 }
 
 pub fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -84,14 +110,37 @@ pub fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 pub fn create_m(extra: &[(&str, &str)]) -> Mutation {
     let id = Uuid::now_v7();
-    let mut f = fields(&[("topic", "Espresso machines"), ("last_name", "García"), ("company_name", "Café Central")]);
+    let mut f = fields(&[
+        ("topic", "Espresso machines"),
+        ("last_name", "García"),
+        ("company_name", "Café Central"),
+    ]);
     f.extend(fields(extra));
-    Mutation { entity: Default::default(), client_id: Uuid::now_v7(), seq: 1, record_id: id, op: Op::Create { fields: f } }
+    Mutation {
+        entity: Default::default(),
+        client_id: Uuid::now_v7(),
+        seq: 1,
+        record_id: id,
+        op: Op::Create { fields: f },
+    }
 }
 
 pub fn update_m(record: Uuid, client: Uuid, seq: i64, changes: &[(&str, &str, i64)]) -> Mutation {
-    let changes = changes.iter().map(|(f, v, b)| FieldChange { field: f.to_string(), value: v.to_string(), base_version: *b }).collect();
-    Mutation { entity: Default::default(), client_id: client, seq, record_id: record, op: Op::Update { changes } }
+    let changes = changes
+        .iter()
+        .map(|(f, v, b)| FieldChange {
+            field: f.to_string(),
+            value: v.to_string(),
+            base_version: *b,
+        })
+        .collect();
+    Mutation {
+        entity: Default::default(),
+        client_id: client,
+        seq,
+        record_id: record,
+        op: Op::Update { changes },
+    }
 }
 
 pub async fn create(w: &World, who: &Actor, extra: &[(&str, &str)]) -> Uuid {
@@ -125,4 +174,3 @@ macro_rules! suite {
         }
     };
 }
-

@@ -55,7 +55,9 @@ pub fn site_root() -> String {
 /// A signed-in browser of `who`: its cookie.
 pub async fn session_of(w: &World, who: &Actor) -> String {
     let token = format!("{}{}", Uuid::now_v7().simple(), Uuid::now_v7().simple());
-    users::create_session(&w.db, &hash_token(&token), who.user_id, 14 * 86_400_000).await.unwrap();
+    users::create_session(&w.db, &hash_token(&token), who.user_id, 14 * 86_400_000)
+        .await
+        .unwrap();
     format!("prospecta_session={token}")
 }
 

@@ -16,12 +16,26 @@ pub(super) fn PostBox(cx: Ctx, parent: Option<Uuid>, #[prop(optional)] on_done: 
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let area = format!("post-{}", parent.map(|p| p.to_string()).unwrap_or_else(|| "new".into()));
-    let label = if parent.is_some() { "Write a reply" } else { "Write a post" };
+    let label = if parent.is_some() {
+        "Write a reply"
+    } else {
+        "Write a post"
+    };
     let suggestions = move || {
         let t = text.get();
-        let Some(prefix) = mention_prefix(&t) else { return Vec::new() };
+        let Some(prefix) = mention_prefix(&t) else {
+            return Vec::new();
+        };
         let prefix = prefix.to_lowercase();
-        cx.people.with(|p| p.iter().filter(|u| u.name.to_lowercase().starts_with(&prefix) || u.name.to_lowercase().contains(&format!(" {prefix}"))).take(6).cloned().collect::<Vec<_>>())
+        cx.people.with(|p| {
+            p.iter()
+                .filter(|u| {
+                    u.name.to_lowercase().starts_with(&prefix) || u.name.to_lowercase().contains(&format!(" {prefix}"))
+                })
+                .take(6)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     };
     let send = move |_| {
         let body = text.get_untracked();
@@ -29,7 +43,11 @@ pub(super) fn PostBox(cx: Ctx, parent: Option<Uuid>, #[prop(optional)] on_done: 
             error.set(Some("Write something first.".into()));
             return;
         }
-        let mut fields = BTreeMap::from([("lead_id".to_string(), cx.lead.to_string()), ("kind".to_string(), "post".to_string()), ("body".to_string(), body)]);
+        let mut fields = BTreeMap::from([
+            ("lead_id".to_string(), cx.lead.to_string()),
+            ("kind".to_string(), "post".to_string()),
+            ("body".to_string(), body),
+        ]);
         if let Some(p) = parent {
             fields.insert("parent_id".into(), p.to_string());
         }
@@ -83,15 +101,31 @@ pub(super) fn Composer(cx: Ctx) -> impl IntoView {
     let result: RwSignal<Option<AppError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let file = NodeRef::<leptos::html::Input>::new();
-    let kinds = [ItemKind::Post, ItemKind::PhoneCall, ItemKind::Task, ItemKind::Appointment, ItemKind::Email, ItemKind::Note];
+    let kinds = [
+        ItemKind::Post,
+        ItemKind::PhoneCall,
+        ItemKind::Task,
+        ItemKind::Appointment,
+        ItemKind::Email,
+        ItemKind::Note,
+    ];
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let k = kind.get_untracked();
-        let mut fields: BTreeMap<String, String> = values.get_untracked().into_iter().filter(|(key, v)| !v.trim().is_empty() && (key == "subject" || key == "body" || k.detail_fields().contains(&key.as_str()))).collect();
+        let mut fields: BTreeMap<String, String> = values
+            .get_untracked()
+            .into_iter()
+            .filter(|(key, v)| {
+                !v.trim().is_empty() && (key == "subject" || key == "body" || k.detail_fields().contains(&key.as_str()))
+            })
+            .collect();
         // Times typed in the person's own zone travel as UTC milliseconds.
         for key in ["start", "end", "due"] {
             if let Some(v) = fields.get(key).cloned() {
-                fields.insert(key.into(), browser::local_to_ms(&v).map(|ms| ms.to_string()).unwrap_or(v));
+                fields.insert(
+                    key.into(),
+                    browser::local_to_ms(&v).map(|ms| ms.to_string()).unwrap_or(v),
+                );
             }
         }
         fields.insert("kind".into(), k.as_str().into());
@@ -122,7 +156,14 @@ pub(super) fn Composer(cx: Ctx) -> impl IntoView {
             busy.set(false);
         });
     };
-    let err = move |key: &'static str| move || result.get().and_then(|e| e.field_error(key)).map(|m| view! { <span class="field-error" role="alert">{m}</span> });
+    let err = move |key: &'static str| {
+        move || {
+            result
+                .get()
+                .and_then(|e| e.field_error(key))
+                .map(|m| view! { <span class="field-error" role="alert">{m}</span> })
+        }
+    };
     let field = move |key: &'static str, label: &'static str, input_type: &'static str| {
         let id = format!("log-{key}");
         view! {

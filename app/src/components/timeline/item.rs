@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 #[component]
 pub(super) fn WaitingItem(id: Uuid, fields: BTreeMap<String, String>) -> impl IntoView {
-    let kind = fields.get("kind").and_then(|k| ItemKind::parse(k)).unwrap_or(ItemKind::Note);
+    let kind = fields
+        .get("kind")
+        .and_then(|k| ItemKind::parse(k))
+        .unwrap_or(ItemKind::Note);
     let title = fields.get("subject").cloned().unwrap_or_default();
     let body = fields.get("body").cloned().unwrap_or_default();
     view! {
@@ -36,7 +39,10 @@ fn Text(body: String, mentions: Vec<(Uuid, String)>) -> impl IntoView {
                 let text = href.clone();
                 view! { <a href=href rel="noopener noreferrer nofollow" target="_blank">{text}</a> }.into_any()
             }
-            Piece::Mention { id, name } => view! { <a class="mention" href=format!("/leads?view=team&owner={id}")>{format!("@{name}")}</a> }.into_any(),
+            Piece::Mention { id, name } => {
+                view! { <a class="mention" href=format!("/leads?view=team&owner={id}")>{format!("@{name}")}</a> }
+                    .into_any()
+            }
             Piece::Break => view! { <br/> }.into_any(),
         })
         .collect_view()
@@ -45,11 +51,21 @@ fn Text(body: String, mentions: Vec<(Uuid, String)>) -> impl IntoView {
 fn details_line(cx: Ctx, it: &TimelineItem) -> String {
     let d = |k: &str| it.details.get(k).cloned().unwrap_or_default();
     let t = |k: &str| it.times_shown.get(k).cloned().unwrap_or_default();
-    let names = |k: &str| d(k).split(',').filter(|s| !s.is_empty()).map(|id| cx.name_of(id)).collect::<Vec<_>>().join(", ");
+    let names = |k: &str| {
+        d(k).split(',')
+            .filter(|s| !s.is_empty())
+            .map(|id| cx.name_of(id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut parts: Vec<String> = Vec::new();
     match it.kind {
         ItemKind::PhoneCall => {
-            parts.push(if d("direction") == "incoming" { "Incoming".into() } else { "Outgoing".into() });
+            parts.push(if d("direction") == "incoming" {
+                "Incoming".into()
+            } else {
+                "Outgoing".into()
+            });
             parts.push(d("phone"));
             if !d("duration").is_empty() {
                 parts.push(format!("{} min", d("duration")));
@@ -59,7 +75,11 @@ fn details_line(cx: Ctx, it: &TimelineItem) -> String {
             }
         }
         ItemKind::Appointment => {
-            parts.push(if t("end").is_empty() { t("start") } else { format!("{} – {}", t("start"), t("end")) });
+            parts.push(if t("end").is_empty() {
+                t("start")
+            } else {
+                format!("{} – {}", t("start"), t("end"))
+            });
             parts.push(d("location"));
             if !d("required").is_empty() {
                 parts.push(format!("Required: {}", names("required")));
@@ -75,7 +95,11 @@ fn details_line(cx: Ctx, it: &TimelineItem) -> String {
             parts.push(format!("Priority: {}", d("priority")));
         }
         ItemKind::Email => {
-            parts.push(if d("direction") == "incoming" { "Received".into() } else { "Sent".into() });
+            parts.push(if d("direction") == "incoming" {
+                "Received".into()
+            } else {
+                "Sent".into()
+            });
             if !d("from").is_empty() {
                 parts.push(format!("From {}", d("from")));
             }
@@ -111,7 +135,15 @@ pub(super) fn ItemView(cx: Ctx, item: TimelineItem) -> impl IntoView {
             }
         })
     };
-    let set_status = move |s: Status| run(Op::Update { changes: vec![FieldChange { field: "status".into(), value: s.as_str().into(), base_version: 0 }] });
+    let set_status = move |s: Status| {
+        run(Op::Update {
+            changes: vec![FieldChange {
+                field: "status".into(),
+                value: s.as_str().into(),
+                base_version: 0,
+            }],
+        })
+    };
     let details = details_line(cx, &item);
     let who = item.author_name.clone();
     let label = format!("{} by {}, {}", kind.label(), who, item.created_shown);

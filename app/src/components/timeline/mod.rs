@@ -39,14 +39,22 @@ impl Ctx {
     fn mutation(&self, record: Uuid, op: Op) -> Mutation {
         self.client.update_value(|c| c.1 += 1);
         let (client_id, seq) = self.client.get_value();
-        Mutation { entity: Entity::TimelineItem, client_id, seq, record_id: record, op }
+        Mutation {
+            entity: Entity::TimelineItem,
+            client_id,
+            seq,
+            record_id: record,
+            op,
+        }
     }
 
     /// Saves a change; without a network it waits in this device's outbox. Ok(true) when saved now.
     async fn save(self, record: Uuid, op: Op) -> Result<bool, AppError> {
         match offline::save_or_queue(self.o, self.mutation(record, op), save_item).await? {
             Saved::Queued => {
-                self.notice.set(Some("Saved on this device; it will sync when the network is back.".into()));
+                self.notice.set(Some(
+                    "Saved on this device; it will sync when the network is back.".into(),
+                ));
                 Ok(false)
             }
             _ => {
@@ -59,14 +67,19 @@ impl Ctx {
     /// The first page again (after a change here or news from elsewhere), keeping older pages loaded.
     async fn refresh(self) {
         // Either can land after the page moved on and took this timeline's signals with it.
-        let Some(filter) = self.filter.try_get_untracked() else { return };
+        let Some(filter) = self.filter.try_get_untracked() else {
+            return;
+        };
         if let Some((page, _)) = self.fetch(Some(filter), None).await {
             let last = page.items.last().map(|i| (i.created_at, i.id));
             let fresh: Vec<Uuid> = page.items.iter().map(|i| i.id).collect();
             let more_than_a_page = page.next.is_some();
             self.items.update(|items| {
                 let older: Vec<TimelineItem> = if more_than_a_page {
-                    items.drain(..).filter(|i| !fresh.contains(&i.id) && last.is_some_and(|l| (i.created_at, i.id) < l)).collect()
+                    items
+                        .drain(..)
+                        .filter(|i| !fresh.contains(&i.id) && last.is_some_and(|l| (i.created_at, i.id) < l))
+                        .collect()
                 } else {
                     Vec::new()
                 };
@@ -123,7 +136,9 @@ impl Ctx {
     }
 
     fn name_of(&self, id: &str) -> String {
-        self.people.with_untracked(|p| p.iter().find(|u| u.id.to_string() == id).map(|u| u.name.clone())).unwrap_or_else(|| "someone".into())
+        self.people
+            .with_untracked(|p| p.iter().find(|u| u.id.to_string() == id).map(|u| u.name.clone()))
+            .unwrap_or_else(|| "someone".into())
     }
 }
 
@@ -181,7 +196,9 @@ pub fn Timeline(lead: Uuid) -> impl IntoView {
                         .iter()
                         .filter(|m| m.entity == Entity::TimelineItem)
                         .filter_map(|m| match &m.op {
-                            Op::Create { fields } if fields.get("lead_id") == Some(&lead.to_string()) => Some((m.record_id, fields.clone())),
+                            Op::Create { fields } if fields.get("lead_id") == Some(&lead.to_string()) => {
+                                Some((m.record_id, fields.clone()))
+                            }
                             _ => None,
                         })
                         .collect::<Vec<_>>()
@@ -256,7 +273,10 @@ mod browser {
     }
 
     pub fn focus(id: &str) {
-        if let Some(el) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if let Some(el) = document()
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
             let _ = el.focus();
         }
     }
@@ -276,9 +296,17 @@ mod browser {
     }
 
     pub fn selected_values(ev: &leptos::ev::Event) -> Vec<String> {
-        let Some(sel) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) else { return Vec::new() };
+        let Some(sel) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        else {
+            return Vec::new();
+        };
         let opts = sel.selected_options();
-        (0..opts.length()).filter_map(|i| opts.item(i)).filter_map(|o| o.get_attribute("value")).collect()
+        (0..opts.length())
+            .filter_map(|i| opts.item(i))
+            .filter_map(|o| o.get_attribute("value"))
+            .collect()
     }
 
     pub fn clear_file(file: NodeRef<leptos::html::Input>) {
@@ -289,23 +317,44 @@ mod browser {
 
     /// Sends the chosen file (if any) to the server first; the note then refers to it by id.
     pub async fn upload(file: NodeRef<leptos::html::Input>, lead: Uuid) -> Result<Option<Uuid>, AppError> {
-        let Some(f) = file.get_untracked().and_then(|i| i.files()).and_then(|l| l.get(0)) else { return Ok(None) };
+        let Some(f) = file.get_untracked().and_then(|i| i.files()).and_then(|l| l.get(0)) else {
+            return Ok(None);
+        };
         if f.size() > crate::domain::timeline::MAX_ATTACHMENT_BYTES as f64 {
-            return Err(AppError::BadRequest(format!("Files can be at most {} MB.", crate::domain::timeline::MAX_ATTACHMENT_BYTES / (1024 * 1024))));
+            return Err(AppError::BadRequest(format!(
+                "Files can be at most {} MB.",
+                crate::domain::timeline::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+            )));
         }
         let name: String = js_sys::encode_uri_component(&f.name()).into();
-        let ctype = if f.type_().is_empty() { "application/octet-stream".to_string() } else { f.type_() };
+        let ctype = if f.type_().is_empty() {
+            "application/octet-stream".to_string()
+        } else {
+            f.type_()
+        };
         let req = gloo_net::http::Request::post(&format!("/api/attachments?lead={lead}"))
             .header("X-File-Name", &name)
             .header("Content-Type", &ctype)
             .body(JsValue::from(f))
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let res = req.send().await.map_err(|_| AppError::Network("Attaching a file needs the network. Save the note without it, or try again online.".into()))?;
+        let res = req.send().await.map_err(|_| {
+            AppError::Network(
+                "Attaching a file needs the network. Save the note without it, or try again online.".into(),
+            )
+        })?;
         if !res.ok() {
-            return Err(AppError::BadRequest(res.text().await.unwrap_or_else(|_| "The file could not be stored.".into())));
+            return Err(AppError::BadRequest(
+                res.text()
+                    .await
+                    .unwrap_or_else(|_| "The file could not be stored.".into()),
+            ));
         }
         let v: serde_json::Value = res.json().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-        v.get("id").and_then(|i| i.as_str()).and_then(|i| Uuid::parse_str(i).ok()).map(Some).ok_or_else(|| AppError::BadRequest("The file could not be stored.".into()))
+        v.get("id")
+            .and_then(|i| i.as_str())
+            .and_then(|i| Uuid::parse_str(i).ok())
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest("The file could not be stored.".into()))
     }
 }
 
