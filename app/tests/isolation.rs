@@ -86,7 +86,7 @@ impl Run {
     }
 }
 
-fn actor<'a>(w: &'a World, s: Side) -> &'a Actor {
+fn actor(w: &World, s: Side) -> &Actor {
     match s {
         Side::A => &w.ana,
         Side::B => &w.otto,

@@ -34,7 +34,7 @@ pub fn run_all(paths: &Paths, database_url: &str, token: &str) -> Result<()> {
         let pid = server.pid().to_string();
         let url = format!("http://{addr}/leads?view=team");
         wait_for(&[&url], Some(token), 300, Duration::from_millis(500))?;
-        let many = |n: usize| -> Vec<&str> { std::iter::repeat(url.as_str()).take(n).collect() };
+        let many = |n: usize| -> Vec<&str> { std::iter::repeat_n(url.as_str(), n).collect() };
         curl(Some(token), &[&["-s"][..], &many(20)].concat())?;
         control(&["-i", "on", &pid])?;
         curl(Some(token), &[&["-s"][..], &many(50)].concat())?;

@@ -184,7 +184,7 @@ pub fn median(xs: &[String]) -> String {
     if v.is_empty() {
         return String::new();
     }
-    v[(v.len() + 1) / 2 - 1].clone()
+    v[v.len().div_ceil(2) - 1].clone()
 }
 
 /// A number as awk prints it (`%.6g`, no trailing zeros).
@@ -198,7 +198,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

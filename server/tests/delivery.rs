@@ -35,7 +35,7 @@ fn get(path: &str, accept_encoding: Option<&str>, cookie: Option<&str>) -> Reque
     req.body(Body::empty()).unwrap()
 }
 
-fn header_of<'a>(a: &'a Answer, name: header::HeaderName) -> Option<&'a str> {
+fn header_of(a: &Answer, name: header::HeaderName) -> Option<&str> {
     a.headers.get(name).map(|v| v.to_str().unwrap())
 }
 

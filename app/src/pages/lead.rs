@@ -190,7 +190,7 @@ fn LeadView(
             values=Signal::derive(move || edited.get())
             since=Signal::derive(move || base.with(|b| b.stage_since))
             on_edit=Callback::new(move |(k, v): (String, String)| { edited.update(|e| { e.insert(k, v); }); result.set(None); })
-            on_save=Callback::new(move |extra| save(extra))
+            on_save=Callback::new(save)
             on_qualify=Callback::new(move |_| deciding.set(Some("qualify")))
             refused=Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error("stage")))/> }}
         <section class="lead-body">
@@ -318,7 +318,7 @@ async fn processes_here() -> Vec<Process> {
             #[cfg(feature = "hydrate")]
             {
                 use gloo_storage::Storage;
-                return gloo_storage::LocalStorage::get(KEY).unwrap_or_default();
+                gloo_storage::LocalStorage::get(KEY).unwrap_or_default()
             }
             #[cfg(not(feature = "hydrate"))]
             {

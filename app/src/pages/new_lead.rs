@@ -92,7 +92,7 @@ fn offline_submit(
     use std::collections::BTreeMap;
     use wasm_bindgen::{closure::Closure, JsCast};
     let handler = Closure::<dyn Fn(leptos::web_sys::Event)>::new(move |ev: leptos::web_sys::Event| {
-        if !(crate::offline::browser_offline() || !o.online.get_untracked()) {
+        if !crate::offline::browser_offline() && o.online.get_untracked() {
             return;
         }
         let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else {

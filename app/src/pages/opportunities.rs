@@ -178,7 +178,7 @@ fn OpportunityBody(
         <StageBar processes=processes record=Record::Opportunity can_edit=can_edit values=values
             since=Signal::derive(move || base.with(|b| b.stage_since))
             on_edit=Callback::new(move |(k, v): (String, String)| { edited.update(|e| { e.insert(k, v); }); result.set(None); })
-            on_save=Callback::new(move |extra| save(extra))
+            on_save=Callback::new(save)
             refused=Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field_error("stage")))/>
         <form class="lead-form" novalidate="" on:submit=move |ev| { ev.prevent_default(); save(BTreeMap::new()); }>
             <fieldset>

@@ -358,41 +358,6 @@ impl OverCap {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{OverCap, OVER_CAP_FRESH, OVER_CAP_KEPT};
-    use std::time::{Duration, Instant};
-
-    #[test]
-    fn a_filter_over_the_cap_is_trusted_for_a_while_and_one_under_it_never() {
-        let seen = OverCap::default();
-        let t0 = Instant::now();
-        seen.note("team".into(), true, t0);
-        seen.note("search".into(), false, t0);
-        assert!(seen.knows("team", t0 + Duration::from_secs(1)));
-        assert!(!seen.knows("search", t0));
-        assert!(!seen.knows("team", t0 + OVER_CAP_FRESH), "counted again once stale");
-        // A count under the cap forgets at once.
-        seen.note("team".into(), false, t0);
-        assert!(!seen.knows("team", t0));
-    }
-
-    #[test]
-    fn stale_filters_make_room_and_the_memory_stays_bounded() {
-        let seen = OverCap::default();
-        let t0 = Instant::now();
-        for i in 0..OVER_CAP_KEPT {
-            seen.note(format!("old {i}"), true, t0);
-        }
-        seen.note("full".into(), true, t0);
-        assert!(!seen.knows("full", t0), "nothing stale to drop yet");
-        let later = t0 + OVER_CAP_FRESH;
-        seen.note("new".into(), true, later);
-        assert!(seen.knows("new", later));
-        assert_eq!(seen.0.lock().unwrap().len(), 1);
-    }
-}
-
 /// Writes leads as they now are: inserted when new, every column replaced when not.
 pub(crate) fn upsert_sql(kind: Engine, recs: &[&LeadRecord]) -> (String, Vec<Val>) {
     let cols = lead_columns();
@@ -637,4 +602,39 @@ pub async fn set_qualify_mode(db: &Db, actor: &Actor, mode: QualifyMode) -> AppR
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OverCap, OVER_CAP_FRESH, OVER_CAP_KEPT};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_filter_over_the_cap_is_trusted_for_a_while_and_one_under_it_never() {
+        let seen = OverCap::default();
+        let t0 = Instant::now();
+        seen.note("team".into(), true, t0);
+        seen.note("search".into(), false, t0);
+        assert!(seen.knows("team", t0 + Duration::from_secs(1)));
+        assert!(!seen.knows("search", t0));
+        assert!(!seen.knows("team", t0 + OVER_CAP_FRESH), "counted again once stale");
+        // A count under the cap forgets at once.
+        seen.note("team".into(), false, t0);
+        assert!(!seen.knows("team", t0));
+    }
+
+    #[test]
+    fn stale_filters_make_room_and_the_memory_stays_bounded() {
+        let seen = OverCap::default();
+        let t0 = Instant::now();
+        for i in 0..OVER_CAP_KEPT {
+            seen.note(format!("old {i}"), true, t0);
+        }
+        seen.note("full".into(), true, t0);
+        assert!(!seen.knows("full", t0), "nothing stale to drop yet");
+        let later = t0 + OVER_CAP_FRESH;
+        seen.note("new".into(), true, later);
+        assert!(seen.knows("new", later));
+        assert_eq!(seen.0.lock().unwrap().len(), 1);
+    }
 }
