@@ -1,6 +1,6 @@
 //! What a phone downloads and Lighthouse: `end2end/bench.mjs` against the running release server.
 
-use crate::demo::APP;
+use crate::servers::APP;
 use crate::util::{run, say};
 use crate::Paths;
 use anyhow::Result;

@@ -1,7 +1,7 @@
 //! Instructions per lead list request: each server runs under valgrind's callgrind, warmed up by 20
 //! requests, then counts 50 on one kept-alive connection. Instructions do not drift with the machine's speed.
 
-use crate::demo::{baseline, serve};
+use crate::servers::{baseline, serve};
 use crate::util::{curl, run, say, wait_for, Server};
 use crate::Paths;
 use anyhow::{Context, Result};

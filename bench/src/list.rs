@@ -1,7 +1,7 @@
 //! The lead list under load (wrk; app and baseline take turns), the server's peak memory, and what the
 //! server sends for the list's files.
 
-use crate::demo::{APP, BASELINE};
+use crate::servers::{APP, BASELINE};
 use crate::util::{curl, median, say, thousands, wrk, Server};
 use crate::Opts;
 use anyhow::{Context, Result};

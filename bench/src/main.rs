@@ -12,6 +12,7 @@ mod live;
 mod postgres;
 mod qualify;
 mod release;
+mod servers;
 mod stores;
 mod sync;
 mod timeline;

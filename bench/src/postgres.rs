@@ -2,7 +2,7 @@
 //! live fan-out across two server processes, qualify and timeline, each on a database this program creates
 //! and drops. A failing measurement is reported and the others still run.
 
-use crate::demo::{seed, serve};
+use crate::servers::{seed, serve};
 use crate::stores::{measure, qualify, sync, timeline};
 use crate::util::{say, thousands, wait_for, Server};
 use crate::workspace::{mint_session, team_leads, MANAGER};

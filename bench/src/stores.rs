@@ -12,7 +12,7 @@ pub fn measure(paths: &Paths, database_url: &str, args: &[String]) -> Result<()>
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ROOT", &paths.site_root)
-        .env("LEPTOS_OUTPUT_NAME", crate::demo::OUTPUT_NAME)
+        .env("LEPTOS_OUTPUT_NAME", crate::servers::OUTPUT_NAME)
         .env("RUST_LOG", "warn"))
 }
 
