@@ -13,8 +13,6 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
-use tower_http::compression::predicate::{DefaultPredicate, Predicate};
-use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 
 #[derive(Clone)]
@@ -99,7 +97,7 @@ pub fn router(db: Db, mut leptos: LeptosOptions, config: Config) -> Router {
             err_ctx,
             move |o| shell(o, err_files.clone()),
         ))
-        .layer(compression())
+        .layer(middleware::from_fn(crate::compress::compress))
         // After the compression layer: these files are compressed once, by the release build.
         .route(
             &format!("/{}/{{*file}}", leptos.site_pkg_dir),
@@ -110,30 +108,6 @@ pub fn router(db: Db, mut leptos: LeptosOptions, config: Config) -> Router {
             crate::guard::guard,
         ))
         .with_state(state)
-}
-
-/// Pages, server-function answers and other text, compressed as they are sent: gzip at its fastest level.
-/// On the lead list (14 KB) it gives 4.4 KB (gzip 4: 3.9 KB, brotli 4: 3.7 KB). Measured with wrk, same
-/// runs, 100,000 leads: the list's throughput with compression was 0.90 of the plain app's at gzip 1, 0.75
-/// at gzip 4, and the ratio to the hand-written handler fell from 0.56 to 0.39 with brotli 4 (zlib-rs in
-/// place of miniz_oxide made no difference). Brotli stays for the static files,
-/// compressed once by the release build. Never the live event stream, which must flow event by event,
-/// nor images and files that are compressed already.
-fn compression() -> CompressionLayer<impl Predicate> {
-    let text = |_: StatusCode, _: http::Version, h: &HeaderMap, _: &http::Extensions| {
-        h.get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| {
-                (t.starts_with("text/") && !t.starts_with("text/event-stream"))
-                    || t.contains("json")
-                    || t.contains("javascript")
-                    || t.contains("xml")
-            })
-    };
-    CompressionLayer::new()
-        .no_br()
-        .quality(CompressionLevel::Fastest)
-        .compress_when(DefaultPredicate::new().and(text))
 }
 
 /// A file of the browser package, as written by the build: its brotli or gzip twin when the browser
