@@ -71,7 +71,7 @@ async function transfer(leadPath) {
     const at = await page.evaluate(() => window.__interactiveAt);
     const interactive = arrivals.filter(([t]) => t <= at).reduce((sum, [, n]) => sum + n, 0);
     const sizes = await res.request().sizes();
-    return { interactive, html: sizes.responseHeadersSize + sizes.responseBodySize };
+    return { interactive, at, html: sizes.responseHeadersSize + sizes.responseBodySize };
   };
 
   const context = await signedIn();
@@ -84,7 +84,16 @@ async function transfer(leadPath) {
       if (sizes) data += sizes.responseHeadersSize + sizes.responseBodySize;
     }
   });
+  // Each response's bytes as the browser counts them (headers and body), to name what the first load is made of.
+  const finished = [];
+  page.on('requestfinished', async (r) => {
+    const t = Date.now();
+    const sizes = await r.sizes().catch(() => null);
+    if (sizes) finished.push([t, new URL(r.url()).pathname, sizes.responseHeadersSize + sizes.responseBodySize]);
+  });
   const first = await visit(page, '/leads');
+  const early = finished.filter(([t]) => t <= first.at).sort((a, b) => b[2] - a[2]);
+  const short = (p) => p.replace(/\.[A-Za-z0-9_-]{22}\./, '.').replace(/[0-9]{8,}$/, '');
   // The service worker keeps the other pages' chunks once the page is idle.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
   await settle(3000, 60_000);
@@ -94,6 +103,7 @@ async function transfer(leadPath) {
     return key ? (await (await caches.open(key)).keys()).length : 0;
   });
   console.log(`  first visit to the lead list (phone): until interactive ${kb(first.interactive)} (target: at most 250 KB), of which the page's HTML ${kb(first.html)}`);
+  console.log(`    made of: ${early.map(([, p, n]) => `${short(p)} ${kb(n)}`).join(', ')}`);
   console.log(`  and with everything the service worker keeps for offline (${files} files): ${kb(total)}, of which the device's copy of data (server functions) ${kb(data)}; code and files ${kb(total - data)} (target: at most 1 MB)`);
   await settle(1000, 5000);
   await visit(page, '/leads');
