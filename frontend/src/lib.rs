@@ -21,6 +21,7 @@ pub fn hydrate() {
 #[wasm_bindgen]
 pub fn start_offline() {
     console_error_panic_hook::set_once();
+    app::offline::opened_from_shell();
     leptos::mount::mount_to_body(app::App);
     ready();
 }
