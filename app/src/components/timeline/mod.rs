@@ -206,6 +206,18 @@ pub fn Timeline(lead: Uuid) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // What waited on this device has reached the server (or was refused): show the server's items at once,
+    // not only when the live stream, reconnecting after the network break, brings the news.
+    let still_waiting = Memo::new(move |_| waiting().len());
+    Effect::watch(
+        move || still_waiting.get(),
+        move |now, before, _| {
+            if before.is_some_and(|b| now < b) {
+                leptos::task::spawn_local(cx.refresh());
+            }
+        },
+        false,
+    );
     view! {
         <section class="timeline" aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Timeline"</h2>
