@@ -76,15 +76,8 @@ async function transfer(leadPath) {
 
   const context = await signedIn();
   const page = await context.newPage();
-  // What server functions answer (the device's copy of leads, counts): data, not code, so it is named apart.
-  let data = 0;
-  page.on('requestfinished', async (r) => {
-    if (new URL(r.url()).pathname.startsWith('/api/')) {
-      const sizes = await r.sizes().catch(() => null);
-      if (sizes) data += sizes.responseHeadersSize + sizes.responseBodySize;
-    }
-  });
-  // Each response's bytes as the browser counts them (headers and body), to name what the first load is made of.
+  // Each response's bytes as the browser counts them (headers and body): to name what the first load is
+  // made of, and what server functions answer (the device's copy of leads, counts: data, not code).
   const finished = [];
   page.on('requestfinished', async (r) => {
     const t = Date.now();
@@ -98,6 +91,7 @@ async function transfer(leadPath) {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
   await settle(3000, 60_000);
   const total = received;
+  const data = finished.filter(([, p]) => p.startsWith('/api/')).reduce((sum, [, , n]) => sum + n, 0);
   const files = await page.evaluate(async () => {
     const key = (await caches.keys()).find((k) => k.startsWith('prospecta-'));
     return key ? (await (await caches.open(key)).keys()).length : 0;

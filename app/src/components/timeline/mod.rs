@@ -208,9 +208,8 @@ pub fn Timeline(lead: Uuid) -> impl IntoView {
     };
     // What waited on this device has reached the server (or was refused): show the server's items at once,
     // not only when the live stream, reconnecting after the network break, brings the news.
-    let still_waiting = Memo::new(move |_| waiting().len());
     Effect::watch(
-        move || still_waiting.get(),
+        move || waiting().len(),
         move |now, before, _| {
             if before.is_some_and(|b| now < b) {
                 leptos::task::spawn_local(cx.refresh());
