@@ -9,7 +9,7 @@ pub const PAGE_SIZE: i64 = 25;
 pub const COUNT_CAP: i64 = 1_000;
 pub const MAX_SEARCH_LEN: usize = 100;
 /// The status reasons a list filters by.
-const STATUSES: &[&str] = &[
+pub const STATUSES: &[&str] = &[
     "New",
     "Contacted",
     "Qualified",

@@ -4,22 +4,13 @@ use crate::api::leads::list_leads;
 use crate::components::layout::push_link;
 use crate::components::message::ErrorMessage;
 use crate::domain::fields::{RATINGS, SOURCES};
-use crate::domain::query::{LeadQuery, SortKey, View};
+use crate::domain::query::{LeadQuery, SortKey, View, STATUSES};
 use crate::model::{LeadList, LeadRow};
 use crate::offline::{self, is_network, use_offline};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-const STATUSES: &[&str] = &[
-    "New",
-    "Contacted",
-    "Qualified",
-    "Lost",
-    "Cannot Contact",
-    "No Longer Interested",
-    "Canceled",
-];
 const COLUMNS: [SortKey; 8] = [
     SortKey::Name,
     SortKey::Company,
