@@ -2,7 +2,6 @@
 //! the person sees a short message and that id.
 
 use crate::domain::{mutation::Conflict, validate::FieldError};
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +72,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::api::codec::JsonText;
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // What could not be parsed stays in the server's log: an answer never repeats a request's text.
         match value {

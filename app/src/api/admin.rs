@@ -1,11 +1,11 @@
 //! For admins: users and teams, business processes, and the workspace's Qualify setting.
 
+use super::codec::Json;
 use crate::domain::process::Process;
 use crate::domain::qualify::QualifyMode;
 use crate::error::AppError;
 use crate::model::{Team, User};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use {
@@ -25,7 +25,7 @@ async fn require_admin() -> Result<users::User, AppError> {
 }
 
 /// Every user (each with whether they are active), the teams, and the admin's own id.
-#[server]
+#[server(output = Json)]
 pub async fn list_users() -> Result<(Vec<(User, bool)>, Vec<Team>, uuid::Uuid), AppError> {
     let admin = require_admin().await?;
     let db = db()?;
@@ -34,7 +34,7 @@ pub async fn list_users() -> Result<(Vec<(User, bool)>, Vec<Team>, uuid::Uuid), 
 
 /// Deactivates a user (every session of theirs ends at once; their devices' changes are refused with the
 /// reason) or makes them active again.
-#[server]
+#[server(output = Json)]
 pub async fn set_user_active(user: String, active: bool) -> Result<(), AppError> {
     let admin = require_admin().await?;
     let id = uuid::Uuid::parse_str(user.trim()).map_err(|_| AppError::NotFound)?;
@@ -42,7 +42,7 @@ pub async fn set_user_active(user: String, active: bool) -> Result<(), AppError>
 }
 
 /// Gives a user a new password chosen by the admin; every session of theirs ends.
-#[server]
+#[server(output = Json)]
 pub async fn reset_password(user: String, password: String) -> Result<(), AppError> {
     use crate::domain::validate::FieldError;
     require_admin().await?;
@@ -56,7 +56,7 @@ pub async fn reset_password(user: String, password: String) -> Result<(), AppErr
     users::end_sessions(&db, id, None).await
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn add_team(name: String) -> Result<(), AppError> {
     require_admin().await?;
     if name.trim().is_empty() || name.chars().count() > 80 {
@@ -69,7 +69,7 @@ pub async fn add_team(name: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn add_user(
     name: String,
     email: String,
@@ -101,7 +101,7 @@ pub async fn add_user(
 }
 
 /// Every process (retired ones too) in the admin's order, and how Qualify works in this workspace.
-#[server]
+#[server(output = Json)]
 pub async fn process_settings() -> Result<(Vec<Process>, QualifyMode), AppError> {
     require_admin().await?;
     let db = db()?;
@@ -109,19 +109,19 @@ pub async fn process_settings() -> Result<(Vec<Process>, QualifyMode), AppError>
 }
 
 /// Creates or replaces a process; the domain checks the definition and says what is wrong with it.
-#[server(input = Json)]
+#[server(input = Json, output = Json)]
 pub async fn save_process(process: Process) -> Result<(), AppError> {
     let admin = require_admin().await?;
     processes::save(&db()?, &admin.actor(), &process).await
 }
 
-#[server(input = Json)]
+#[server(input = Json, output = Json)]
 pub async fn order_processes(keys: Vec<String>) -> Result<(), AppError> {
     let admin = require_admin().await?;
     processes::reorder(&db()?, &admin.actor(), &keys).await
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn set_qualify_setting(mode: String) -> Result<(), AppError> {
     use crate::domain::validate::FieldError;
     let admin = require_admin().await?;

@@ -1,5 +1,6 @@
 //! Workspace set-up, sign-in and sign-out, and a person's own password and sessions.
 
+use super::codec::Json;
 use crate::error::AppError;
 use crate::model::Me;
 use leptos::prelude::*;
@@ -39,12 +40,12 @@ pub fn check_person(name: &str, email: &str, password: &str) -> Result<(), AppEr
     }
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn setup_needed() -> Result<bool, AppError> {
     Ok(users::workspace_name(&db()?).await?.is_none())
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn create_workspace(
     workspace: String,
     name: String,
@@ -90,7 +91,7 @@ pub async fn create_workspace(
     Ok(())
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::domain::sign_in::{address_key, email_key, plausible, PER_ADDRESS, PER_EMAIL};
     let db = db()?;
@@ -132,7 +133,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     }
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn sign_out() -> Result<(), AppError> {
     end_session().await?;
     leptos_axum::redirect("/sign-in");
@@ -140,7 +141,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// Ends every session of the signed-in person, on every device, this one included.
-#[server]
+#[server(output = Json)]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let user = require_user().await?;
     users::end_sessions(&db()?, user.id, None).await?;
@@ -151,7 +152,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
 
 /// Changes the signed-in person's password: the current one first (counted like a sign-in try), then the
 /// new one twice. Every other session of theirs ends; this one stays.
-#[server]
+#[server(output = Json)]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
     use crate::domain::sign_in::{email_key, plausible, PER_EMAIL};
     let user = require_user().await?;
@@ -191,7 +192,7 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
 }
 
 /// Who is signed in, if anyone.
-#[server]
+#[server(output = Json)]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     let Some(u) = optional_user().await? else {
         return Ok(None);

@@ -1,10 +1,10 @@
 //! Accounts and contacts: lists, pages, and their changes (mutations decided by `store::records`).
 
+use super::codec::Json;
 use crate::domain::mutation::Mutation;
 use crate::error::AppError;
 use crate::model::{AccountView, ContactView, CustomerPage, Saved};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use {
@@ -14,20 +14,20 @@ use {
     uuid::Uuid,
 };
 
-#[server]
+#[server(output = Json)]
 pub async fn list_accounts(q: String) -> Result<Vec<AccountView>, AppError> {
     let user = require_user().await?;
     accounts::list(&db()?, &user.actor(), &q).await
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn list_contacts(q: String) -> Result<Vec<ContactView>, AppError> {
     let user = require_user().await?;
     contacts::list(&db()?, &user.actor(), &q, None).await
 }
 
 /// `kind` is "account" or "contact".
-#[server]
+#[server(output = Json)]
 pub async fn load_customer(kind: String, id: String) -> Result<CustomerPage, AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
@@ -58,7 +58,7 @@ pub async fn load_customer(kind: String, id: String) -> Result<CustomerPage, App
     })
 }
 
-#[server(input = Json)]
+#[server(input = Json, output = Json)]
 pub async fn save_customer(mutation: Mutation) -> Result<Saved, AppError> {
     let user = require_user().await?;
     if !matches!(mutation.entity, Entity::Account | Entity::Contact) {

@@ -1,13 +1,13 @@
 //! Stakeholders and competitors of a deal, and the shared competitor list. Changes are mutations,
 //! decided by `store::deal` (online here, or replayed from the outbox by the sync push).
 
+use super::codec::Json;
 #[cfg(feature = "ssr")]
 use crate::domain::mutation::Entity;
 use crate::domain::mutation::Mutation;
 use crate::error::AppError;
 use crate::model::{CompetitorView, ContactView, DealPeople, Saved};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use {
@@ -16,7 +16,7 @@ use {
     uuid::Uuid,
 };
 
-#[server(input = Json)]
+#[server(input = Json, output = Json)]
 pub async fn save_deal_item(mutation: Mutation) -> Result<Saved, AppError> {
     let user = require_user().await?;
     if !matches!(
@@ -31,7 +31,7 @@ pub async fn save_deal_item(mutation: Mutation) -> Result<Saved, AppError> {
 }
 
 /// `kind` is "lead" or "opportunity".
-#[server]
+#[server(output = Json)]
 pub async fn people_of_deal(kind: String, id: String) -> Result<DealPeople, AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
@@ -39,14 +39,14 @@ pub async fn people_of_deal(kind: String, id: String) -> Result<DealPeople, AppE
     deal::people(&db()?, &user.actor(), kind, id).await
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn list_competitors() -> Result<Vec<CompetitorView>, AppError> {
     require_user().await?;
     deal::competitors(&db()?).await
 }
 
 /// The shared competitor list, and whether this person may change it.
-#[server]
+#[server(output = Json)]
 pub async fn competitor_list() -> Result<(Vec<CompetitorView>, bool), AppError> {
     let user = require_user().await?;
     Ok((
@@ -56,7 +56,7 @@ pub async fn competitor_list() -> Result<(Vec<CompetitorView>, bool), AppError> 
 }
 
 /// Contacts whose name or email starts with what was typed (for picking a stakeholder).
-#[server]
+#[server(output = Json)]
 pub async fn find_contacts(q: String) -> Result<Vec<ContactView>, AppError> {
     let user = require_user().await?;
     contacts::find(&db()?, &user.actor(), &q).await

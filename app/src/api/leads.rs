@@ -1,11 +1,11 @@
 //! Lead server functions. Every write is a `Mutation` saved through `store::write::save`.
 
+use super::codec::Json;
 use crate::domain::mutation::Mutation;
 use crate::domain::query::LeadQuery;
 use crate::error::AppError;
 use crate::model::{LeadDetail, LeadList, Saved, UserOption};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use std::collections::BTreeMap;
 
 #[cfg(feature = "ssr")]
@@ -16,7 +16,7 @@ use {
     uuid::Uuid,
 };
 
-#[server]
+#[server(output = Json)]
 pub async fn list_leads(query: LeadQuery) -> Result<LeadList, AppError> {
     let user = require_user().await?;
     let db = db()?;
@@ -35,7 +35,7 @@ pub async fn list_leads(query: LeadQuery) -> Result<LeadList, AppError> {
     Ok(list)
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn get_lead(id: String) -> Result<LeadDetail, AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
@@ -47,7 +47,7 @@ pub async fn get_lead(id: String) -> Result<LeadDetail, AppError> {
 }
 
 /// Creates a lead from a form. `id` is minted by the page (UUID v7), so a repeated post creates it once.
-#[server]
+#[server(output = Json)]
 pub async fn create_lead(id: String, fields: BTreeMap<String, String>) -> Result<(), AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim())
@@ -67,7 +67,7 @@ pub async fn create_lead(id: String, fields: BTreeMap<String, String>) -> Result
 }
 
 /// Applies an edit made on the lead page. Conflicts come back as `AppError::Conflict` and change nothing.
-#[server(input = Json)]
+#[server(input = Json, output = Json)]
 pub async fn save_lead(mutation: Mutation) -> Result<Saved, AppError> {
     let user = require_user().await?;
     if matches!(mutation.op, Op::Create { .. }) {
@@ -88,7 +88,7 @@ pub async fn save_lead(mutation: Mutation) -> Result<Saved, AppError> {
     }
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn delete_lead(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
@@ -105,7 +105,7 @@ pub async fn delete_lead(id: String) -> Result<(), AppError> {
 }
 
 /// People the signed-in user may pick as a lead's owner.
-#[server]
+#[server(output = Json)]
 pub async fn owner_options() -> Result<Vec<UserOption>, AppError> {
     let user = require_user().await?;
     owners_for(&db()?, &user).await

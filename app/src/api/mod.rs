@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod codec;
 pub mod customers;
 pub mod deal;
 pub mod leads;

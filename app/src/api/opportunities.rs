@@ -1,12 +1,12 @@
 //! Processes, qualify's preview and opportunities. Deciding a lead itself is a mutation sent through
 //! `leads::save_lead`, like any other change to it.
 
+use super::codec::Json;
 use crate::domain::mutation::Mutation;
 use crate::domain::process::Process;
 use crate::error::AppError;
 use crate::model::{OpportunityRow, OpportunityView, QualifyPreview, Saved};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use {
@@ -17,21 +17,21 @@ use {
 };
 
 /// Every process definition (retired ones too: records may still be in them).
-#[server]
+#[server(output = Json)]
 pub async fn list_processes() -> Result<Vec<Process>, AppError> {
     require_user().await?;
     processes::all(&db()?).await
 }
 
 /// What Qualify would find: possible duplicates of the lead's company and person, and the workspace's mode.
-#[server]
+#[server(output = Json)]
 pub async fn preview_qualify(lead: String) -> Result<QualifyPreview, AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(lead.trim()).map_err(|_| AppError::NotFound)?;
     leads::qualify_preview(&db()?, &user.actor(), id).await
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn get_opportunity(id: String) -> Result<OpportunityView, AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
@@ -39,7 +39,7 @@ pub async fn get_opportunity(id: String) -> Result<OpportunityView, AppError> {
 }
 
 /// The opportunities created from a lead, newest first.
-#[server]
+#[server(output = Json)]
 pub async fn lead_opportunities(lead: String) -> Result<Vec<OpportunityRow>, AppError> {
     let user = require_user().await?;
     let id = Uuid::parse_str(lead.trim()).map_err(|_| AppError::NotFound)?;
@@ -47,7 +47,7 @@ pub async fn lead_opportunities(lead: String) -> Result<Vec<OpportunityRow>, App
 }
 
 /// "mine", "team" or "closed".
-#[server]
+#[server(output = Json)]
 pub async fn list_opportunities(view: String) -> Result<Vec<OpportunityRow>, AppError> {
     let user = require_user().await?;
     let which = match view.as_str() {
@@ -59,7 +59,7 @@ pub async fn list_opportunities(view: String) -> Result<Vec<OpportunityRow>, App
 }
 
 /// Applies an edit, a stage move or a close of an opportunity (conflicts come back as `AppError::Conflict`).
-#[server(input = Json)]
+#[server(input = Json, output = Json)]
 pub async fn save_opportunity(mutation: Mutation) -> Result<Saved, AppError> {
     let user = require_user().await?;
     if mutation.entity != Entity::Opportunity {

@@ -1,11 +1,11 @@
 //! Sync server functions: the browser pushes its waiting mutations and pulls what changed. Both go through
 //! `store::sync`, whose push applies each mutation by the same write path as an online save.
 
+use super::codec::Json;
 use crate::domain::sync::{PullPage, PullRequest, PushRequest, PushResult};
 use crate::error::AppError;
 use crate::model::ConflictItem;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use {super::session::*, crate::domain::sync::PUSH_BATCH, crate::store::sync};
@@ -28,7 +28,7 @@ pub async fn sync_pull(request: PullRequest) -> Result<PullPage, AppError> {
 }
 
 /// Values of yours that a later synced edit replaced.
-#[server]
+#[server(output = Json)]
 pub async fn my_conflicts() -> Result<Vec<ConflictItem>, AppError> {
     let user = require_user().await?;
     let mut list = sync::conflicts(&db()?, &user.actor()).await?;
@@ -39,7 +39,7 @@ pub async fn my_conflicts() -> Result<Vec<ConflictItem>, AppError> {
     Ok(list)
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn resolve_conflict(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
     let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;

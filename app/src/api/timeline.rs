@@ -1,12 +1,12 @@
 //! Timeline server functions: read a page, save an item (a mutation, like every other change), the
 //! people to mention, the filter each person keeps, and notifications.
 
+use super::codec::Json;
 use crate::domain::mutation::Mutation;
 use crate::domain::timeline::{Cursor, Filter};
 use crate::error::AppError;
 use crate::model::{NotificationItem, Saved, TimelinePage, UserOption};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use {
@@ -37,7 +37,7 @@ fn show_times(items: &mut [TimelineItem], tz: chrono_tz::Tz) {
 
 /// One page of a lead's timeline. Without a filter, the one this person last chose is used (and sent
 /// back with the page); with one, it is kept for next time.
-#[server(input = Json)]
+#[server(input = Json, output = Json)]
 pub async fn load_timeline(
     lead: String,
     filter: Option<Filter>,
@@ -60,7 +60,7 @@ pub async fn load_timeline(
 }
 
 /// Saves a timeline change made online (offline ones arrive through sync's push, the same path).
-#[server(input = Json)]
+#[server(input = Json, output = Json)]
 pub async fn save_item(mutation: Mutation) -> Result<Saved, AppError> {
     let user = require_user().await?;
     if mutation.entity != Entity::TimelineItem {
@@ -70,7 +70,7 @@ pub async fn save_item(mutation: Mutation) -> Result<Saved, AppError> {
 }
 
 /// Colleagues who can see the lead: suggestions for @mentions and appointment attendees.
-#[server]
+#[server(output = Json)]
 pub async fn lead_people(lead: String) -> Result<Vec<UserOption>, AppError> {
     let user = require_user().await?;
     let people = timeline::people_for(&db()?, &user.actor(), lead_id(&lead)?).await?;
@@ -84,7 +84,7 @@ pub async fn lead_people(lead: String) -> Result<Vec<UserOption>, AppError> {
         .collect())
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn my_notifications() -> Result<Vec<NotificationItem>, AppError> {
     let user = require_user().await?;
     let mut list = timeline::notifications(&db()?, &user.actor()).await?;
@@ -95,14 +95,14 @@ pub async fn my_notifications() -> Result<Vec<NotificationItem>, AppError> {
     Ok(list)
 }
 
-#[server]
+#[server(output = Json)]
 pub async fn unread_notifications() -> Result<i64, AppError> {
     let user = require_user().await?;
     timeline::unread_count(&db()?, user.id).await
 }
 
 /// Marks one notification read, or all of them when `id` is empty.
-#[server]
+#[server(output = Json)]
 pub async fn mark_notifications_read(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
     let id = if id.trim().is_empty() {
