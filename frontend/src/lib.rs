@@ -4,7 +4,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    panic_messages();
     // Pages after the lead list are code-split: hydration waits for the current page's chunk.
     let _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async {
@@ -20,10 +20,25 @@ pub fn hydrate() {
 
 #[wasm_bindgen]
 pub fn start_offline() {
-    console_error_panic_hook::set_once();
+    panic_messages();
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(render_offline());
+}
+
+/// Rendering the app in the browser, without the server's HTML, serves only the offline shell: the code
+/// for it is a chunk of its own (the service worker keeps it), so a first visit does not download it.
+#[leptos::lazy]
+async fn render_offline() {
     app::offline::opened_from_shell();
     leptos::mount::mount_to_body(app::App);
     ready();
+}
+
+/// A panic's message in the console, in development builds; release builds leave the hook out (1 KB of the
+/// first download) and a panic shows as the browser's own error.
+fn panic_messages() {
+    #[cfg(debug_assertions)]
+    console_error_panic_hook::set_once();
 }
 
 fn ready() {
