@@ -5,4 +5,5 @@ pub mod demo;
 pub mod guard;
 pub mod live;
 pub mod offline;
+pub mod site;
 pub mod web;

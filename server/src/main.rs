@@ -1,4 +1,4 @@
-//! The Prospecta server binary: `serve` (default), `migrate`, `user add`, `demo`.
+//! The Prospecta server binary: `serve` (default), `migrate`, `user add`, `demo`, `finish-site`.
 
 use app::domain::access::Role;
 use app::store::{users, Db, DEFAULT_URL};
@@ -37,6 +37,12 @@ enum Cmd {
         #[arg(long, default_value_t = 400)]
         leads: usize,
     },
+    /// The last step of a release build: shorter chunk names in the split loader (see site.rs).
+    FinishSite {
+        /// The site's package folder.
+        #[arg(long, env = "PROSPECTA_SITE_PKG", default_value = "target/site/pkg")]
+        pkg: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -71,6 +77,17 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Cmd::FinishSite { pkg }) = &cli.cmd {
+        let done = prospecta_server::site::finish(pkg)?;
+        println!(
+            "{}: {} chunks renamed; split loader {} -> {} bytes",
+            pkg.display(),
+            done.renamed,
+            done.loader_before,
+            done.loader_after
+        );
+        return Ok(());
+    }
     let db = Db::open(&cli.database_url)
         .await
         .map_err(|e| format!("cannot open the database {}: {e}", cli.database_url))?;
@@ -130,5 +147,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::Demo { leads } => demo::load(&db, leads).await,
+        Cmd::FinishSite { .. } => Ok(()),
     }
 }

@@ -55,14 +55,16 @@ impl BrowserFiles {
 }
 
 /// Whether a file's name carries a content hash (cargo-leptos writes 22 characters of URL-safe base64
-/// between the stem and the extension), so that its content never changes under that name.
+/// between the stem and the extension; `finish-site` shortens a chunk's to 8), so that its content never
+/// changes under that name.
 pub fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let parts: Vec<&str> = name.split('.').collect();
+    let chunk = (name.starts_with("chunk_") || name.starts_with("split_")) && name.ends_with(".wasm");
     parts.len() >= 3
         && parts[1..parts.len() - 1]
             .iter()
-            .any(|p| p.len() == 22 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .any(|p| (p.len() == 22 || (chunk && p.len() == crate::site::SHORT_HASH)) && crate::site::is_base64url(p))
 }
 
 impl Release {
@@ -260,6 +262,9 @@ mod tests {
         assert!(
             !is_hashed("/pkg/prospecta.js") && !is_hashed("/pkg/snippets/x/inline0.js") && !is_hashed("/favicon.svg")
         );
+        // Chunks as `finish-site` names them; a short part elsewhere is not a hash.
+        assert!(is_hashed("/pkg/chunk_21.F2OWruuo.wasm") && is_hashed("/pkg/split___lead_route_view_1.Zq3KS-0y.wasm"));
+        assert!(!is_hashed("/icons/icon.maskable.png") && !is_hashed("/pkg/prospecta.F2OWruuo.js"));
         let _ = std::fs::remove_dir_all(dir);
     }
 }
