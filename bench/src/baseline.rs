@@ -1,5 +1,6 @@
 //! `prospecta-bench baseline`: the lead list served by a minimal hand-written axum handler (same session
-//! check, same store query, HTML by `format!`), so the benchmark can compare the app against it.
+//! check, same store query, HTML by `format!`), so the benchmark can compare the app against it. Asked for
+//! gzip, it compresses as the product does (the same layer), so that compressed pages compare like for like.
 
 use anyhow::{Context, Result};
 use app::domain::query::LeadQuery;
@@ -12,7 +13,10 @@ use axum::serve::ListenerExt;
 use std::collections::HashMap;
 
 pub async fn serve(db: Db, addr: &str) -> Result<()> {
-    let app = axum::Router::new().route("/leads", get(list)).with_state(db);
+    let app = axum::Router::new()
+        .route("/leads", get(list))
+        .layer(axum::middleware::from_fn(prospecta_server::compress::compress))
+        .with_state(db);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
