@@ -48,8 +48,9 @@ pub fn throughput(opts: &Opts, token: &str, visible: i64) -> Result<()> {
                     "  {who:<8} {name:<7} {:>8} req/s  p50 {:>8}  p99 {:>8}",
                     w.rps, w.p50, w.p99
                 );
-                rps[i] = Some(w.rps()?);
-                rps_by_run[i].push(w.rps()?);
+                let r = w.rps()?;
+                rps[i] = Some(r);
+                rps_by_run[i].push(r);
                 p99_by_run[i].push(w.p99_ms()?);
             }
             if let [Some(base), Some(app), Some(base_gz), Some(app_gz)] = rps {

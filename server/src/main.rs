@@ -147,6 +147,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::Demo { leads } => demo::load(&db, leads).await,
+        // Done above, before the database is opened: it works on files only.
         Cmd::FinishSite { .. } => Ok(()),
     }
 }

@@ -60,11 +60,12 @@ impl BrowserFiles {
 pub fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let parts: Vec<&str> = name.split('.').collect();
-    let chunk = (name.starts_with("chunk_") || name.starts_with("split_")) && name.ends_with(".wasm");
+    let chunk = crate::site::is_chunk(name);
     parts.len() >= 3
-        && parts[1..parts.len() - 1]
-            .iter()
-            .any(|p| (p.len() == 22 || (chunk && p.len() == crate::site::SHORT_HASH)) && crate::site::is_base64url(p))
+        && parts[1..parts.len() - 1].iter().any(|p| {
+            (p.len() == crate::site::LONG_HASH || (chunk && p.len() == crate::site::SHORT_HASH))
+                && crate::site::is_base64url(p)
+        })
 }
 
 impl Release {

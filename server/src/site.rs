@@ -19,7 +19,8 @@ pub struct Finished {
 
 /// Characters of a chunk's hash kept in its name.
 pub const SHORT_HASH: usize = 8;
-const LONG_HASH: usize = 22;
+/// Characters of the hash cargo-leptos puts in every file name (URL-safe base64 of an MD5).
+pub const LONG_HASH: usize = 22;
 
 pub fn finish(pkg: &Path) -> Result<Finished, String> {
     let read_dir = |dir: &Path| -> Result<Vec<String>, String> {
@@ -76,10 +77,13 @@ pub fn finish(pkg: &Path) -> Result<Finished, String> {
 
 /// `chunk_12.<22 characters>.wasm` or `split_….<22 characters>.wasm`: the stem and the hash.
 fn chunk_name(name: &str) -> Option<(&str, &str)> {
-    let rest = name.strip_suffix(".wasm")?;
-    let (stem, hash) = rest.rsplit_once('.')?;
-    let ours = stem.starts_with("chunk_") || stem.starts_with("split_");
-    (ours && hash.len() == LONG_HASH && is_base64url(hash)).then_some((stem, hash))
+    let (stem, hash) = name.strip_suffix(".wasm")?.rsplit_once('.')?;
+    (is_chunk(name) && hash.len() == LONG_HASH && is_base64url(hash)).then_some((stem, hash))
+}
+
+/// A code chunk of the split build (not the main module, which `hash.txt` names): the files this step renames.
+pub fn is_chunk(name: &str) -> bool {
+    (name.starts_with("chunk_") || name.starts_with("split_")) && name.ends_with(".wasm")
 }
 
 pub fn is_base64url(s: &str) -> bool {
