@@ -86,10 +86,11 @@ async function transfer(leadPath) {
   });
   const first = await visit(page, '/leads');
   const early = finished.filter(([t]) => t <= first.at).sort((a, b) => b[2] - a[2]);
-  const short = (p) => p.replace(/\.[A-Za-z0-9_-]{22}\./, '.').replace(/[0-9]{8,}$/, '');
-  // The service worker keeps the other pages' chunks once the page is idle.
+  const short = (p) => p.replace(/\.[A-Za-z0-9_-]{22}\./, '.').replace(/^(\/pkg\/(?:chunk|split)_[^.]*)\.[A-Za-z0-9_-]{8}\./, '$1.').replace(/[0-9]{8,}$/, '');
+  // The service worker keeps the other pages' chunks once the page is idle; the offline engine pulls the
+  // device's copy 4 s after the page settles (offline::SETTLE_MS), so quiet must last longer than that.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
-  await settle(3000, 60_000);
+  await settle(6000, 60_000);
   const total = received;
   const data = finished.filter(([, p]) => p.startsWith('/api/')).reduce((sum, [, , n]) => sum + n, 0);
   const files = await page.evaluate(async () => {
