@@ -110,9 +110,13 @@ async function transfer(leadPath) {
 
   const fresh = await signedIn();
   const leadPage = await fresh.newPage();
+  // Each code file costs the browser work of its own (streaming, instantiating), beyond its bytes.
+  const codeFiles = [];
+  leadPage.on('requestfinished', (r) => { if (r.url().endsWith('.wasm') && !r.serviceWorker()) codeFiles.push(r.url()); });
   const lead = await visit(leadPage, leadPath);
+  const filesUntilInteractive = codeFiles.length;
   await settle(3000, 60_000);
-  console.log(`  first visit to a lead page (phone): until interactive ${kb(lead.interactive)}; with what the service worker keeps ${kb(received)}`);
+  console.log(`  first visit to a lead page (phone): until interactive ${kb(lead.interactive)} in ${filesUntilInteractive} wasm files; with what the service worker keeps ${kb(received)}`);
   await browser.close();
   relay.close();
 }
