@@ -48,12 +48,14 @@ pub fn throughput(opts: &Opts, token: &str, visible: i64) -> Result<()> {
                     "  {who:<8} {name:<7} {:>8} req/s  p50 {:>8}  p99 {:>8}",
                     w.rps, w.p50, w.p99
                 );
-                let r = w.rps()?;
-                rps[i] = Some(r);
-                rps_by_run[i].push(r);
+                rps[i] = Some(w.rps()?);
                 p99_by_run[i].push(w.p99_ms()?);
             }
+            // Only rounds where all four ran, so that each compressed run is paired with its own plain one.
             if let [Some(base), Some(app), Some(base_gz), Some(app_gz)] = rps {
+                for (by_run, r) in rps_by_run.iter_mut().zip([base, app, base_gz, app_gz]) {
+                    by_run.push(r);
+                }
                 ratios[0].push(format!("{:.2}", app / base));
                 ratios[1].push(format!("{:.2}", app_gz / base_gz));
                 ratios[2].push(format!("{:.2}", app_gz / base));

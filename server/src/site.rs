@@ -1,7 +1,7 @@
 //! `prospecta finish-site`: the last step of a release build, after `cargo leptos build --release --split
-//! --precompress`. The split loader, which every first visit downloads, names each of the ~250 chunks with a
-//! 22-character hash and a comment listing the pages that use it: the hashes alone were half of its 8 KB
-//! brotli. This step renames each chunk to the first 8 characters of its hash (48 bits: enough to tell one
+//! --precompress`. The split loader, which every first visit downloads, names each chunk with a 22-character
+//! hash and a comment listing the pages that use it (with ~250 chunks, the hashes alone were half of its 8 KB
+//! brotli). This step renames each chunk to the first 8 characters of its hash (48 bits: enough to tell one
 //! release's chunk from another's of the same name), drops the comments, and writes the loader's and the
 //! manifest's brotli and gzip twins again. The loader keeps its name: its hash still names one content,
 //! since this step always turns the same loader into the same text. Running it twice changes nothing.
